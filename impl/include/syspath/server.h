@@ -1,0 +1,84 @@
+/*
+ * syspath/server.h — the server core: configuration, listener, I/O models.
+ *
+ * The core is written once against struct sp_sys (sys.h): every model calls
+ * the kernel only through the table it is given, so the same model runs over
+ * the asm, raw and libc paths. io_uring is a model, not a table row: it
+ * replaces the data-path syscalls with ring submissions.
+ *
+ * Everything here returns >= 0 or -errno; only main.c turns errors into
+ * messages and exit codes.
+ */
+#ifndef SYSPATH_SERVER_H
+#define SYSPATH_SERVER_H
+
+#include <signal.h>
+#include "syspath/sys.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sp_config {
+    const char *model;        /* "iterative", "epoll", "uring", "reuseport" */
+    const char *addr;         /* numeric IPv4 or IPv6 literal; default "127.0.0.1" */
+    int port;                 /* 0: the kernel picks a free port */
+    int backlog;              /* listen(2) backlog; default 4096 */
+    long max_conns;           /* serve this many connections, then return; 0 = no limit */
+    int header_timeout_ms;    /* a request head must arrive within this; default 5000 */
+    int idle_timeout_ms;      /* idle keep-alive connections close after this; default 30000 */
+    int workers;              /* reuseport: worker processes; 0 = number of CPUs */
+};
+
+#define SP_CONFIG_DEFAULTS { .model = "iterative", .addr = "127.0.0.1", .port = 8080, \
+    .backlog = 4096, .max_conns = 0, .header_timeout_ms = 5000, \
+    .idle_timeout_ms = 30000, .workers = 0 }
+
+struct sp_stats {
+    long connections;         /* accepted and served (closed) */
+    long requests;            /* requests answered 200 */
+    long bad_requests;        /* requests answered 4xx/5xx */
+    long timeouts;            /* connections closed by the header or idle timeout */
+    long accept_errors;       /* accept failures other than EAGAIN/EINTR/ECONNABORTED (EMFILE ...) */
+};
+
+struct sp_listener {
+    int fd;                   /* listening socket */
+    int port;                 /* the port actually bound (resolves --port 0) */
+    int family;               /* AF_INET or AF_INET6 */
+};
+
+/* Create, bind and listen a TCP socket per cfg (SO_REUSEADDR set; with
+ * reuseport also SO_REUSEPORT). -EADDRINUSE: port taken; -EADDRNOTAVAIL: the
+ * address is not local; -EINVAL: cfg->addr is not a numeric address. */
+long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out);
+
+/* Serve on an open listener with cfg->model until max_conns is reached or
+ * sp_stop_requested is set. Stats are added to *stats. -ENOENT: unknown model;
+ * -ENOSYS: the model is unavailable here (io_uring disabled). */
+long sp_serve(const struct sp_sys *sys, const struct sp_config *cfg,
+              const struct sp_listener *listener, struct sp_stats *stats);
+
+/* An I/O model: one file in impl/server/, one row in the table (models.c). */
+struct sp_model {
+    const char *name;
+    const char *summary;      /* one line, for --list */
+    /* 0 when the model can run on this machine, else -errno (uring: -ENOSYS) */
+    long (*available)(void);
+    long (*run)(const struct sp_sys *sys, const struct sp_config *cfg,
+                const struct sp_listener *listener, struct sp_stats *stats);
+};
+
+const struct sp_model *sp_model_find(const char *name);   /* NULL if unknown */
+extern const struct sp_model *const sp_model_all[];       /* NULL-terminated */
+const char *sp_model_names(void);                         /* "iterative, epoll, ..." */
+
+/* Set by the CLI's SIGINT/SIGTERM handler; every model polls it at least once
+ * a second (its blocking waits time out at SP_STOP_POLL_MS). */
+extern volatile sig_atomic_t sp_stop_requested;
+#define SP_STOP_POLL_MS 200
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SYSPATH_SERVER_H */

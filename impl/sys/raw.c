@@ -1,0 +1,125 @@
+/*
+ * raw.c — the "raw" syscall path: C inline asm, no libc in between.
+ *
+ * The pattern is Linux's tools/include/nolibc, explained once here:
+ *   - the syscall number goes in rax, arguments in rdi, rsi, rdx, r10, r8, r9.
+ *     The 4th is r10, not rcx as in a function call, because the `syscall`
+ *     instruction itself overwrites rcx (with the return rip) and r11 (with
+ *     rflags);
+ *   - each argument is a `register long ... __asm__("reg")` variable, so the
+ *     compiler places it in exactly that register and nowhere else;
+ *   - rax is both input (the number) and output ("+a" / "=a"): the kernel
+ *     returns the result there, -errno on failure;
+ *   - clobbers: "rcx" and "r11" (trashed by `syscall`), "memory" (the kernel
+ *     reads and writes through our pointers, so the compiler must not cache
+ *     memory across the call), "cc" (flags).
+ * Nothing touches errno: the -errno return is the result.
+ */
+#include <sys/syscall.h>
+
+#include "syspath/sys.h"
+
+static inline long sys0(long n)
+{
+    register long rax __asm__("rax") = n;
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+static inline long sys1(long n, long a1)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi) : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+static inline long sys2(long n, long a1, long a2)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi), "r"(rsi) : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+static inline long sys3(long n, long a1, long a2, long a3)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
+    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi), "r"(rsi), "r"(rdx)
+                     : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+static inline long sys4(long n, long a1, long a2, long a3, long a4)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
+    register long r10 __asm__("r10") = a4;
+    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi), "r"(rsi), "r"(rdx), "r"(r10)
+                     : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+static inline long sys5(long n, long a1, long a2, long a3, long a4, long a5)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi), "r"(rsi), "r"(rdx), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
+/* Sign-extend int arguments: the kernel reads 64-bit registers, and a -1 fd
+ * must arrive as -1, not 0x00000000ffffffff (which it would still reject as
+ * EBADF, but the point of this file is to pass exactly what libc passes). */
+static long raw_socket(int domain, int type, int protocol)
+{ return sys3(SYS_socket, domain, type, protocol); }
+static long raw_setsockopt(int fd, int level, int optname, const void *optval, unsigned optlen)
+{ return sys5(SYS_setsockopt, fd, level, optname, (long)optval, optlen); }
+static long raw_bind(int fd, const void *addr, unsigned addrlen)
+{ return sys3(SYS_bind, fd, (long)addr, addrlen); }
+static long raw_listen(int fd, int backlog) { return sys2(SYS_listen, fd, backlog); }
+static long raw_accept4(int fd, void *addr, unsigned *addrlen, int flags)
+{ return sys4(SYS_accept4, fd, (long)addr, (long)addrlen, flags); }
+static long raw_read(int fd, void *buf, unsigned long count)
+{ return sys3(SYS_read, fd, (long)buf, (long)count); }
+static long raw_write(int fd, const void *buf, unsigned long count)
+{ return sys3(SYS_write, fd, (long)buf, (long)count); }
+static long raw_close(int fd) { return sys1(SYS_close, fd); }
+static long raw_getsockname(int fd, void *addr, unsigned *addrlen)
+{ return sys3(SYS_getsockname, fd, (long)addr, (long)addrlen); }
+static long raw_shutdown(int fd, int how) { return sys2(SYS_shutdown, fd, how); }
+static long raw_epoll_create1(int flags) { return sys1(SYS_epoll_create1, flags); }
+static long raw_epoll_ctl(int epfd, int op, int fd, void *event)
+{ return sys4(SYS_epoll_ctl, epfd, op, fd, (long)event); }
+static long raw_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms)
+{ return sys4(SYS_epoll_wait, epfd, (long)events, maxevents, timeout_ms); }
+static long raw_getppid(void) { return sys0(SYS_getppid); }
+
+const struct sp_sys sp_sys_raw = {
+    .name = "raw",
+    .socket = raw_socket,
+    .setsockopt = raw_setsockopt,
+    .bind = raw_bind,
+    .listen = raw_listen,
+    .accept4 = raw_accept4,
+    .read = raw_read,
+    .write = raw_write,
+    .close = raw_close,
+    .getsockname = raw_getsockname,
+    .shutdown = raw_shutdown,
+    .epoll_create1 = raw_epoll_create1,
+    .epoll_ctl = raw_epoll_ctl,
+    .epoll_wait = raw_epoll_wait,
+    .getppid = raw_getppid,
+};
