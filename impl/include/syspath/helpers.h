@@ -7,6 +7,18 @@
  * `requires`; callers check it against sp_cpu_features() at run time and skip
  * (never run) a variant this CPU lacks. Tables are terminated by a row with
  * name == NULL and are in a stable order (the benchmark and plot order).
+ *
+ *   for (const struct sp_memset_variant *v = sp_memset_variants; v->name; v++) {
+ *       if (!sp_cpu_has(v->requires)) { report "skipped: needs ..."; continue; }
+ *       v->fn(buf, 0, n);
+ *   }
+ *
+ * Every variant is a complete, exact implementation of its libc twin for all
+ * sizes and alignments (tests/test_{memset,memcpy,strlen,htons}_*.c check every
+ * length 0..1024 at every alignment 0..63 against guard bytes and PROT_NONE
+ * pages). strlen variants that load whole aligned words/vectors may read past
+ * the terminator inside the same aligned block, never into the next page; they
+ * are built without AddressSanitizer instrumentation for that reason.
  */
 #ifndef SYSPATH_HELPERS_H
 #define SYSPATH_HELPERS_H
@@ -18,7 +30,9 @@
 extern "C" {
 #endif
 
-/* CPU features a variant may require (bit mask). */
+/* CPU features a variant may require (bit mask). Names, in this order, as
+ * sp_cpu_feature_names() prints them: sse2 sse4.2 avx2 avx512f avx512bw erms
+ * fsrm bmi2 libc-erms-env. */
 enum sp_cpu_feature {
     SP_CPU_SSE2     = 1u << 0,
     SP_CPU_SSE42    = 1u << 1,
@@ -28,31 +42,137 @@ enum sp_cpu_feature {
     SP_CPU_ERMS     = 1u << 5,   /* enhanced rep movsb/stosb */
     SP_CPU_FSRM     = 1u << 6,   /* fast short rep mov */
     SP_CPU_BMI2     = 1u << 7,
+    /* Not a CPU bit: this process was started with glibc's rep-stosb memset
+     * forced (SP_LIBC_ERMS_TUNABLES, see libc_erms below). The libc_erms row
+     * requires it, so the usual sp_cpu_has() check skips that row in every
+     * other process with no special case in the caller. */
+    SP_CPU_LIBC_ERMS_ENV = 1u << 8,
 };
+#define SP_CPU_ALL 0x1ffu        /* every bit above */
 
-/* This CPU's features, detected once with cpuid/xgetbv. SYSPATH_CPU_MASK
- * (hex, e.g. 0x3) in the environment clears bits, so tests can pretend a CPU
- * lacks AVX2 and check that the variant is skipped. */
+/* This CPU's features, detected once with cpuid/xgetbv.
+ *
+ * SYSPATH_CPU_MASK in the environment (hex or decimal, e.g. 0x3) is ANDed with
+ * the detected bits, so tests can pretend a CPU lacks AVX2 (0x3 keeps only
+ * sse2 and sse4.2) and check that the variant is skipped; SYSPATH_CPU_MASK=0
+ * leaves no feature, so every SIMD variant is skipped. A value that is not a
+ * number is reported once on stderr and treated as 0 (nothing optional runs).
+ * Read once, at the first call. */
 unsigned sp_cpu_features(void);
-/* Space-separated names of the bits in mask ("sse2 avx2 erms"), into buf. */
+/* What cpuid/xgetbv report, before SYSPATH_CPU_MASK. */
+unsigned sp_cpu_features_detected(void);
+/* Space-separated names of the bits in mask ("sse2 avx2 erms"), into buf
+ * (truncated to size - 1 characters; "" for 0). Returns buf. */
 const char *sp_cpu_feature_names(unsigned mask, char *buf, size_t size);
 /* Nonzero when every feature in `requires` is present on this CPU. */
 int sp_cpu_has(unsigned requires);
+
+/* Data cache sizes in bytes (0 = unknown): cpuid leaf 4 (Intel) or
+ * 0x8000001D (AMD), else Linux sysfs (/sys/devices/system/cpu/cpu0/cache). */
+struct sp_cpu_caches { size_t l1d, l2, l3; };
+void sp_cpu_caches(struct sp_cpu_caches *out);
 
 typedef void *(*sp_memset_fn)(void *dst, int c, size_t n);
 typedef size_t (*sp_strlen_fn)(const char *s);
 typedef uint16_t (*sp_htons_fn)(uint16_t host);
 typedef void *(*sp_memcpy_fn)(void *dst, const void *src, size_t n);
 
+/*
+ * libc_erms — glibc's memset with `rep stosb` forced, as its own table row.
+ *
+ * glibc picks its memset strategy from GLIBC_TUNABLES once, when the process
+ * starts (before main), so a second glibc memset cannot live in the same
+ * process. The row `libc_erms` therefore points at glibc's own memset (the
+ * same function as `libc`) and requires SP_CPU_ERMS | SP_CPU_LIBC_ERMS_ENV:
+ * it only runs, and only means what its name says, in a process started with
+ *     GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1    (SP_LIBC_ERMS_TUNABLES)
+ * (append with ':' if GLIBC_TUNABLES is already set). A benchmark measures it
+ * by running itself a second time with that environment and a filter for the
+ * row (`memset/libc_erms/`); in its normal run the row is skipped by the
+ * ordinary sp_cpu_has(v->requires) check, and in the second run only the row
+ * should be selected (the other rows would merely repeat the first run).
+ *
+ * Why 1 and not 0: glibc bounds the tunable to [1, SIZE_MAX] and silently
+ * ignores an out-of-range value, so `=0` leaves the default (2048 on Intel,
+ * effectively never on AMD Zen3) in place. Check with
+ *     GLIBC_TUNABLES=... /lib64/ld-linux-x86-64.so.2 --list-tunables
+ * (tests/test_libc_erms.sh does). glibc only has a rep-stosb path when the CPU
+ * has ERMS, hence SP_CPU_ERMS. Even forced, glibc stores sizes up to a few
+ * vector widths with vector stores; the threshold moves the rep stosb path
+ * down to there, it does not replace the small-size code.
+ */
+#define SP_LIBC_ERMS_TUNABLES "glibc.cpu.x86_rep_stosb_threshold=1"
+/* Nonzero when GLIBC_TUNABLES in this process's environment contains
+ * SP_LIBC_ERMS_TUNABLES (what sets SP_CPU_LIBC_ERMS_ENV). */
+int sp_libc_erms_active(void);
+
 struct sp_memset_variant { const char *name; sp_memset_fn fn; unsigned requires; };
 struct sp_strlen_variant { const char *name; sp_strlen_fn fn; unsigned requires; };
 struct sp_htons_variant  { const char *name; sp_htons_fn  fn; unsigned requires; };
 struct sp_memcpy_variant { const char *name; sp_memcpy_fn fn; unsigned requires; };
 
+/* memset: rep_stosb loop word sse2 avx2 avx512 nt auto libc libc_erms */
 extern const struct sp_memset_variant sp_memset_variants[];
+/* strlen: repne_scasb loop swar sse2 avx2 avx512 libc */
 extern const struct sp_strlen_variant sp_strlen_variants[];
+/* htons: tutorial rol bswap builtin libc */
 extern const struct sp_htons_variant  sp_htons_variants[];
+/* memcpy: rep_movsb loop avx2 auto libc */
 extern const struct sp_memcpy_variant sp_memcpy_variants[];
+
+/* The variants by name (the tables hold these, plus glibc's own functions).
+ * NASM ones live in impl/helpers/<family>_<variant>.asm, the rest in .c files
+ * of the same name; callers should go through the tables and sp_cpu_has(). */
+void *sp_memset_rep_stosb(void *dst, int c, size_t n);   /* NASM */
+void *sp_memset_loop(void *dst, int c, size_t n);
+void *sp_memset_word(void *dst, int c, size_t n);
+void *sp_memset_sse2(void *dst, int c, size_t n);
+void *sp_memset_avx2(void *dst, int c, size_t n);        /* needs SP_CPU_AVX2 */
+void *sp_memset_avx512(void *dst, int c, size_t n);      /* needs SP_CPU_AVX512F|BW */
+void *sp_memset_nt(void *dst, int c, size_t n);          /* SSE2 streaming stores */
+void *sp_memset_auto(void *dst, int c, size_t n);
+
+size_t sp_strlen_repne_scasb(const char *s);              /* NASM */
+size_t sp_strlen_loop(const char *s);
+size_t sp_strlen_swar(const char *s);
+size_t sp_strlen_sse2(const char *s);
+size_t sp_strlen_avx2(const char *s);                     /* needs SP_CPU_AVX2 */
+size_t sp_strlen_avx512(const char *s);                   /* needs SP_CPU_AVX512F|BW */
+
+uint16_t sp_htons_tutorial(uint16_t host);                /* NASM */
+uint16_t sp_htons_rol(uint16_t host);                     /* NASM */
+uint16_t sp_htons_bswap(uint16_t host);                   /* NASM */
+uint16_t sp_htons_builtin(uint16_t host);
+
+void *sp_memcpy_rep_movsb(void *dst, const void *src, size_t n);  /* NASM */
+void *sp_memcpy_loop(void *dst, const void *src, size_t n);
+void *sp_memcpy_avx2(void *dst, const void *src, size_t n);       /* needs SP_CPU_AVX2 */
+void *sp_memcpy_auto(void *dst, const void *src, size_t n);
+
+/*
+ * The size classes of memset/auto and memcpy/auto, in bytes:
+ *   n <  rep  -> vector stores (AVX2 when the CPU has it, else SSE2)
+ *   rep <= n < nt -> rep stosb / rep movsb
+ *   n >= nt   -> non-temporal (streaming) stores + sfence
+ * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
+ *
+ * Read once, at the first call of an auto variant or of this function, from
+ *   SYSPATH_REP_THRESHOLD  SYSPATH_NT_THRESHOLD                 (memset)
+ *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD   (memcpy)
+ * as printed by `syspath-calibrate --env` (a byte count, or "never"). A missing
+ * variable falls back to a default derived from this CPU's caches:
+ *   rep = the L2 size when the CPU has ERMS, else never;
+ *   nt  = 3/4 of the L3 size (the last-level cache), else never if unknown.
+ * A malformed value is reported once on stderr and replaced by the default.
+ * `source` says where each value came from ("env" or "cache"), for reports.
+ */
+#define SP_THRESHOLD_NEVER ((size_t)-1)
+struct sp_auto_thresholds {
+    size_t memset_rep, memset_nt, memcpy_rep, memcpy_nt;
+    const char *memset_rep_source, *memset_nt_source;
+    const char *memcpy_rep_source, *memcpy_nt_source;
+};
+const struct sp_auto_thresholds *sp_auto_thresholds(void);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,67 @@
+/*
+ * internal.h — what the helper files share and nobody outside impl/helpers/ needs.
+ */
+#ifndef SYSPATH_HELPERS_INTERNAL_H
+#define SYSPATH_HELPERS_INTERNAL_H
+
+#include "syspath/helpers.h"
+
+/* Word-sized loads and stores through any buffer: may_alias tells the compiler
+ * these pointers can alias bytes of any type (strict aliasing would otherwise
+ * allow it to reorder them against char accesses), aligned(1) that they may be
+ * unaligned. */
+typedef uint64_t __attribute__((may_alias, aligned(1))) sp_u64u;
+typedef uint32_t __attribute__((may_alias, aligned(1))) sp_u32u;
+typedef uint16_t __attribute__((may_alias, aligned(1))) sp_u16u;
+typedef uint64_t __attribute__((may_alias)) sp_u64a;   /* 8-byte aligned */
+
+/* The strlen variants load whole aligned words/vectors that may reach past
+ * the terminator (never past the page). That is safe on the hardware but an
+ * out-of-bounds access to AddressSanitizer, so those functions are not
+ * instrumented. */
+#define SP_NO_ASAN __attribute__((no_sanitize_address))
+
+/* Kernels the auto variants and syspath-calibrate share but that are not
+ * table rows of their own (issue 4 lists the rows). */
+void *sp_memcpy_sse2(void *dst, const void *src, size_t n);
+void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming stores */
+
+/* Stores for 0 <= n < 16 bytes of the 8-byte pattern v at d, as at most two
+ * overlapping stores per size class (no loop, no branch per byte). */
+static inline void sp_store_small(unsigned char *d, uint64_t v, size_t n)
+{
+    if (n >= 8) {
+        *(sp_u64u *)d = v;
+        *(sp_u64u *)(d + n - 8) = v;
+    } else if (n >= 4) {
+        *(sp_u32u *)d = (uint32_t)v;
+        *(sp_u32u *)(d + n - 4) = (uint32_t)v;
+    } else if (n >= 2) {
+        *(sp_u16u *)d = (uint16_t)v;
+        *(sp_u16u *)(d + n - 2) = (uint16_t)v;
+    } else if (n == 1) {
+        *d = (unsigned char)v;
+    }
+}
+
+/* Copies 0 <= n < 16 bytes the same way (all loads before the stores). */
+static inline void sp_copy_small(unsigned char *d, const unsigned char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a = *(const sp_u64u *)s, b = *(const sp_u64u *)(s + n - 8);
+        *(sp_u64u *)d = a;
+        *(sp_u64u *)(d + n - 8) = b;
+    } else if (n >= 4) {
+        uint32_t a = *(const sp_u32u *)s, b = *(const sp_u32u *)(s + n - 4);
+        *(sp_u32u *)d = a;
+        *(sp_u32u *)(d + n - 4) = b;
+    } else if (n >= 2) {
+        uint16_t a = *(const sp_u16u *)s, b = *(const sp_u16u *)(s + n - 2);
+        *(sp_u16u *)d = a;
+        *(sp_u16u *)(d + n - 2) = b;
+    } else if (n == 1) {
+        *d = *s;
+    }
+}
+
+#endif /* SYSPATH_HELPERS_INTERNAL_H */
