@@ -1,0 +1,43 @@
+# Helpers area: correctness of every memset/strlen/htons/memcpy variant
+# (impl/helpers/, impl/include/syspath/helpers.h), CPU feature detection,
+# the auto thresholds and syspath-calibrate. Each test prints one
+# ok/SKIP/FAIL line per variant; a variant this CPU lacks is reported as SKIP
+# inside the test (the test still passes: the other variants ran).
+
+sp_add_c_test(memset_lengths test_memset_lengths.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(memset_page_edges test_memset_page_edges.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(memcpy_lengths test_memcpy_lengths.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(memcpy_page_edges test_memcpy_page_edges.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(strlen_lengths test_strlen_lengths.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(strlen_page_edges test_strlen_page_edges.c LIBS syspath_helpers LABELS helpers TIMEOUT 300)
+sp_add_c_test(htons_all test_htons_all.c test_htons_shim.asm LIBS syspath_helpers LABELS helpers TIMEOUT 120)
+set_source_files_properties(test_htons_shim.asm PROPERTIES INCLUDE_DIRECTORIES ${SYSPATH_NASM_INCLUDE})
+
+# sp_helpers_env_test(NAME BASE "ENV=..;ENV=.." ARGS...): run the already built
+# test_BASE again under an environment (thresholds, CPU mask, glibc tunables).
+function(sp_helpers_env_test name base env)
+  add_test(NAME ${name} COMMAND test_${base} ${ARGN})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${env}" SKIP_RETURN_CODE ${SYSPATH_SKIP}
+                       TIMEOUT 300 LABELS helpers)
+endfunction()
+
+# auto's rep-string and non-temporal classes start far beyond 1 MiB by
+# default; thresholds this low send lengths 0..1024 through every class.
+sp_helpers_env_test(memset_lengths_auto_classes memset_lengths
+  "SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
+sp_helpers_env_test(memset_page_edges_auto_classes memset_page_edges
+  "SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
+sp_helpers_env_test(memcpy_lengths_auto_classes memcpy_lengths
+  "SYSPATH_MEMCPY_REP_THRESHOLD=100;SYSPATH_MEMCPY_NT_THRESHOLD=300" --only auto)
+sp_helpers_env_test(memcpy_page_edges_auto_classes memcpy_page_edges
+  "SYSPATH_MEMCPY_REP_THRESHOLD=100;SYSPATH_MEMCPY_NT_THRESHOLD=300" --only auto)
+# ... and without AVX2, auto's vector class is the SSE2 kernels
+sp_helpers_env_test(memcpy_lengths_auto_sse2 memcpy_lengths "SYSPATH_CPU_MASK=0x3" --only auto)
+sp_helpers_env_test(memcpy_page_edges_auto_sse2 memcpy_page_edges "SYSPATH_CPU_MASK=0x3" --only auto)
+sp_helpers_env_test(memset_lengths_auto_sse2 memset_lengths "SYSPATH_CPU_MASK=0x3" --only auto)
+
+# CPU features: against /proc/cpuinfo and sysfs, then under SYSPATH_CPU_MASK
+sp_add_c_test(cpu_features test_cpu_features.c LIBS syspath_helpers LABELS helpers TIMEOUT 30)
+sp_helpers_env_test(cpu_features_mask_none cpu_features "SYSPATH_CPU_MASK=0" --mask 0)
+sp_helpers_env_test(cpu_features_mask_no_avx2 cpu_features "SYSPATH_CPU_MASK=0x3" --mask 0x3)
+sp_helpers_env_test(cpu_features_mask_bad cpu_features "SYSPATH_CPU_MASK=avx2" --mask bad)
