@@ -41,3 +41,11 @@ sp_add_c_test(cpu_features test_cpu_features.c LIBS syspath_helpers LABELS helpe
 sp_helpers_env_test(cpu_features_mask_none cpu_features "SYSPATH_CPU_MASK=0" --mask 0)
 sp_helpers_env_test(cpu_features_mask_no_avx2 cpu_features "SYSPATH_CPU_MASK=0x3" --mask 0x3)
 sp_helpers_env_test(cpu_features_mask_bad cpu_features "SYSPATH_CPU_MASK=avx2" --mask bad)
+
+# SYSPATH_CPU_MASK=0 must make every SIMD variant report SKIP (and 0x3 every AVX one)
+sp_add_script_test(helpers_cpu_mask test_cpu_mask.sh LABELS helpers TIMEOUT 120)
+# the C loop rows stay loops: no call to libc, no vector registers (disassembly)
+sp_add_script_test(helpers_loops_stay_loops test_helpers_loops.sh
+  ARGS $<TARGET_FILE:syspath_helpers> LABELS helpers TIMEOUT 60)
+# libc_erms: the tunable is accepted by this glibc, the row runs only under it
+sp_add_script_test(helpers_libc_erms test_libc_erms.sh LABELS helpers TIMEOUT 120)
