@@ -16,8 +16,6 @@ namespace sp_micro {
 static const char *prog_name = "bench";
 static double min_time = 0.5; /* google-benchmark 1.7's default for --benchmark_min_time */
 
-double min_time_flag() { return min_time; }
-
 bool under_valgrind()
 {
 #ifdef SYSPATH_HAVE_CALLGRIND_H
@@ -108,8 +106,8 @@ int run(const Program &prog, int argc, char **argv)
     const char *count_filter = nullptr;
     long count_iterations = 1000;
 
-    /* Take our flags out of argv; leave google-benchmark's in place. */
-    int kept = 1;
+    /* Take our flags out of argv; google-benchmark gets the rest. */
+    std::vector<char *> rest = {argv[0]};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
@@ -140,6 +138,7 @@ int run(const Program &prog, int argc, char **argv)
                 return 2;
             }
             min_time = v;
+            continue;   /* passed on below, scaled by prog.min_time_share */
         }
         if (prog.flag) {
             int r = prog.flag(a);
@@ -148,10 +147,8 @@ int run(const Program &prog, int argc, char **argv)
             if (r > 0)
                 continue;
         }
-        argv[kept++] = argv[i];
+        rest.push_back(argv[i]);
     }
-    argc = kept;
-    argv[argc] = nullptr;
 
     if (help) {
         std::printf("usage: %s [options] [google-benchmark flags]\n\n%s%s", prog.name, prog.help,
@@ -164,24 +161,41 @@ int run(const Program &prog, int argc, char **argv)
         return 0;
     }
     if (counting) {
-        for (int i = 1; i < argc; i++) {
-            note("--count takes no other flag, got '%s'", argv[i]);
+        if (rest.size() > 1) {
+            note("--count takes no google-benchmark flag, got '%s'", rest[1]);
             return 2;
         }
         return count_mode(prog, count_filter, count_iterations);
     }
 
-    benchmark::Initialize(&argc, argv);
-    if (argc > 1) {
-        note("unknown option '%s' (see --help)", argv[1]);
+    /* One --benchmark_min_time for google-benchmark: the user's, scaled. */
+    char min_time_arg[64];
+    std::snprintf(min_time_arg, sizeof min_time_arg, "--benchmark_min_time=%g",
+                  min_time * prog.min_time_share);
+    rest.push_back(min_time_arg);
+    bool json = false;   /* looked at before Initialize() consumes the flags */
+    for (char *a : rest)
+        json |= !std::strcmp(a, "--benchmark_format=json");
+    int n = (int)rest.size();
+    rest.push_back(nullptr);
+    benchmark::Initialize(&n, rest.data());
+    if (n > 1) {
+        note("unknown option '%s' (see --help)", rest[1]);
         return 2;
     }
-    for (Row &r : prog.rows()) {
-        auto *b = benchmark::RegisterBenchmark(r.name.c_str(), r.bench);
-        b->Unit(benchmark::kNanosecond);
-        if (r.min_time > 0)
-            b->MinTime(r.min_time);
+    std::vector<Row> rows = prog.rows();
+    if (rows.empty()) {
+        /* Nothing this machine can run (e.g. --libc-erms on a CPU without
+         * ERMS): say so, and keep stdout valid JSON when JSON was asked for,
+         * so a caller merging runs needs no special case. */
+        note("no row can run on this machine (see the lines above)");
+        if (json)
+            std::printf("{\n  \"context\": {\"note\": \"no row can run on this machine\"},\n"
+                        "  \"benchmarks\": []\n}\n");
+        return 0;
     }
+    for (Row &r : rows)
+        benchmark::RegisterBenchmark(r.name.c_str(), r.bench)->Unit(benchmark::kNanosecond);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

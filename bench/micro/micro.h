@@ -41,7 +41,6 @@ struct Row {
     std::string name;                                  /* e.g. "syscall/getppid/asm" */
     long items = 1;                                    /* ops per op() call */
     long bytes = 0;                                    /* bytes per op() call (0: none) */
-    double min_time = 0;                               /* seconds; 0: --benchmark_min_time */
     std::function<void(benchmark::State &)> bench;     /* the google-benchmark body */
     std::function<std::string(long iterations)> count; /* count mode; "" or a skip reason */
 };
@@ -127,16 +126,16 @@ struct Program {
     /* The rows, in their stable registration order; skipped rows are left out
      * with a line on stderr saying which and why. */
     std::function<std::vector<Row>()> rows;
+    /* Every row runs for --benchmark_min_time x this (google-benchmark's
+     * default 0.5 s when the flag is absent). Not Benchmark::MinTime(), which
+     * would append "/min_time:..." to every row name. */
+    double min_time_share = 1.0;
 };
 
 /* Parse the shared flags (--help, --count[=REGEX], --count-iterations=N, and
  * the program's own), then either register every row with google-benchmark
  * and run it, or run count mode. Returns the process exit status. */
 int run(const Program &prog, int argc, char **argv);
-
-/* --benchmark_min_time as given on the command line (google-benchmark's
- * default, 0.5 s, when absent): rows that set their own MinTime scale from it. */
-double min_time_flag();
 
 /* Running under valgrind (count mode's usual home)? false if built without
  * valgrind's headers. */

@@ -1,0 +1,393 @@
+/*
+ * bench/micro/bench_helpers.cc — bench-helpers: the helper families
+ * (impl/include/syspath/helpers.h) against each other and against glibc.
+ *
+ * Rows:
+ *   <family>/<variant>/<bytes>             memset, strlen, memcpy; bytes 1, 2, 4 ...
+ *                                          64 (x2), then 256, 1 KiB ... 64 MiB (x4)
+ *   <family>/<variant>/<bytes>/misaligned  dst+1 (and src+1 for memcpy; the string
+ *                                          starts at +1 for strlen) at 16 B, 256 B,
+ *                                          4 KiB, 64 KiB
+ *   htons/<variant>                        4096 values per iteration;
+ *                                          items_per_second = values per second
+ * bytes_per_second is set for every sized row (memcpy counts the bytes copied,
+ * not read + written). Every call goes through the variant table's function
+ * pointer, as a program choosing a variant at run time would.
+ *
+ * Variants whose `requires` this CPU lacks (sp_cpu_has, so SYSPATH_CPU_MASK
+ * applies) are not registered: one line per variant on stderr says which
+ * and why. memset/libc_erms only runs in a process started with
+ * GLIBC_TUNABLES=SP_LIBC_ERMS_TUNABLES (see helpers.h): `--libc-erms` re-runs
+ * this binary that way with only those rows.
+ *
+ * Time: every row runs for --benchmark_min_time x 0.1 (0.05 s by default:
+ * millions of calls at small sizes, a dozen or more at 64 MiB), so a full
+ * run of ~450 rows takes about a minute per repetition; --quick keeps a
+ * representative size set.
+ */
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "micro.h"
+#include "syspath/helpers.h"
+
+using sp_micro::note;
+using sp_micro::Row;
+
+namespace {
+
+bool quick = false;      /* --quick: a representative subset of sizes */
+bool erms_only = false;  /* --libc-erms: only the rows that need SP_CPU_LIBC_ERMS_ENV */
+
+const size_t KiB = 1024, MiB = 1024 * 1024;
+
+std::vector<size_t> sizes()
+{
+    if (quick)
+        return {16, 256, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB};
+    std::vector<size_t> v;
+    for (size_t n = 1; n < 64; n *= 2)
+        v.push_back(n);
+    for (size_t n = 64; n <= 64 * MiB; n *= 4)
+        v.push_back(n);
+    return v;
+}
+
+const size_t misaligned_sizes[] = {16, 256, 4 * KiB, 64 * KiB};
+
+/* Three work buffers (dst, src, string), grown on demand with mmap and touched
+ * once, so no timed call ever takes a first-touch page fault. Page-aligned:
+ * offset 0 is the aligned case, offset 1 the misaligned one. Never shrunk; a
+ * row fetches its pointer in setup(), when no other row is running. */
+struct Buffer {
+    unsigned char *p = nullptr;
+    size_t size = 0;
+    int fill = 0;
+};
+Buffer buffers[3];
+enum { DST, SRC, STR };
+const size_t slack = 4096;   /* room for the +1 offset and the string's NUL */
+
+unsigned char *buffer(int which, size_t need)
+{
+    Buffer &b = buffers[which];
+    need += slack;
+    if (b.size >= need)
+        return b.p;
+    if (b.p)
+        munmap(b.p, b.size);
+    size_t size = (need + 4095) & ~(size_t)4095;
+    void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        note("cannot map %zu bytes: %s", size, strerror(errno));
+        std::exit(2);
+    }
+    b.p = (unsigned char *)p;
+    b.size = size;
+    /* src: a byte pattern; string: no NUL anywhere (rows place their own) */
+    std::memset(b.p, which == SRC ? 0x5a : which == STR ? 'x' : 0, size);
+    return b.p;
+}
+
+/* Hide a function pointer's value from the optimiser, so the call through it
+ * stays a call to whatever the table holds. */
+template <class Fn>
+Fn opaque(Fn fn)
+{
+    __asm__ volatile("" : "+r"(fn));
+    return fn;
+}
+
+struct Memset {
+    sp_memset_fn fn;
+    size_t n, off;
+    unsigned char *dst = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        dst = buffer(DST, n + off) + off;
+        void *r = fn(dst, 0x41, n);
+        if (r != dst || (n && (dst[0] != 0x41 || dst[n - 1] != 0x41)))
+            return "the variant did not fill the buffer / return dst";
+        return "";
+    }
+    void op()
+    {
+        benchmark::DoNotOptimize(fn(dst, 0x41, n));
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
+struct Memcpy {
+    sp_memcpy_fn fn;
+    size_t n, off;
+    unsigned char *dst = nullptr, *src = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        dst = buffer(DST, n + off) + off;
+        src = buffer(SRC, n + off) + off;
+        void *r = fn(dst, src, n);
+        if (r != dst || (n && std::memcmp(dst, src, n < 4096 ? n : 4096) != 0))
+            return "the variant did not copy / return dst";
+        return "";
+    }
+    void op()
+    {
+        benchmark::DoNotOptimize(fn(dst, src, n));
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
+struct Strlen {
+    sp_strlen_fn fn;
+    size_t n, off;
+    char *s = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        s = (char *)buffer(STR, n + off + 1) + off;
+        s[n] = 0;
+        size_t r = fn(s);
+        if (r != n) {
+            teardown();
+            return "strlen returned " + std::to_string(r) + ", expected " + std::to_string(n);
+        }
+        return "";
+    }
+    void op()
+    {
+        benchmark::DoNotOptimize(fn(s));
+        benchmark::ClobberMemory();   /* the string may change between calls, as far as
+                                         the compiler knows: no hoisting */
+    }
+    std::string check() { return ""; }
+    void teardown()
+    {
+        if (s)
+            s[n] = 'x';   /* the buffer has no NUL again for the next row */
+        s = nullptr;
+    }
+};
+
+const int htons_count = 4096;
+
+struct Htons {
+    sp_htons_fn fn;
+    uint16_t *in = nullptr, *out = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        in = (uint16_t *)buffer(SRC, htons_count * sizeof(uint16_t));
+        out = (uint16_t *)buffer(DST, htons_count * sizeof(uint16_t));
+        /* every high/low byte combination shows up; fixed, so runs compare */
+        for (int i = 0; i < htons_count; i++)
+            in[i] = (uint16_t)(i * 40503u + 12345u);
+        for (int i = 0; i < htons_count; i++)
+            if (fn(in[i]) != (uint16_t)((in[i] >> 8) | (in[i] << 8)))
+                return "htons(" + std::to_string(in[i]) + ") is wrong";
+        return "";
+    }
+    void op()
+    {
+        for (int i = 0; i < htons_count; i++)
+            out[i] = fn(in[i]);
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
+std::string feature_names(unsigned mask)
+{
+    char buf[256];
+    sp_cpu_feature_names(mask, buf, sizeof buf);
+    return buf[0] ? buf : "none";
+}
+
+/* Register-or-skip for one variant: "" if it runs here, else why not (said
+ * once on stderr). In --libc-erms mode only the rows that need the tunable
+ * run, and they need no note in the ordinary run beyond one pointer to it. */
+bool wanted(const std::string &what, unsigned requires)
+{
+    bool erms_row = requires & SP_CPU_LIBC_ERMS_ENV;
+    if (erms_only != erms_row) {
+        if (erms_row)
+            note("%s runs in a second process: bench-helpers --libc-erms (glibc reads "
+                 "GLIBC_TUNABLES only at start)", what.c_str());
+        return false;
+    }
+    if (!sp_cpu_has(requires)) {
+        unsigned missing = requires & ~sp_cpu_features();
+        note("skipping %s: needs %s, which this CPU lacks (has: %s%s)", what.c_str(),
+             feature_names(missing).c_str(), feature_names(sp_cpu_features()).c_str(),
+             getenv("SYSPATH_CPU_MASK") ? "; SYSPATH_CPU_MASK is set" : "");
+        return false;
+    }
+    return true;
+}
+
+template <class F>
+void add(std::vector<Row> &out, const std::string &name, F f, long items, long bytes,
+         bool per_item = false)
+{
+    out.push_back(sp_micro::row(name, f, items, bytes, per_item));
+}
+
+std::vector<Row> rows()
+{
+    std::vector<Row> out;
+    const std::vector<size_t> sz = sizes();
+
+    /* The aligned rows first, family by family, then the misaligned ones: a
+     * stable order, so every run registers the same set the same way. */
+    for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
+        if (wanted(std::string("memset/") + v->name, v->requires))
+            for (size_t n : sz)
+                add(out, "memset/" + std::string(v->name) + "/" + std::to_string(n),
+                    Memset{v->fn, n, 0}, 1, (long)n);
+    if (!erms_only) {
+        for (const sp_strlen_variant *v = sp_strlen_variants; v->name; v++)
+            if (wanted(std::string("strlen/") + v->name, v->requires))
+                for (size_t n : sz)
+                    add(out, "strlen/" + std::string(v->name) + "/" + std::to_string(n),
+                        Strlen{v->fn, n, 0}, 1, (long)n);
+        for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
+            if (wanted(std::string("memcpy/") + v->name, v->requires))
+                for (size_t n : sz)
+                    add(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n),
+                        Memcpy{v->fn, n, 0}, 1, (long)n);
+    }
+
+    /* sp_cpu_has() was asked and answered above; the misaligned set repeats
+     * the same variants quietly. */
+    for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
+        if ((erms_only == !!(v->requires & SP_CPU_LIBC_ERMS_ENV)) && sp_cpu_has(v->requires))
+            for (size_t n : misaligned_sizes)
+                add(out, "memset/" + std::string(v->name) + "/" + std::to_string(n) + "/misaligned",
+                    Memset{v->fn, n, 1}, 1, (long)n);
+    if (!erms_only) {
+        for (const sp_strlen_variant *v = sp_strlen_variants; v->name; v++)
+            if (sp_cpu_has(v->requires))
+                for (size_t n : misaligned_sizes)
+                    add(out, "strlen/" + std::string(v->name) + "/" + std::to_string(n) +
+                                 "/misaligned",
+                        Strlen{v->fn, n, 1}, 1, (long)n);
+        for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
+            if (sp_cpu_has(v->requires))
+                for (size_t n : misaligned_sizes)
+                    add(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n) +
+                                 "/misaligned",
+                        Memcpy{v->fn, n, 1}, 1, (long)n);
+        for (const sp_htons_variant *v = sp_htons_variants; v->name; v++)
+            if (wanted(std::string("htons/") + v->name, v->requires))
+                add(out, "htons/" + std::string(v->name), Htons{v->fn}, htons_count, 0, true);
+    }
+
+    /* What a reader of the JSON needs to interpret the rows. */
+    benchmark::AddCustomContext("cpu_features", feature_names(sp_cpu_features()));
+    benchmark::AddCustomContext("cpu_features_detected",
+                                feature_names(sp_cpu_features_detected()));
+    if (const char *m = getenv("SYSPATH_CPU_MASK"))
+        benchmark::AddCustomContext("syspath_cpu_mask", m);
+    const struct sp_auto_thresholds *t = sp_auto_thresholds();
+    auto th = [](size_t v, const char *src) {
+        return (v == SP_THRESHOLD_NEVER ? std::string("never") : std::to_string(v)) + " (" +
+               src + ")";
+    };
+    benchmark::AddCustomContext("auto_memset_rep_threshold", th(t->memset_rep, t->memset_rep_source));
+    benchmark::AddCustomContext("auto_memset_nt_threshold", th(t->memset_nt, t->memset_nt_source));
+    benchmark::AddCustomContext("auto_memcpy_rep_threshold", th(t->memcpy_rep, t->memcpy_rep_source));
+    benchmark::AddCustomContext("auto_memcpy_nt_threshold", th(t->memcpy_nt, t->memcpy_nt_source));
+    if (erms_only) {
+        const char *g = getenv("GLIBC_TUNABLES");
+        benchmark::AddCustomContext("glibc_tunables", g ? g : "");
+    }
+    benchmark::AddCustomContext("size_set", quick ? "quick" : "full");
+    return out;
+}
+
+/* --libc-erms: run again as a process that glibc starts with rep stosb forced
+ * (GLIBC_TUNABLES is read before main, so it has to be a fresh exec). Under
+ * valgrind the exec would escape the counting: scripts/count sets the
+ * variable itself, and then no exec is needed. */
+int reexec_with_erms(char **argv)
+{
+    if (sp_libc_erms_active())
+        return 0;
+    std::string v = SP_LIBC_ERMS_TUNABLES;
+    if (const char *old = getenv("GLIBC_TUNABLES"))
+        if (*old)
+            v = std::string(old) + ":" + v;
+    if (setenv("GLIBC_TUNABLES", v.c_str(), 1) != 0) {
+        note("setenv GLIBC_TUNABLES: %s", strerror(errno));
+        return 2;
+    }
+    execv("/proc/self/exe", argv);
+    note("cannot re-execute /proc/self/exe with GLIBC_TUNABLES=%s: %s", v.c_str(),
+         strerror(errno));
+    return 2;
+}
+
+const char help[] =
+    "Times the helper families of impl/include/syspath/helpers.h, every variant this\n"
+    "CPU can run, through their tables:\n"
+    "  <family>/<variant>/<bytes>             memset, strlen, memcpy at 1 .. 64 B (x2)\n"
+    "                                         and 256 B .. 64 MiB (x4); bytes_per_second\n"
+    "  <family>/<variant>/<bytes>/misaligned  dst+1 (src+1), at 16 B, 256 B, 4 KiB, 64 KiB\n"
+    "  htons/<variant>                        4096 values per iteration;\n"
+    "                                         items_per_second = values per second\n"
+    "Variants this CPU lacks (SYSPATH_CPU_MASK=hex clears features) are skipped with\n"
+    "a line on stderr. Each row runs for --benchmark_min_time x 0.1 seconds (0.05 s\n"
+    "by default): a full run takes about a minute per repetition.\n"
+    "  --quick          sizes 16 B, 256 B, 4 KiB, 64 KiB, 1 MiB, 16 MiB only\n"
+    "  --libc-erms      only memset/libc_erms/*: glibc's memset with rep stosb forced;\n"
+    "                   re-runs this binary with GLIBC_TUNABLES=" SP_LIBC_ERMS_TUNABLES "\n"
+    "                   (appended to any GLIBC_TUNABLES already set) and prints its\n"
+    "                   rows like a normal run; merge its \"benchmarks\" with the first\n"
+    "                   run's. Skipped (no rows) on a CPU without ERMS.\n"
+    "  -h, --help       this text\n";
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    /* --libc-erms is decided before anything else runs: the re-exec gets the
+     * untouched argv. */
+    for (int i = 1; i < argc; i++)
+        if (!std::strcmp(argv[i], "--libc-erms")) {
+            erms_only = true;
+            bool help = false;
+            for (int j = 1; j < argc; j++)
+                help |= !std::strcmp(argv[j], "--help") || !std::strcmp(argv[j], "-h");
+            if (!help)
+                if (int rc = reexec_with_erms(argv))
+                    return rc;
+        }
+
+    sp_micro::Program prog;
+    prog.name = "bench-helpers";
+    prog.help = help;
+    prog.flag = [](const char *a) -> int {
+        if (!std::strcmp(a, "--quick"))
+            return quick = true, 1;
+        if (!std::strcmp(a, "--libc-erms"))
+            return 1;
+        return 0;
+    };
+    prog.rows = rows;
+    prog.min_time_share = 0.1;   /* ~450 rows: a full run stays about a minute */
+    return sp_micro::run(prog, argc, argv);
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""bench-helpers emits valid google-benchmark JSON with the contract's names:
+<family>/<variant>/<bytes>, .../misaligned, htons/<variant>; the size grid of
+issue 4 (1 B .. 64 B by x2, then x4 to 64 MiB) and the --quick subset; every
+variant without CPU requirements always present, any other one either run or
+named on stderr as skipped."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from microtest import binary, check_rows, fail, run, run_json  # noqa: E402
+
+exe = binary("bench-helpers")
+KiB, MiB = 1024, 1024 * 1024
+
+# The variants of issue 4 (libc_erms has its own test: it needs a second process).
+variants = {
+    "memset": ["rep_stosb", "loop", "word", "sse2", "avx2", "avx512", "nt", "auto", "libc"],
+    "strlen": ["repne_scasb", "loop", "swar", "sse2", "avx2", "avx512", "libc"],
+    "memcpy": ["rep_movsb", "loop", "avx2", "auto", "libc"],
+    "htons": ["tutorial", "rol", "bswap", "builtin", "libc"],
+}
+# No CPU requirement: these must run on any x86_64.
+always = {"memset": ["rep_stosb", "loop", "word", "libc"],
+          "strlen": ["repne_scasb", "loop", "swar", "libc"],
+          "memcpy": ["rep_movsb", "loop", "libc"],
+          "htons": variants["htons"]}
+
+# The size grid, from the list of registered rows.
+rc, out, err = run([exe, "--benchmark_list_tests=true"])
+if rc != 0:
+    fail(f"--benchmark_list_tests exited {rc}: {err}")
+names = out.split()
+grid = [1, 2, 4, 8, 16, 32, 64] + [64 * 4 ** k for k in range(1, 11)]
+if grid[-1] != 64 * MiB:
+    fail("test bug: grid does not end at 64 MiB")
+got = [int(m.group(1)) for n in names for m in [re.match(r"^memset/libc/(\d+)$", n)] if m]
+if got != grid:
+    fail(f"memset/libc sizes {got}, expected {grid}")
+mis = [int(m.group(1)) for n in names for m in [re.match(r"^memcpy/libc/(\d+)/misaligned$", n)] if m]
+if mis != [16, 256, 4 * KiB, 64 * KiB]:
+    fail(f"memcpy/libc misaligned sizes {mis}, expected 16, 256, 4096, 65536")
+if any("libc_erms" in n for n in names):
+    fail("memset/libc_erms rows registered in an ordinary run (they need --libc-erms)")
+if len(names) != len(set(names)):
+    fail("duplicate row names")
+rc, out, _ = run([exe, "--quick", "--benchmark_list_tests=true"])
+quick = [int(m.group(1)) for n in out.split() for m in [re.match(r"^strlen/libc/(\d+)$", n)] if m]
+if rc != 0 or quick != [16, 256, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB]:
+    fail(f"--quick strlen/libc sizes {quick} (exit {rc})")
+print(f"ok: {len(names)} rows, sizes {grid[0]}..{grid[-1]}, --quick subset")
+
+# A small filtered run, as JSON.
+doc, err = run_json([exe, "--benchmark_min_time=0.01",
+                     "--benchmark_filter=^((memset|strlen|memcpy)/[^/]+/(1|256|65536)(/misaligned)?|htons/.*)$"])
+skipped = set(re.findall(r"skipping (\w+/\w+): needs ", err))
+expected = []
+for fam, vs in variants.items():
+    for v in vs:
+        if f"{fam}/{v}" in skipped:
+            if v in always[fam]:
+                fail(f"{fam}/{v} needs no CPU feature but was skipped: {err}")
+            continue
+        if fam == "htons":
+            expected.append(f"htons/{v}")
+        else:
+            expected += [f"{fam}/{v}/1", f"{fam}/{v}/256", f"{fam}/{v}/65536",
+                         f"{fam}/{v}/256/misaligned", f"{fam}/{v}/65536/misaligned"]
+rows = check_rows(doc, expected)
+extra = set(rows) - set(expected)
+if extra:
+    fail(f"unexpected rows: {sorted(extra)}")
+for name, rs in rows.items():
+    key = "items_per_second" if name.startswith("htons/") else "bytes_per_second"
+    for b in rs:
+        if not b.get(key, 0) > 0:
+            fail(f"{name} has no {key}: {b}")
+for key in ("cpu_features", "auto_memset_rep_threshold", "auto_memset_nt_threshold"):
+    if key not in doc["context"]:
+        fail(f"context lacks {key!r}")
+print(f"ok: {len(rows)} rows ran; skipped here: {sorted(skipped) or 'none'}")
+
+rc, out, _ = run([exe, "--help"])
+if rc != 0 or "--libc-erms" not in out or "--quick" not in out or "--benchmark_filter" not in out:
+    fail(f"--help exited {rc} or does not describe --libc-erms/--quick/google-benchmark flags")
+rc, _, err = run([exe, "--benchmark_min_time=abc"])
+if rc != 2 or len(err.strip().splitlines()) != 1:
+    fail(f"--benchmark_min_time=abc: expected exit 2 and one line, got {rc}: {err!r}")
+print("ok: --help and a bad value")
