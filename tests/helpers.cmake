@@ -49,3 +49,14 @@ sp_add_script_test(helpers_loops_stay_loops test_helpers_loops.sh
   ARGS $<TARGET_FILE:syspath_helpers> LABELS helpers TIMEOUT 60)
 # libc_erms: the tunable is accepted by this glibc, the row runs only under it
 sp_add_script_test(helpers_libc_erms test_libc_erms.sh LABELS helpers TIMEOUT 120)
+
+# auto's thresholds: cache defaults, env values (bytes, K/M/G, never), bad values
+sp_add_c_test(auto_thresholds test_auto_thresholds.c LIBS syspath_helpers LABELS helpers TIMEOUT 30)
+sp_helpers_env_test(auto_thresholds_env auto_thresholds
+  "SYSPATH_REP_THRESHOLD=4096;SYSPATH_NT_THRESHOLD=64M;SYSPATH_MEMCPY_REP_THRESHOLD=never;SYSPATH_MEMCPY_NT_THRESHOLD=2k"
+  --expect 4096 67108864 never 2048)
+sp_helpers_env_test(auto_thresholds_bad auto_thresholds
+  "SYSPATH_REP_THRESHOLD=-1;SYSPATH_NT_THRESHOLD=12Q;SYSPATH_MEMCPY_REP_THRESHOLD=;SYSPATH_MEMCPY_NT_THRESHOLD=99999999999999999999"
+  --bad)
+# syspath-calibrate: interface, JSON shape, --env accepted by auto
+sp_add_script_test(helpers_calibrate test_calibrate.sh LABELS helpers TIMEOUT 120)

@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,10 @@ static int parse_size(const char *s, size_t *out)
     if (!isdigit((unsigned char)s[0]))
         return -1;
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -1;
     unsigned shift = 0;
     switch (*end) {
     case 'K': case 'k': shift = 10; end++; break;

@@ -1,0 +1,331 @@
+/*
+ * calibrate.c — syspath-calibrate: where, on this machine, rep stosb / rep
+ * movsb start to beat the vector loop and non-temporal stores start to beat
+ * ordinary ones. The answer moves a lot between CPUs (Intel with ERMS: rep
+ * stosb wins from a few KiB; AMD Zen3: only around 1 MiB), so memset/auto and
+ * memcpy/auto read it from the environment this program prints with --env
+ * instead of carrying figures for CPU models.
+ *
+ * Method (also printed in the JSON's "method"): sizes 64 B .. --max-size in
+ * x2 steps; for each size, three candidates — the vector loop auto uses
+ * (AVX2, else SSE2), rep stos/movs, streaming stores — each timed as one
+ * sample of K calls (K*n ~ 1 MiB, at least 1 call) after one untimed call
+ * of the same candidate (so each starts from its own steady cache state,
+ * not the state the previous candidate left). Candidates are interleaved
+ * (the order rotates every round) and the rounds repeated; the figure per
+ * candidate and size is the median over rounds (the machine is shared and
+ * noisy). A threshold is the size from which switching to the candidate
+ * maximises the geometric-mean speed over all sizes measured (see
+ * crossover()); rep is placed first (against the vector loop), then nt
+ * (against vector below the rep threshold, rep above it). No size that helps
+ * up to --max-size: null in the JSON, "never" with --env.
+ * Run time is bounded: rounds stop early (after at least 3) at --budget.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define MIN_SIZE      64
+#define MAX_SIZES     32
+#define NCAND         3
+#define SAMPLE_BYTES  (1u << 20)
+#define MIN_ROUNDS    3
+
+enum { VEC, REP, NT };
+static const char *const cand_names[NCAND] = { "vector", "rep", "nt" };
+
+struct family {
+    const char *name;
+    const char *vec_name;
+    sp_memset_fn set[NCAND];          /* memset family */
+    sp_memcpy_fn cpy[NCAND];          /* memcpy family */
+    double *samples[MAX_SIZES][NCAND];   /* ns per call, one per round */
+    double median[MAX_SIZES][NCAND];
+    size_t rep_threshold, nt_threshold;  /* 0 = none found */
+};
+
+static unsigned char *dst_buf, *src_buf;
+static size_t sizes[MAX_SIZES];
+static int nsizes;
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void call(const struct family *f, int c, size_t n)
+{
+    if (f->set[c])
+        f->set[c](dst_buf, 0x5a, n);
+    else
+        f->cpy[c](dst_buf, src_buf, n);
+    __asm__ volatile("" ::: "memory");
+}
+
+/* One sample: ns per call of candidate c at size n. */
+static double sample(const struct family *f, int c, size_t n)
+{
+    size_t k = SAMPLE_BYTES / n;
+    if (k < 1)
+        k = 1;
+    call(f, c, n);                    /* untimed: reach this candidate's steady state */
+    double t0 = now_ns();
+    for (size_t i = 0; i < k; i++)
+        call(f, c, n);
+    return (now_ns() - t0) / (double)k;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    double tmp[1024];
+    memcpy(tmp, v, (size_t)n * sizeof *v);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* The single crossover that serves auto best: the size s from which using
+ * cand instead of the baseline minimises the sum over all measured sizes of
+ * log(time) — i.e. maximises the geometric-mean speed of the size classes
+ * over the grid. The baseline is what auto would use without cand: the
+ * vector loop (cand = REP), or the vector loop below rep_thr and rep from it
+ * (cand = NT). Equal costs keep the larger size; if no s helps, 0 (never).
+ * A one-size blip cannot drag the threshold far: moving it across a run of
+ * sizes where cand loses costs that whole run. */
+static size_t crossover(const struct family *f, int cand, size_t rep_thr)
+{
+    double sum = 0, best = 0;
+    size_t found = 0;
+    for (int i = nsizes - 1; i >= 0; i--) {
+        int base = (cand == NT && rep_thr && sizes[i] >= rep_thr) ? REP : VEC;
+        sum += log(f->median[i][cand] / f->median[i][base]);
+        if (sum < best) {
+            best = sum;
+            found = sizes[i];
+        }
+    }
+    return found;
+}
+
+static void print_size(FILE *out, size_t v)
+{
+    if (v)
+        fprintf(out, "%zu", v);
+    else
+        fputs("null", out);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return -1;
+    if (*end == 'K' || *end == 'k') v <<= 10, end++;
+    else if (*end == 'M' || *end == 'm') v <<= 20, end++;
+    else if (*end == 'G' || *end == 'g') v <<= 30, end++;
+    if (*end != '\0')
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+        "usage: syspath-calibrate [--env] [--rounds N] [--max-size BYTES] [--budget SECONDS] [--verbose]\n"
+        "Measures on this machine the sizes from which rep stosb / rep movsb beat the\n"
+        "vector loop, and from which non-temporal stores beat ordinary stores, for\n"
+        "memset and memcpy. Prints JSON (thresholds, per-size medians in GB/s, caches,\n"
+        "method) on stdout; with --env prints instead the lines memset/auto and\n"
+        "memcpy/auto read:\n"
+        "  SYSPATH_REP_THRESHOLD=N  SYSPATH_NT_THRESHOLD=N\n"
+        "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
+        "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
+        "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
+        "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
+        "  --budget SECONDS  stop adding rounds after this long, once 3 are done (default 8)\n"
+        "  --verbose         a table of the medians on stderr\n");
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = 9, env = 0, verbose = 0;
+    size_t max_size = (size_t)64 << 20;
+    double budget_s = 8;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--env") == 0) {
+            env = 1;
+        } else if (strcmp(a, "--verbose") == 0) {
+            verbose = 1;
+        } else if (strcmp(a, "--rounds") == 0 && val) {
+            char *end;
+            long r = strtol(val, &end, 10);
+            if (*val == '\0' || *end != '\0' || r < MIN_ROUNDS || r > 1000) {
+                fprintf(stderr, "syspath-calibrate: --rounds wants a number from %d to 1000, got '%s'\n",
+                        MIN_ROUNDS, val);
+                return 2;
+            }
+            rounds = (int)r;
+            i++;
+        } else if (strcmp(a, "--max-size") == 0 && val) {
+            if (parse_size(val, &max_size) != 0 || max_size < 4096 || max_size > ((size_t)1 << 30)) {
+                fprintf(stderr, "syspath-calibrate: --max-size wants a size from 4K to 1G, got '%s'\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--budget") == 0 && val) {
+            char *end;
+            budget_s = strtod(val, &end);
+            if (*val == '\0' || *end != '\0' || !(budget_s > 0 && budget_s <= 3600)) {
+                fprintf(stderr, "syspath-calibrate: --budget wants seconds (0 < s <= 3600), got '%s'\n", val);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "syspath-calibrate: unknown or incomplete argument '%s' (try --help)\n", a);
+            return 2;
+        }
+    }
+    if (!sp_cpu_has(SP_CPU_SSE2)) {
+        fprintf(stderr, "syspath-calibrate: needs SSE2 (SYSPATH_CPU_MASK hides it?)\n");
+        return 2;
+    }
+
+    for (size_t s = MIN_SIZE; s <= max_size && nsizes < MAX_SIZES; s *= 2)
+        sizes[nsizes++] = s;
+    max_size = sizes[nsizes - 1];     /* rounded down to the last power of two */
+
+    /* mmap + a first touch: page faults happen here, not in a timed sample */
+    dst_buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    src_buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (dst_buf == MAP_FAILED || src_buf == MAP_FAILED) {
+        fprintf(stderr, "syspath-calibrate: cannot map 2 x %zu bytes: %s\n", max_size, strerror(errno));
+        return 2;
+    }
+    memset(dst_buf, 1, max_size);
+    memset(src_buf, 2, max_size);
+
+    int avx2 = sp_cpu_has(SP_CPU_AVX2);
+    struct family fams[2] = {
+        { .name = "memset", .vec_name = avx2 ? "avx2" : "sse2",
+          .set = { avx2 ? sp_memset_avx2 : sp_memset_sse2, sp_memset_rep_stosb, sp_memset_nt } },
+        { .name = "memcpy", .vec_name = avx2 ? "avx2" : "sse2",
+          .cpy = { avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
+    };
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < nsizes; i++)
+            for (int c = 0; c < NCAND; c++) {
+                fams[f].samples[i][c] = calloc((size_t)rounds, sizeof(double));
+                if (!fams[f].samples[i][c])
+                    return 2;
+            }
+
+    /* one untimed round: frequency ramp, TLB, caches */
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < nsizes; i++)
+            for (int c = 0; c < NCAND; c++)
+                sample(&fams[f], c, sizes[i]);
+
+    double start = now_ns();
+    int done = 0;
+    for (int r = 0; r < rounds; r++) {
+        if (r >= MIN_ROUNDS && (now_ns() - start) / 1e9 > budget_s)
+            break;
+        for (int i = 0; i < nsizes; i++)
+            for (int f = 0; f < 2; f++)
+                for (int k = 0; k < NCAND; k++) {
+                    int c = (k + r + i) % NCAND;     /* rotate the order */
+                    fams[f].samples[i][c][r] = sample(&fams[f], c, sizes[i]);
+                }
+        done = r + 1;
+    }
+    double elapsed = (now_ns() - start) / 1e9;
+
+    for (int f = 0; f < 2; f++) {
+        for (int i = 0; i < nsizes; i++)
+            for (int c = 0; c < NCAND; c++)
+                fams[f].median[i][c] = median(fams[f].samples[i][c], done);
+        fams[f].rep_threshold = crossover(&fams[f], REP, 0);
+        fams[f].nt_threshold = crossover(&fams[f], NT, fams[f].rep_threshold);
+    }
+
+    if (verbose) {
+        for (int f = 0; f < 2; f++) {
+            fprintf(stderr, "%s (GB/s, median of %d rounds)\n%12s %8s %8s %8s\n", fams[f].name, done,
+                    "bytes", fams[f].vec_name, "rep", "nt");
+            for (int i = 0; i < nsizes; i++)
+                fprintf(stderr, "%12zu %8.2f %8.2f %8.2f\n", sizes[i],
+                        sizes[i] / fams[f].median[i][VEC], sizes[i] / fams[f].median[i][REP],
+                        sizes[i] / fams[f].median[i][NT]);
+        }
+    }
+
+    if (env) {
+        static const char *const vars[2][2] = {
+            { "SYSPATH_REP_THRESHOLD", "SYSPATH_NT_THRESHOLD" },
+            { "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD" },
+        };
+        for (int f = 0; f < 2; f++) {
+            size_t v[2] = { fams[f].rep_threshold, fams[f].nt_threshold };
+            for (int j = 0; j < 2; j++) {
+                if (v[j])
+                    printf("%s=%zu\n", vars[f][j], v[j]);
+                else
+                    printf("%s=never\n", vars[f][j]);
+            }
+        }
+        return 0;
+    }
+
+    struct sp_cpu_caches caches;
+    sp_cpu_caches(&caches);
+    char feat[200];
+    sp_cpu_feature_names(sp_cpu_features(), feat, sizeof feat);
+    printf("{");
+    for (int f = 0; f < 2; f++) {
+        const struct family *fm = &fams[f];
+        printf("\"%s\":{\"rep_threshold\":", fm->name);
+        print_size(stdout, fm->rep_threshold);
+        printf(",\"nt_threshold\":");
+        print_size(stdout, fm->nt_threshold);
+        printf(",\"vector\":\"%s\",\"rows\":[", fm->vec_name);
+        for (int i = 0; i < nsizes; i++) {
+            printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
+            for (int c = 0; c < NCAND; c++)
+                printf(",\"%s_gbps\":%.3f", cand_names[c], sizes[i] / fm->median[i][c]);
+            printf("}");
+        }
+        printf("]},");
+    }
+    printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
+    printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
+           max_size, elapsed);
+    printf("\"method\":\"sizes %d B to %zu B in x2 steps; candidates vector loop (%s), rep string, "
+           "non-temporal stores, interleaved with the order rotated each round, each sample K calls "
+           "(K*n ~ 1 MiB, >= 1) after one untimed call; median over %d rounds of ns per call; "
+           "threshold = the size from which switching to the candidate maximises the geometric-mean "
+           "speed over all sizes measured (rep against the vector loop; then nt against vector below "
+           "the rep threshold and rep above it); null = no size helps up to max_size\"}\n",
+           MIN_SIZE, max_size, fams[0].vec_name, done);
+    return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * test_auto_thresholds.c — the size classes of memset/auto and memcpy/auto
+ * come from the environment syspath-calibrate --env prints, else from the
+ * cache sizes, exactly as helpers.h documents (struct sp_auto_thresholds).
+ *
+ *   test_auto_thresholds                     no SYSPATH_*THRESHOLD set: the
+ *                                            cache-derived defaults, source "cache"
+ *   test_auto_thresholds --expect A B C D    ctest sets the four variables: the
+ *                                            values (bytes or "never"), source "env"
+ *   test_auto_thresholds --bad               malformed values: reported on stderr
+ *                                            (each variable named), defaults used
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syspath/helpers.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
+
+static const char *const vars[4] = { "SYSPATH_REP_THRESHOLD", "SYSPATH_NT_THRESHOLD",
+                                     "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD" };
+
+static size_t parse(const char *s)
+{
+    return strcmp(s, "never") == 0 ? SP_THRESHOLD_NEVER : (size_t)strtoull(s, NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+    /* capture what the first (reading) call says on stderr */
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    if (tmp)
+        dup2(fileno(tmp), 2);
+    const struct sp_auto_thresholds *t = sp_auto_thresholds();
+    fflush(stderr);
+    dup2(saved, 2);
+    char msg[2048] = "";
+    if (tmp) {
+        rewind(tmp);
+        msg[fread(msg, 1, sizeof msg - 1, tmp)] = '\0';
+        fputs(msg, stderr);
+    }
+
+    size_t got[4] = { t->memset_rep, t->memset_nt, t->memcpy_rep, t->memcpy_nt };
+    const char *src[4] = { t->memset_rep_source, t->memset_nt_source,
+                           t->memcpy_rep_source, t->memcpy_nt_source };
+    for (int i = 0; i < 4; i++)
+        printf("%s = %zu (%s)\n", vars[i], got[i], src[i]);
+    CHECK(sp_auto_thresholds() == t, "a second call must return the same (read-once) values");
+
+    struct sp_cpu_caches c;
+    sp_cpu_caches(&c);
+    size_t rep = (sp_cpu_has(SP_CPU_ERMS) && c.l2) ? c.l2 : SP_THRESHOLD_NEVER;
+    size_t llc = c.l3 ? c.l3 : c.l2;
+    size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
+    size_t dflt[4] = { rep, nt, rep, nt };
+
+    if (argc == 1) {
+        for (int i = 0; i < 4; i++) {
+            CHECK(getenv(vars[i]) == NULL, "%s must not be set for this run", vars[i]);
+            CHECK(got[i] == dflt[i], "%s: %zu, expected the cache-derived %zu", vars[i], got[i], dflt[i]);
+            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", vars[i], src[i]);
+        }
+        CHECK(msg[0] == '\0', "nothing to report without variables, got: %s", msg);
+    } else if (argc == 6 && strcmp(argv[1], "--expect") == 0) {
+        for (int i = 0; i < 4; i++) {
+            CHECK(got[i] == parse(argv[2 + i]), "%s=%s: got %zu, expected %s",
+                  vars[i], getenv(vars[i]) ? getenv(vars[i]) : "(unset)", got[i], argv[2 + i]);
+            CHECK(strcmp(src[i], "env") == 0, "%s: source '%s', expected env", vars[i], src[i]);
+        }
+        CHECK(msg[0] == '\0', "good values must not be reported, got: %s", msg);
+    } else if (argc == 2 && strcmp(argv[1], "--bad") == 0) {
+        for (int i = 0; i < 4; i++) {
+            CHECK(got[i] == dflt[i], "%s='%s': %zu, expected the default %zu",
+                  vars[i], getenv(vars[i]) ? getenv(vars[i]) : "(unset)", got[i], dflt[i]);
+            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", vars[i], src[i]);
+            CHECK(strstr(msg, vars[i]) != NULL, "%s's bad value not reported on stderr", vars[i]);
+        }
+    } else {
+        fprintf(stderr, "usage: %s [--expect A B C D | --bad]\n", argv[0]);
+        return 2;
+    }
+    if (failures)
+        return 1;
+    printf("ok\n");
+    return 0;
+}

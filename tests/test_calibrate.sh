@@ -1,0 +1,73 @@
+#!/bin/bash
+# test_calibrate.sh — syspath-calibrate's interface (not its figures, which
+# depend on the machine): --help, bad arguments (one line, exit 2), the JSON
+# (keys, types, thresholds that are measured sizes or null, positive GB/s,
+# bounded rounds) and --env (exactly the four variables auto reads, each a
+# size or "never", accepted by sp_auto_thresholds: see test_auto_thresholds).
+set -euo pipefail
+
+if [ "${1:-}" = "--help" ]; then
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+bin=${SYSPATH_BIN:?SYSPATH_BIN not set (run through ctest)}
+cal=$bin/syspath-calibrate
+[ -x "$cal" ] || { echo "FAIL: $cal not built"; exit 1; }
+fail=0
+err() { echo "FAIL: $*"; fail=1; }
+
+"$cal" --help | grep -q -- '--env' || err "--help does not describe --env"
+for bad in "--rounds 0" "--rounds x" "--max-size 12" "--max-size 2T" "--budget -1" "--frobnicate" "--rounds"; do
+    set +e
+    msg=$("$cal" $bad 2>&1 >/dev/null); rc=$?
+    set -e
+    [ $rc -eq 2 ] || err "'$bad' exited $rc, expected 2"
+    [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && [ -n "$msg" ] || err "'$bad' should print one line, printed: $msg"
+done
+set +e
+SYSPATH_CPU_MASK=0 "$cal" --max-size 4K --rounds 3 >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || err "without SSE2 (SYSPATH_CPU_MASK=0) it should refuse with exit 2, got $rc"
+
+json=$("$cal" --max-size 1M --rounds 3 --budget 5)
+/usr/bin/python3 - "$json" <<'PY' || fail=1
+import json, sys
+d = json.loads(sys.argv[1])
+bad = []
+sizes = [64 << k for k in range(15)]          # 64 B .. 1 MiB
+for fam in ("memset", "memcpy"):
+    f = d[fam]
+    for k in ("rep_threshold", "nt_threshold"):
+        v = f[k]
+        if not (v is None or v in sizes):
+            bad.append(f"{fam}.{k} = {v!r}: not null or a measured size")
+    if f["vector"] not in ("avx2", "sse2"):
+        bad.append(f"{fam}.vector = {f['vector']!r}")
+    if [r["bytes"] for r in f["rows"]] != sizes:
+        bad.append(f"{fam}.rows sizes {[r['bytes'] for r in f['rows']]}")
+    for r in f["rows"]:
+        for c in ("vector_gbps", "rep_gbps", "nt_gbps"):
+            if not (isinstance(r[c], (int, float)) and r[c] > 0):
+                bad.append(f"{fam} {r['bytes']} {c} = {r[c]!r}")
+for k in ("l1d", "l2", "l3"):
+    if not isinstance(d["caches"][k], int):
+        bad.append(f"caches.{k}")
+if not (3 <= d["rounds"] <= 3) or d["max_size"] != 1 << 20 or not d["method"]:
+    bad.append(f"rounds {d['rounds']} max_size {d['max_size']}")
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+
+env_out=$("$cal" --env --max-size 256K --rounds 3)
+names=$(cut -d= -f1 <<<"$env_out" | tr '\n' ' ')
+[ "$names" = "SYSPATH_REP_THRESHOLD SYSPATH_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD " ] ||
+    err "--env printed variables '$names'"
+grep -Evq '^[A-Z_]+=([0-9]+|never)$' <<<"$env_out" && err "--env lines not NAME=bytes|never: $env_out"
+# what --env prints, auto must take (values and source "env")
+expect=$(cut -d= -f2 <<<"$env_out" | tr '\n' ' ')
+( export $env_out; "$bin/test_auto_thresholds" --expect $expect ) >/dev/null ||
+    err "sp_auto_thresholds did not take syspath-calibrate --env's values ($expect)"
+
+[ $fail -eq 0 ] && echo "ok: --help, bad arguments, JSON and --env all as documented"
+exit $fail
