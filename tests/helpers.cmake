@@ -60,3 +60,10 @@ sp_helpers_env_test(auto_thresholds_bad auto_thresholds
   --bad)
 # syspath-calibrate: interface, JSON shape, --env accepted by auto
 sp_add_script_test(helpers_calibrate test_calibrate.sh LABELS helpers TIMEOUT 120)
+
+# Every NASM helper (and every other variant) through the SysV ABI harness.
+# sp_abi_harness comes from tests/abi.cmake (the freestanding area).
+if(TARGET sp_abi_harness)
+  sp_add_c_test(helpers_abi test_helpers_abi.c LIBS syspath_helpers sp_abi_harness
+    LABELS "helpers;abi" TIMEOUT 60)
+endif()
