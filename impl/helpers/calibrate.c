@@ -144,6 +144,40 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+static void print_json(const struct family *fams, size_t max_size, int done, double elapsed)
+{
+    struct sp_cpu_caches caches;
+    sp_cpu_caches(&caches);
+    char feat[200];
+    sp_cpu_feature_names(sp_cpu_features(), feat, sizeof feat);
+    printf("{");
+    for (int f = 0; f < 2; f++) {
+        const struct family *fm = &fams[f];
+        printf("\"%s\":{\"rep_threshold\":", fm->name);
+        print_size(stdout, fm->rep_threshold);
+        printf(",\"nt_threshold\":");
+        print_size(stdout, fm->nt_threshold);
+        printf(",\"vector\":\"%s\",\"rows\":[", fm->vec_name);
+        for (int i = 0; i < nsizes; i++) {
+            printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
+            for (int c = 0; c < NCAND; c++)
+                printf(",\"%s_gbps\":%.3f", cand_names[c], sizes[i] / fm->median[i][c]);
+            printf("}");
+        }
+        printf("]},");
+    }
+    printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
+    printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
+           max_size, elapsed);
+    printf("\"method\":\"sizes %d B to %zu B in x2 steps; candidates vector loop (%s), rep string, "
+           "non-temporal stores, interleaved with the order rotated each round, each sample K calls "
+           "(K*n ~ 1 MiB, >= 1) after one untimed call; median over %d rounds of ns per call; "
+           "threshold = the size from which switching to the candidate maximises the geometric-mean "
+           "speed over all sizes measured (rep against the vector loop; then nt against vector below "
+           "the rep threshold and rep above it); null = no size helps up to max_size\"}\n",
+           MIN_SIZE, max_size, fams[0].vec_name, done);
+}
+
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -232,13 +266,15 @@ int main(int argc, char **argv)
         { .name = "memcpy", .vec_name = avx2 ? "avx2" : "sse2",
           .cpy = { avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
     };
-    for (int f = 0; f < 2; f++)
+    double *pool = calloc((size_t)2 * (size_t)nsizes * NCAND * (size_t)rounds, sizeof(double));
+    if (!pool) {
+        fprintf(stderr, "syspath-calibrate: out of memory\n");
+        return 2;
+    }
+    for (int f = 0, k = 0; f < 2; f++)
         for (int i = 0; i < nsizes; i++)
-            for (int c = 0; c < NCAND; c++) {
-                fams[f].samples[i][c] = calloc((size_t)rounds, sizeof(double));
-                if (!fams[f].samples[i][c])
-                    return 2;
-            }
+            for (int c = 0; c < NCAND; c++, k++)
+                fams[f].samples[i][c] = pool + (size_t)k * (size_t)rounds;
 
     /* one untimed round: frequency ramp, TLB, caches */
     for (int f = 0; f < 2; f++)
@@ -294,38 +330,13 @@ int main(int argc, char **argv)
                     printf("%s=never\n", vars[f][j]);
             }
         }
-        return 0;
+    } else {
+        print_json(fams, max_size, done, elapsed);
     }
-
-    struct sp_cpu_caches caches;
-    sp_cpu_caches(&caches);
-    char feat[200];
-    sp_cpu_feature_names(sp_cpu_features(), feat, sizeof feat);
-    printf("{");
-    for (int f = 0; f < 2; f++) {
-        const struct family *fm = &fams[f];
-        printf("\"%s\":{\"rep_threshold\":", fm->name);
-        print_size(stdout, fm->rep_threshold);
-        printf(",\"nt_threshold\":");
-        print_size(stdout, fm->nt_threshold);
-        printf(",\"vector\":\"%s\",\"rows\":[", fm->vec_name);
-        for (int i = 0; i < nsizes; i++) {
-            printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
-            for (int c = 0; c < NCAND; c++)
-                printf(",\"%s_gbps\":%.3f", cand_names[c], sizes[i] / fm->median[i][c]);
-            printf("}");
-        }
-        printf("]},");
-    }
-    printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
-    printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
-           max_size, elapsed);
-    printf("\"method\":\"sizes %d B to %zu B in x2 steps; candidates vector loop (%s), rep string, "
-           "non-temporal stores, interleaved with the order rotated each round, each sample K calls "
-           "(K*n ~ 1 MiB, >= 1) after one untimed call; median over %d rounds of ns per call; "
-           "threshold = the size from which switching to the candidate maximises the geometric-mean "
-           "speed over all sizes measured (rep against the vector loop; then nt against vector below "
-           "the rep threshold and rep above it); null = no size helps up to max_size\"}\n",
-           MIN_SIZE, max_size, fams[0].vec_name, done);
+    free(pool);
+    munmap(dst_buf, max_size);
+    munmap(src_buf, max_size);
     return 0;
 }
+
+
