@@ -59,12 +59,18 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
 long sp_serve(const struct sp_sys *sys, const struct sp_config *cfg,
               const struct sp_listener *listener, struct sp_stats *stats);
 
+/* What a model needs from its listening socket (struct sp_model.listen_flags). */
+#define SP_LISTEN_NONBLOCK  1u    /* accept4 must return -EAGAIN, not block */
+#define SP_LISTEN_REUSEPORT 2u    /* SO_REUSEPORT: several listeners share the port */
+
 /* An I/O model: one file in impl/server/, one row in the table (models.c). */
 struct sp_model {
     const char *name;
     const char *summary;      /* one line, for --list */
-    /* 0 when the model can run on this machine, else -errno (uring: -ENOSYS) */
-    long (*available)(void);
+    unsigned listen_flags;    /* SP_LISTEN_* */
+    /* 0 when the model can run on this machine; else -errno (uring: -ENOSYS)
+     * with a one-line reason written to why[0..n). NULL: always available. */
+    long (*available)(char *why, unsigned long n);
     long (*run)(const struct sp_sys *sys, const struct sp_config *cfg,
                 const struct sp_listener *listener, struct sp_stats *stats);
 };

@@ -1,0 +1,73 @@
+/*
+ * conn.h — one HTTP connection, shared by every I/O model (internal to impl/server).
+ *
+ * The models differ only in how bytes move (blocking reads, epoll readiness,
+ * io_uring completions); what the bytes mean is decided here, once:
+ * sp_conn_process() turns complete request heads at the front of `in` into
+ * responses appended to `out`. The model then writes `out` and reads more.
+ *
+ * Responses for several pipelined requests are gathered into `out` and sent
+ * with one write: that batching is a large part of a server's cost per request.
+ */
+#ifndef SYSPATH_SERVER_CONN_H
+#define SYSPATH_SERVER_CONN_H
+
+#include "syspath/http.h"
+#include "syspath/server.h"
+
+#define SP_CONN_OUT_MAX 4096
+
+struct sp_conn {
+    int fd;
+    unsigned in_len;                /* bytes waiting in in[] */
+    unsigned out_off, out_len;      /* out[out_off..out_len) still to be written */
+    int closing;                    /* close once out[] is flushed */
+    int lingering;                  /* closing after an error: drain input first (see sp_conn_linger) */
+    int registered;                 /* known to the model's poller (epoll) */
+    long deadline_ms;               /* sp_now_ms() after which the connection times out */
+    long requests;                  /* answered on this connection */
+    struct sp_conn *prev, *next;    /* the model's list of open connections */
+    char in[SP_HTTP_HEAD_MAX];
+    char out[SP_CONN_OUT_MAX];
+};
+
+/* Reset c for a freshly accepted fd; sets the header deadline. */
+void sp_conn_init(struct sp_conn *c, int fd, const struct sp_config *cfg);
+
+/* Answer the complete requests at the front of c->in: append each response
+ * to c->out, drop each head from c->in, count it in st. Stops at an
+ * incomplete head, when out[] has no room for another response, or after a
+ * response that closes the connection (c->closing). Returns 1 when it stopped
+ * for lack of room (flush, then call again), 0 otherwise. Also moves the
+ * deadline: header timeout while a head is partly in, idle timeout when empty. */
+int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_stats *st);
+
+/* Bytes just read into in[]: if in[] was empty (an idle keep-alive connection),
+ * the header timeout starts now. */
+void sp_conn_received(struct sp_conn *c, unsigned n, const struct sp_config *cfg);
+
+/* Write out[] once (non-blocking sockets) or until done (blocking).
+ * Returns 1 when everything was written, 0 when the socket would block, -errno on error. */
+long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking);
+
+/* Close after an error response: shut down our side and discard what the
+ * client still sends (bounded), so the kernel does not answer unread data with
+ * a RST that could destroy the response before the client reads it. */
+void sp_conn_linger(const struct sp_sys *sys, int fd);
+
+/* Monotonic milliseconds (vDSO clock_gettime: no kernel entry, so no path to compare). */
+long sp_now_ms(void);
+
+/* EMFILE handling: a spare descriptor held open so that, when accept fails
+ * for lack of descriptors, the server can free one, accept the pending
+ * connection, close it at once and take the spare back, instead of spinning
+ * on a queue it cannot drain. */
+struct sp_spare { int fd; };
+void sp_spare_take(const struct sp_sys *sys, struct sp_spare *s);
+/* Shed one pending connection from lfd using the spare (call after EMFILE/ENFILE). */
+void sp_spare_shed(const struct sp_sys *sys, struct sp_spare *s, int lfd);
+
+/* Accept errors that only mean "try again": EINTR, EAGAIN, ECONNABORTED and
+ * the network errors accept(2) says to treat like EAGAIN. */
+int sp_accept_retryable(long err);
+#endif

@@ -1,0 +1,64 @@
+/*
+ * listen.c — the listening socket, the same for every model and backend.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "syspath/server.h"
+
+long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out)
+{
+    const struct sp_model *model = sp_model_find(cfg->model);
+    if (!model)
+        return -ENOENT;
+    if (cfg->port < 0 || cfg->port > 65535 || cfg->backlog <= 0)
+        return -EINVAL;
+
+    /* inet_pton is pure parsing, no kernel call: it does not bypass the path. */
+    struct sockaddr_storage ss;
+    unsigned len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((unsigned short)cfg->port);
+        len = sizeof *in4;
+    } else if (inet_pton(AF_INET6, cfg->addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((unsigned short)cfg->port);
+        len = sizeof *in6;
+    } else {
+        return -EINVAL;
+    }
+
+    int type = SOCK_STREAM | SOCK_CLOEXEC;
+    if (model->listen_flags & SP_LISTEN_NONBLOCK)
+        type |= SOCK_NONBLOCK;
+    long fd = sys->socket(ss.ss_family, type, 0);
+    if (fd < 0)
+        return fd;
+    int one = 1;
+    long r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (r == 0 && (model->listen_flags & SP_LISTEN_REUSEPORT))
+        r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (r == 0)
+        r = sys->bind((int)fd, &ss, len);
+    if (r == 0)
+        r = sys->listen((int)fd, cfg->backlog);
+    unsigned slen = sizeof ss;
+    if (r == 0)
+        r = sys->getsockname((int)fd, &ss, &slen);
+    if (r < 0) {
+        sys->close((int)fd);
+        return r;
+    }
+    out->fd = (int)fd;
+    out->family = ss.ss_family;
+    out->port = ntohs(ss.ss_family == AF_INET ? in4->sin_port : in6->sin6_port);
+    return 0;
+}
