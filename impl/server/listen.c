@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -46,6 +47,10 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
     long r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (r == 0 && (model->listen_flags & SP_LISTEN_REUSEPORT))
         r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    int defer = cfg->defer_accept_s >= 0 ? cfg->defer_accept_s
+                                         : (model->listen_flags & SP_LISTEN_DEFER) ? 1 : 0;
+    if (r == 0 && defer > 0)
+        r = sys->setsockopt((int)fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
     if (r == 0)
         r = sys->bind((int)fd, &ss, len);
     if (r == 0)

@@ -42,6 +42,8 @@ static void usage(FILE *out)
         "  -w, --workers N           reuseport: worker processes (default: one per CPU)\n"
         "      --header-timeout S    a request head must arrive within S seconds (default 5)\n"
         "      --idle-timeout S      close keep-alive connections idle for S seconds (default 30)\n"
+        "      --defer-accept S      TCP_DEFER_ACCEPT seconds, 0 = off (default: 1 for epoll,\n"
+        "                            uring and reuseport, off for iterative)\n"
         "  -s, --stats PATH|-        on exit, write counters and CPU time as JSON to PATH or stdout\n"
         "  -l, --list                list backends and models (and why a model is unavailable)\n"
         "  -h, --help                this text\n"
@@ -153,7 +155,7 @@ int main(int argc, char **argv)
 {
     struct sp_config cfg = SP_CONFIG_DEFAULTS;
     const char *backend = "libc", *stats_path = NULL;
-    enum { OPT_BACKLOG = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
+    enum { OPT_BACKLOG = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DEFER_ACCEPT };
     static const struct option opts[] = {
         { "backend", required_argument, NULL, 'b' },
         { "model", required_argument, NULL, 'm' },
@@ -164,6 +166,7 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
         { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+        { "defer-accept", required_argument, NULL, OPT_DEFER_ACCEPT },
         { "stats", required_argument, NULL, 's' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
@@ -182,6 +185,7 @@ int main(int argc, char **argv)
         case 'w': cfg.workers = (int)parse_long("workers", optarg, 0, 256); break;
         case OPT_HEADER_TIMEOUT: cfg.header_timeout_ms = parse_seconds_ms("header-timeout", optarg); break;
         case OPT_IDLE_TIMEOUT: cfg.idle_timeout_ms = parse_seconds_ms("idle-timeout", optarg); break;
+        case OPT_DEFER_ACCEPT: cfg.defer_accept_s = (int)parse_long("defer-accept", optarg, 0, 3600); break;
         case 's': stats_path = optarg; break;
         case 'l': list(); return 0;
         case 'h': usage(stdout); return 0;
