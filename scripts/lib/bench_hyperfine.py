@@ -1,0 +1,95 @@
+"""scripts/lib/bench_hyperfine.py — process-level paths, timed by hyperfine.
+
+hyperfine-hello.json: `hyperfine -N --warmup 20` over the tutorial's hello world
+as four processes: syspath-hello-asm (freestanding NASM), syspath-hello-raw
+(static, -nostdlib, inline-asm syscalls), syspath-hello-glibc (dynamic) and
+syspath-hello-glibc-static. -N: no shell in between, so the figure is the
+process's own exec + start-up + exit.
+
+hyperfine-serve.json: `--parameter-list backend asm,raw,libc,freestanding` over
+`syspath-client --serve {backend} --count N`: the client starts the server
+(syspath-server --backend B --port 0 --max-conns N, or syspath-asm-server 0 N),
+reads its port from the listening line, makes N sequential connect -> GET ->
+read -> close, and waits for the server to exit. One process per measurement,
+no shell, no port race (see bench/load/client.c).
+"""
+import os
+import shutil
+
+import bench_proc
+from bench_steps import Step
+
+HELLOS = (("syspath-hello-asm", "freestanding NASM"),
+          ("syspath-hello-raw", "C, -nostdlib, inline-asm syscalls, static"),
+          ("syspath-hello-glibc", "glibc, dynamic"),
+          ("syspath-hello-glibc-static", "glibc, static"))
+FULL = {"hello_runs": 500, "serve_runs": 20, "serve_conns": 1000}
+QUICK = {"hello_runs": 100, "serve_runs": 5, "serve_conns": 200}
+
+
+class Hyperfine:
+    def __init__(self, run):
+        self.run = run
+        self.cfg = QUICK if run.args.quick else FULL
+
+    def steps(self):
+        if not shutil.which("hyperfine"):
+            self.run.note("hyperfine: not installed (Debian: hyperfine): skipped")
+            return []
+        c = self.cfg
+        return [Step("hyperfine: hello world x4 processes, %d runs each" % c["hello_runs"],
+                     4 * (c["hello_runs"] + 20) * 0.0015 + 1, "hyperfine", self.hello),
+                Step("hyperfine: serve %d connections per backend, %d runs"
+                     % (c["serve_conns"], c["serve_runs"]),
+                     4 * (c["serve_runs"] + 3) * (0.01 + c["serve_conns"] / 20000.0) + 1,
+                     "hyperfine", self.serve)]
+
+    def _hyperfine(self, name, args, timeout):
+        out = os.path.join(self.run.out, name)
+        argv = ["hyperfine", "-N", "--style", "basic", "--export-json", out + ".tmp"] + args
+        with self.run.logfile("hyperfine.log") as lf:
+            lf.write("$ %s\n" % " ".join(argv))
+            lf.flush()
+            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, timeout, stdout=lf)
+        if rc != 0 or timed_out:
+            if os.path.exists(out + ".tmp"):
+                os.remove(out + ".tmp")
+            raise RuntimeError("hyperfine %s (see logs/hyperfine.log)"
+                               % ("timed out" if timed_out else "exited %d" % rc))
+        os.replace(out + ".tmp", out)
+
+    def hello(self):
+        args = ["--warmup", "20", "--runs", str(self.cfg["hello_runs"])]
+        n = 0
+        for exe, _what in HELLOS:
+            path = os.path.join(self.run.bin, exe)
+            if not os.access(path, os.X_OK):
+                self.run.note("hyperfine-hello: %s not built: left out" % exe)
+                continue
+            args += ["-n", exe, path]
+            n += 1
+        if n == 0:
+            raise RuntimeError("no hello-world binary built in %s" % self.run.bin)
+        self._hyperfine("hyperfine-hello.json", args, 300)
+
+    def serve(self):
+        client = os.path.join(self.run.bin, "syspath-client")
+        if not os.access(client, os.X_OK):
+            raise RuntimeError("syspath-client not built in %s" % self.run.bin)
+        backends = []
+        if os.access(os.path.join(self.run.bin, "syspath-server"), os.X_OK):
+            backends += ["asm", "raw", "libc"]
+        else:
+            self.run.note("hyperfine-serve: syspath-server not built: asm, raw, libc left out")
+        if os.access(os.path.join(self.run.bin, "syspath-asm-server"), os.X_OK):
+            backends.append("freestanding")
+        else:
+            self.run.note("hyperfine-serve: syspath-asm-server not built: freestanding left out")
+        if not backends:
+            raise RuntimeError("no server built in %s" % self.run.bin)
+        n = self.cfg["serve_conns"]
+        args = ["--warmup", "3", "--runs", str(self.cfg["serve_runs"]),
+                "--parameter-list", "backend", ",".join(backends),
+                "-n", "{backend}",
+                "%s --serve {backend} --count %d --timeout 10 --quiet" % (client, n)]
+        self._hyperfine("hyperfine-serve.json", args, 600)

@@ -1,0 +1,430 @@
+"""scripts/lib/bench_load.py — accept throughput and keep-alive: servers under wrk.
+
+One *row* is one server configuration: syspath-server for every backend x model
+that `syspath-server --list` reports available, the freestanding
+syspath-asm-server (accept only: it closes every connection), and nginx (Debian
+nginx-light, one worker, `return 200`, started here from a generated config).
+
+One *run* is: start the row's server fresh, pinned to the server CPU (taskset),
+on a free 127.0.0.1 port; run wrk pinned to the client CPU for the duration;
+read the server's CPU time; stop the server. Fresh per run, so the server's
+own rusage (--stats) covers exactly that run. Rounds interleave the rows
+(A B C ... A B C ...) after one warm-up round that is not counted.
+
+Per run we keep: rate (wrk's requests / wrk's measured duration), wrk's socket
+errors and non-2xx count, the server's CPU time (syspath: user+system from its
+--stats JSON, children included; nginx and syspath-asm-server: /proc/PID/schedstat
+just before stopping it), and wrk's own CPU time (os.wait4 rusage) so we can
+say which side was saturated.
+
+Errors are results: a row whose counted rounds saw any socket error, non-2xx
+answer or failed run is "flagged", never averaged away.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import bench_proc
+import stats
+
+MODES = {
+    # mode: (unit, per-unit CPU key, wrk extra args)
+    "accept": ("conn/s", "server_cpu_us_per_conn", ["-H", "Connection: close"]),
+    "keepalive": ("req/s", "server_cpu_us_per_req", []),
+}
+WRK_THREADS = 1
+WRK_CONNECTIONS = 50
+SATURATED_PCT = 85.0   # a side using >= this share of its core is the bottleneck
+
+
+# ---------------------------------------------------------------------------
+# what exists
+
+def list_server(bin_dir):
+    """(backends, models, unavailable{model: why}) from `syspath-server --list`."""
+    exe = os.path.join(bin_dir, "syspath-server")
+    if not os.access(exe, os.X_OK):
+        return [], [], {}
+    try:
+        out = subprocess.run([exe, "--list"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return [], [], {}
+    backends, models, unavailable = [], [], {}
+    for line in out.splitlines():
+        if line.startswith("backends:"):
+            backends = line.split(":", 1)[1].split()
+        elif line.startswith("models:"):
+            models = line.split(":", 1)[1].split()
+        elif line.startswith("unavailable:"):
+            m = re.match(r"unavailable:\s*(\S+)\s*(?:\((.*)\))?", line)
+            if m:
+                unavailable[m.group(1)] = m.group(2) or "unavailable"
+    return backends, models, unavailable
+
+
+class Row:
+    def __init__(self, server, name, backend=None, model=None, note=None):
+        self.server, self.name, self.backend, self.model = server, name, backend, model
+        self.note = note
+        self.runs = []           # counted rounds: dicts from run_once
+        self.warmup = []
+
+    def connections(self, mode):
+        # iterative serves one connection at a time: in keep-alive 49 of 50 wrk
+        # connections would wait for the first to close, which never happens
+        if mode == "keepalive" and self.model == "iterative":
+            return 1
+        return WRK_CONNECTIONS
+
+
+def plan_rows(mode, bin_dir, workers):
+    """(rows, skipped): every row to measure, and [{"name", "why"}] for the rest."""
+    rows, skipped = [], []
+    backends, models, unavailable = list_server(bin_dir)
+    if not backends:
+        skipped.append({"name": "syspath", "why": "syspath-server not built or --list failed in %s"
+                        % bin_dir})
+    for model in models:
+        for backend in backends:
+            name = "%s/%s" % (backend, model)
+            if model in unavailable:
+                skipped.append({"name": name, "why": unavailable[model]})
+                continue
+            note = None
+            if mode == "keepalive" and model == "iterative":
+                note = "iterative serves one connection at a time: wrk -c1"
+            if model == "reuseport":
+                note = "--workers %d (one per server CPU)" % workers
+            rows.append(Row("syspath", name, backend, model, note))
+    if mode == "accept":
+        if os.access(os.path.join(bin_dir, "syspath-asm-server"), os.X_OK):
+            rows.append(Row("syspath-asm-server", "asm-server",
+                            note="freestanding NASM, iterative, closes every connection"))
+        else:
+            skipped.append({"name": "asm-server", "why": "syspath-asm-server not built"})
+    if shutil.which("nginx"):
+        rows.append(Row("nginx", "nginx", note="nginx-light, 1 worker, return 200, "
+                        "access_log off, keepalive_requests 1000000"))
+    else:
+        skipped.append({"name": "nginx", "why": "nginx not installed (Debian: nginx-light)"})
+    return rows, skipped
+
+
+def pinning():
+    """{"server_cpus", "client_cpus"} from the CPUs we may use; None each on 1 CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return {"server_cpus": None, "client_cpus": None,
+                "note": "only 1 CPU available: server and wrk run unpinned, sharing it"}
+    return {"server_cpus": str(cpus[0]), "client_cpus": str(cpus[1])}
+
+
+def _taskset(cpus):
+    return ["taskset", "-c", cpus] if cpus is not None else []
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port, proc, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+NGINX_CONF = """# generated by scripts/bench: one worker, no master, no daemon, no access log
+worker_processes 1;
+daemon off;
+master_process off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    # nginx closes a keep-alive connection after 1000 requests by default;
+    # syspath-server never does, so lift it to compare the same work
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location / {{ default_type text/plain; return 200 "Hello, World!\\n"; }}
+    }}
+}}
+"""
+
+
+# ---------------------------------------------------------------------------
+# one run
+
+class Server:
+    """A started server: proc, port, and how to read its CPU time."""
+    def __init__(self, proc, port, stats_path=None):
+        self.proc, self.port, self.stats_path = proc, port, stats_path
+
+
+def _start_with_line(argv, tmp, tag, what):
+    """Start a server that prints `listening on ADDR:PORT`; (proc, port) or (None, why)."""
+    errpath = os.path.join(tmp, "stderr-%s.txt" % tag)
+    with open(errpath, "wb") as err:
+        p = bench_proc.spawn(argv, stdout=subprocess.PIPE, stderr=err)
+    line = bench_proc.read_line(p, 5.0)
+    m = re.match(r"listening on \S+:(\d+)", line or "")
+    if m:
+        return p, int(m.group(1))
+    bench_proc.stop(p, signal.SIGKILL)
+    return None, "%s did not start: %s" % (what, _last_line(errpath) or repr(line))
+
+
+def _last_line(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().strip().splitlines()
+        return lines[-1] if lines else None
+    except OSError:
+        return None
+
+
+def start_server(row, pin, bin_dir, tmp, tag, workers):
+    """Start row's server fresh; returns (Server, None) or (None, why)."""
+    if row.server == "syspath":
+        stats_path = os.path.join(tmp, "stats-%s.json" % tag)
+        argv = _taskset(pin["server_cpus"]) + [
+            os.path.join(bin_dir, "syspath-server"), "--backend", row.backend,
+            "--model", row.model, "--addr", "127.0.0.1", "--port", "0",
+            "--stats", stats_path]
+        if row.model == "reuseport":
+            argv += ["--workers", str(workers)]
+        p, port = _start_with_line(argv, tmp, tag, "syspath-server")
+        return (Server(p, port, stats_path), None) if p else (None, port)
+    if row.server == "syspath-asm-server":
+        argv = _taskset(pin["server_cpus"]) + [os.path.join(bin_dir, "syspath-asm-server"), "0"]
+        p, port = _start_with_line(argv, tmp, tag, "syspath-asm-server")
+        return (Server(p, port), None) if p else (None, port)
+    # nginx: it cannot be told "port 0", so pick a free port and retry on a clash
+    why = "?"
+    for _attempt in range(3):
+        port = _free_port()
+        ndir = os.path.join(tmp, "nginx")
+        os.makedirs(ndir, exist_ok=True)
+        conf = os.path.join(ndir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=ndir, port=port))
+        errpath = os.path.join(ndir, "stderr.txt")
+        argv = _taskset(pin["server_cpus"]) + [
+            "nginx", "-p", ndir, "-c", conf, "-e", os.path.join(ndir, "error.log")]
+        with open(errpath, "wb") as err:
+            p = bench_proc.spawn(argv, stdout=subprocess.DEVNULL, stderr=err)
+        if _wait_listening(port, p):
+            return Server(p, port), None
+        bench_proc.stop(p, signal.SIGKILL)
+        why = (_last_line(errpath) or _last_line(os.path.join(ndir, "error.log")) or
+               "did not listen on 127.0.0.1:%d within 5 s" % port)
+    return None, "nginx did not start: %s" % why
+
+
+def parse_wrk(text):
+    """wrk's summary -> {requests, duration_s, errors{connect,read,write,timeout,non2xx}};
+    None if it has no summary line."""
+    m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h),", text)
+    if not m:
+        return None
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}[m.group(3)]
+    out = {"requests": int(m.group(1)), "duration_s": float(m.group(2)) * scale,
+           "errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0}}
+    se = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if se:
+        for k, v in zip(("connect", "read", "write", "timeout"), se.groups()):
+            out["errors"][k] = int(v)
+    n2 = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if n2:
+        out["errors"]["non2xx"] = int(n2.group(1))
+    return out
+
+
+def _read_stats(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log):
+    """One run of row: returns a dict (see module doc); "failed" set on failure."""
+    server, why = start_server(row, pin, bin_dir, tmp, tag, workers)
+    if server is None:
+        return {"failed": why}
+    conns = row.connections(mode)
+    url = "http://127.0.0.1:%d/" % server.port
+    argv = _taskset(pin["client_cpus"]) + [
+        "wrk", "-t%d" % WRK_THREADS, "-c%d" % conns, "-d%ds" % duration, "--timeout", "2s"
+    ] + MODES[mode][2] + [url]
+    res = {"port": server.port}
+    try:
+        with tempfile.TemporaryFile(dir=tmp) as out:
+            rc, timed_out, ru, _wall = bench_proc.run_timed(argv, duration + 15, stdout=out)
+            out.seek(0)
+            text = out.read().decode(errors="replace")
+        # the server's CPU before it is stopped (for those without --stats)
+        cpu = bench_proc.cpu_ns(server.proc.pid) if server.stats_path is None else None
+    finally:
+        _rc, clean = bench_proc.stop(server.proc)
+    log.write("### %s %s %s\n$ %s\n%s\n" % (mode, row.name, tag, shlex.join(argv), text))
+    if not clean:
+        res["note"] = "server did not stop within 3 s of SIGTERM (killed)"
+    w = parse_wrk(text)
+    if rc != 0 or timed_out or w is None:
+        res["failed"] = "wrk %s: %s" % ("timed out" if timed_out else "exit %s" % rc,
+                                       (text.strip().splitlines() or ["no output"])[-1])
+        return res
+    res.update(w)
+    res["rate"] = w["requests"] / w["duration_s"] if w["duration_s"] > 0 else None
+    res["client_cpu_pct"] = 100.0 * (ru.ru_utime + ru.ru_stime) / w["duration_s"]
+    if server.stats_path is not None:
+        st = _read_stats(server.stats_path)
+        if st is None:
+            res["failed"] = "syspath-server wrote no --stats JSON"
+            return res
+        cpu_us = float(st.get("user_us", 0)) + float(st.get("system_us", 0))
+        units = st.get("connections" if mode == "accept" else "requests") or 0
+        res["server_counters"] = {k: st.get(k) for k in
+                                  ("connections", "requests", "bad_requests", "timeouts",
+                                   "accept_errors", "workers")}
+        res["cpu_source"] = "--stats (getrusage user+system, children included)"
+    else:
+        cpu_us = cpu / 1000.0 if cpu is not None else None
+        # every wrk request is one connection for a server that closes each one
+        units = w["requests"]
+        res["cpu_source"] = "/proc/PID/schedstat"
+    res["server_cpu_us"] = cpu_us
+    res["units"] = units
+    res["cpu_per_unit"] = cpu_us / units if cpu_us is not None and units else None
+    res["server_cpu_pct"] = (100.0 * cpu_us / (w["duration_s"] * 1e6)
+                             if cpu_us is not None and w["duration_s"] > 0 else None)
+    return res
+
+
+def warm_up_client(row, pin, bin_dir, tmp, tag, workers, count=200):
+    """The cheap warm-up (--quick): the server started and served `count`
+    connections by syspath-client, then stopped. Pages faulted in, caches warm."""
+    client = os.path.join(bin_dir, "syspath-client")
+    server, why = start_server(row, pin, bin_dir, tmp, tag, workers)
+    if server is None:
+        return {"failed": why}
+    try:
+        if os.access(client, os.X_OK):
+            bench_proc.run_timed(_taskset(pin["client_cpus"]) + [
+                client, "--port", str(server.port), "--count", str(count), "--quiet"],
+                15, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        bench_proc.stop(server.proc)
+    return {}
+
+
+# ---------------------------------------------------------------------------
+# aggregate
+
+def _sum_errors(runs):
+    tot = {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0}
+    for r in runs:
+        for k, v in r.get("errors", {}).items():
+            tot[k] = tot.get(k, 0) + v
+    return tot
+
+
+def _saturated(server_pct, client_pct):
+    s = server_pct is not None and server_pct >= SATURATED_PCT
+    c = client_pct is not None and client_pct >= SATURATED_PCT
+    return "both" if s and c else "server" if s else "client" if c else "neither"
+
+
+def row_json(row, mode):
+    unit, cpu_key, _ = MODES[mode]
+    ok = [r for r in row.runs if "failed" not in r]
+    failed = [r for r in row.runs if "failed" in r]
+    rates = [r["rate"] for r in ok]
+    cpu = [r["cpu_per_unit"] for r in ok if r.get("cpu_per_unit") is not None]
+    spct = [r["server_cpu_pct"] for r in ok if r.get("server_cpu_pct") is not None]
+    cpct = [r["client_cpu_pct"] for r in ok if r.get("client_cpu_pct") is not None]
+    errors = _sum_errors(ok)
+    counters = {}
+    for r in ok:
+        for k, v in (r.get("server_counters") or {}).items():
+            if isinstance(v, (int, float)) and k != "workers":
+                counters[k] = counters.get(k, 0) + v
+    notes = [row.note] if row.note else []
+    if failed:
+        notes.append("%d of %d rounds failed: %s" % (len(failed), len(row.runs),
+                                                     failed[0]["failed"]))
+    if counters.get("bad_requests"):
+        notes.append("server answered %d bad requests" % counters["bad_requests"])
+    for r in row.runs:
+        if r.get("note") and r["note"] not in notes:
+            notes.append(r["note"])
+    lo, hi = stats.bootstrap_ci(rates)
+    clo, chi = stats.bootstrap_ci(cpu)
+    spct_med, cpct_med = stats.median(spct), stats.median(cpct)
+    out = {
+        "server": row.server,
+        "backend": row.backend,
+        "model": row.model,
+        "name": row.name,
+        "median": stats.median(rates),
+        "ci95": [lo, hi],
+        "rounds": rates,
+        "errors": errors,
+        "flagged": bool(failed) or any(errors.values()) or bool(counters.get("bad_requests")),
+        cpu_key: stats.median(cpu),
+        "server_cpu_us_rounds": cpu,
+        "server_cpu_ci95": [clo, chi],
+        "server_cpu_pct": spct_med,
+        "client_cpu_pct": cpct_med,
+        "saturated": _saturated(spct_med, cpct_med),
+        "server_cpu_source": ok[0].get("cpu_source") if ok else None,
+        "wrk_connections": row.connections(mode),
+        "failed_rounds": len(failed),
+        "note": "; ".join(notes) if notes else None,
+    }
+    if counters:
+        out["server_counters"] = counters
+    return out
+
+
+def result_json(mode, rows, skipped, pin, duration, rounds, warmup_kind):
+    unit = MODES[mode][0]
+    return {
+        "mode": mode,
+        "unit": unit,
+        "rows": [row_json(r, mode) for r in rows],
+        "skipped": skipped,
+        "pinning": pin,
+        "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS,
+                "duration_s": float(duration),
+                "args": MODES[mode][2] + ["--timeout", "2s"]},
+        "rounds": rounds,
+        "warmup_rounds": 1,
+        "warmup": warmup_kind,
+        "order": "interleaved: every row once per round, rows in a fixed order",
+        "saturated_threshold_pct": SATURATED_PCT,
+    }

@@ -1,0 +1,122 @@
+"""scripts/lib/bench_micro.py — the microbenchmarks and the instruction counts.
+
+microbench.json is google-benchmark's own JSON: "context" from the first
+binary that ran, "benchmarks" from bench-helpers and bench-syscalls
+concatenated (per-repetition rows plus median/mean/stddev/cv aggregates).
+Each binary runs with --benchmark_repetitions (>= 9 in a full run, so a
+Mann-Whitney U test over repetitions can mean something) and
+--benchmark_enable_random_interleaving=true (repetitions of different
+benchmarks are shuffled, so drift hits them alike).
+
+counts.json is scripts/count's output (valgrind --tool=callgrind).
+
+A binary that is not built is skipped with a note, never an error.
+"""
+import json
+import os
+import subprocess
+
+import bench_proc
+from bench_steps import Step
+
+# Per binary: repetitions, --benchmark_min_time and extra flags. bench-helpers runs
+# each row for min_time x 0.1 s (see its --help): 0.1 gives ~13 s per repetition
+# here, so 9 repetitions take ~2 minutes, which the 10-minute budget allows.
+# bench-syscalls at 0.05 s per row: ~20 s for 9 repetitions.
+FULL = {"helpers": {"repetitions": 9, "min_time": "0.1", "extra": []},
+        "syscalls": {"repetitions": 9, "min_time": "0.05", "extra": []},
+        "est": {"helpers": 125.0, "syscalls": 25.0, "erms": 6.0}}
+QUICK = {"helpers": {"repetitions": 3, "min_time": "0.05", "extra": ["--quick"]},
+         "syscalls": {"repetitions": 3, "min_time": "0.01", "extra": []},
+         "est": {"helpers": 11.0, "syscalls": 3.0, "erms": 1.0}}
+
+
+class Micro:
+    def __init__(self, run):
+        self.run = run
+        self.cfg = QUICK if run.args.quick else FULL
+        self.parts = {}        # binary label -> google-benchmark JSON (in run order)
+
+    def _exe(self, name):
+        path = os.path.join(self.run.bin, name)
+        return path if os.access(path, os.X_OK) else None
+
+    def _help(self, exe):
+        try:
+            r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=10)
+            return r.stdout + r.stderr
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    def steps(self, part):
+        name = {"helpers": "bench-helpers", "syscalls": "bench-syscalls"}[part]
+        exe = self._exe(name)
+        if exe is None:
+            self.run.note("%s: %s not built in %s: skipped" % (part, name, self.run.bin))
+            return []
+        cfg, est = self.cfg[part], self.cfg["est"]
+        steps = [Step("microbench: %s, %d repetitions, interleaved" % (name, cfg["repetitions"]),
+                      est[part], "micro", lambda: self.bench(name, exe, cfg, []))]
+        # glibc's memset with rep stosb forced: glibc reads GLIBC_TUNABLES only at
+        # process start, so bench-helpers re-runs itself for these rows
+        if part == "helpers" and "--libc-erms" in self._help(exe):
+            steps.append(Step("microbench: bench-helpers --libc-erms (glibc memset, rep stosb "
+                              "forced)", est["erms"], "micro",
+                              lambda: self.bench(name + "-libc-erms", exe, cfg, ["--libc-erms"])))
+        return steps
+
+    def bench(self, label, exe, cfg, extra):
+        argv = [exe] + cfg["extra"] + extra + [
+            "--benchmark_repetitions=%d" % cfg["repetitions"],
+            "--benchmark_enable_random_interleaving=true",
+            "--benchmark_min_time=%s" % cfg["min_time"],
+            "--benchmark_format=json"]
+        jpath = os.path.join(self.run.tmp, "%s.json" % label)
+        with open(jpath, "wb") as out, self.run.logfile("microbench.log") as lf:
+            lf.write("$ %s\n" % " ".join(argv))
+            lf.flush()
+            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 900, stdout=out, stderr=lf)
+        if rc != 0 or timed_out:
+            raise RuntimeError("%s %s (see logs/microbench.log)"
+                               % (label, "timed out" if timed_out else "exited %d" % rc))
+        with open(jpath) as f:
+            doc = json.load(f)
+        self.parts[label] = doc
+        self.write()
+
+    def write(self):
+        docs = list(self.parts.values())
+        if not docs:
+            return
+        merged = {"context": docs[0].get("context", {}), "benchmarks": []}
+        merged["context"]["syspath_binaries"] = list(self.parts.keys())
+        for d in docs:
+            merged["benchmarks"] += d.get("benchmarks", [])
+        path = os.path.join(self.run.out, "microbench.json")
+        with open(path + ".tmp", "w") as f:
+            # compact: with 9 repetitions of ~450 rows the file is ~2 MB even so
+            json.dump(merged, f, separators=(",", ":"))
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+
+    # -- scripts/count --------------------------------------------------------
+
+    def count_steps(self):
+        script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "count")
+        if not os.access(script, os.X_OK):
+            self.run.note("counts: scripts/count not present: skipped")
+            return []
+        return [Step("counts: scripts/count (valgrind --tool=callgrind)", 60.0, "counts",
+                     lambda: self.count(script))]
+
+    def count(self, script):
+        out = os.path.join(self.run.out, "counts.json")
+        argv = [script, "--build-dir", self.run.build, "--out", out + ".tmp"]
+        with self.run.logfile("counts.log") as lf:
+            lf.write("$ %s\n" % " ".join(argv))
+            lf.flush()
+            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 900, stdout=lf)
+        if rc != 0 or timed_out or not os.path.exists(out + ".tmp"):
+            raise RuntimeError("scripts/count %s (see logs/counts.log)"
+                               % ("timed out" if timed_out else "exited %d" % rc))
+        os.replace(out + ".tmp", out)

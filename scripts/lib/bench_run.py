@@ -1,0 +1,315 @@
+"""scripts/lib/bench_run.py — what scripts/bench runs once the build is done.
+
+scripts/bench (bash) checks the options, installs what is missing and builds;
+then it hands over to this driver, which plans every step up front (so the
+progress line can say "[37/170] ... ~4m10s left"), runs them in order, writes
+the run folder as it goes (a Ctrl-C keeps every finished round), stops every
+child it started, writes summary.md, calls scripts/plot and scripts/report if
+they exist, and prints the run folder's path as its last line on stdout.
+
+Steps and files:
+  machine    machine.json                  (bench_machine)
+  helpers    microbench.json               bench-helpers        (bench_micro)
+  syscalls   microbench.json               bench-syscalls       (bench_micro)
+  counts     counts.json                   scripts/count        (bench_micro)
+  accept     accept.json                   wrk -H 'Connection: close'  (bench_load)
+  keepalive  keepalive.json                wrk                  (bench_load)
+  hyperfine  hyperfine-hello.json, hyperfine-serve.json          (bench_hyperfine)
+  always     run.json (options, steps, timings, notes), summary.md, logs/
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_hyperfine  # noqa: E402
+import bench_load  # noqa: E402
+import bench_machine  # noqa: E402
+import bench_micro  # noqa: E402
+import bench_proc  # noqa: E402
+import bench_summary  # noqa: E402
+from bench_steps import Progress, Step, fmt_s  # noqa: E402
+
+ROOT = bench_machine.ROOT
+PARTS = ("helpers", "syscalls", "counts", "accept", "keepalive", "hyperfine")
+
+# Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
+FULL = {"rounds": 5, "duration": None, "warmup": "wrk", "load_budget_s": 320}
+QUICK = {"rounds": 1, "duration": 1, "warmup": "client", "load_budget_s": None}
+LOAD_OVERHEAD_S = 0.35    # start + stop of a server and wrk around each run (measured here)
+
+
+def log(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def parse_args(argv):
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            sys.stderr.write("bench: %s (see --help)\n" % message)
+            sys.exit(2)
+
+    def positive(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError("wants a whole number >= 1, got '%s'" % s)
+        if v < 1:
+            raise argparse.ArgumentTypeError("wants a whole number >= 1, got '%s'" % s)
+        return v
+
+    ap = Parser(prog="bench_run.py", description="the driver behind scripts/bench")
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--duration", type=positive)
+    ap.add_argument("--rounds", type=positive)
+    args = ap.parse_args(argv)
+    only = []
+    for o in args.only:
+        for part in o.split(","):
+            if part not in PARTS:
+                ap.error("unknown --only '%s' (known: %s)" % (part, ", ".join(PARTS)))
+            if part not in only:
+                only.append(part)
+    args.only = only
+    return args
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build_dir)
+        self.bin = os.path.join(self.build, "bin")
+        self.mode = QUICK if args.quick else FULL
+        self.ts = bench_machine.utc_now()
+        if args.out:
+            self.out = os.path.abspath(args.out)
+        else:
+            self.out = os.path.join(ROOT, "results", bench_machine.quick_slug(),
+                                    bench_machine.folder_timestamp(self.ts))
+        self.notes = []
+        self.steps = []
+        self.tmp = None
+        self.logs = None
+        self.parts = args.only or [p for p in PARTS if p != "counts" or self._counts_in_default()]
+        self.rounds = args.rounds or self.mode["rounds"]
+        # reuseport: one worker per CPU the server may use (pinned: one)
+        self.workers = 1 if bench_load.pinning().get("server_cpus") \
+            else len(os.sched_getaffinity(0))
+
+    def _counts_in_default(self):
+        # callgrind runs every row ~50x slower: in the default full run only when
+        # scripts/count exists; --quick leaves it out (ask with --only counts)
+        return not self.args.quick
+
+    def note(self, msg):
+        log(msg)
+        self.notes.append(msg)
+
+    def logfile(self, name):
+        return open(os.path.join(self.logs, name), "a")
+
+    # -- the plan -----------------------------------------------------------
+
+    def plan(self):
+        self.steps.append(Step("machine: machine.json", 0.5, "misc", self.step_machine))
+        self.micro = bench_micro.Micro(self)
+        for part in ("helpers", "syscalls"):
+            if part in self.parts:
+                self.steps += self.micro.steps(part)
+        if "counts" in self.parts:
+            self.steps += self.micro.count_steps()
+        load_parts = [p for p in ("accept", "keepalive") if p in self.parts]
+        if load_parts:
+            self.plan_load(load_parts)
+        if "hyperfine" in self.parts:
+            self.hyper = bench_hyperfine.Hyperfine(self)
+            self.steps += self.hyper.steps()
+        self.steps.append(Step("summary.md", 1.0, "misc", self.step_summary))
+        for tool in ("plot", "report"):
+            if os.access(os.path.join(ROOT, "scripts", tool), os.X_OK):
+                self.steps.append(Step("scripts/%s" % tool, 10.0, "post",
+                                       lambda t=tool: self.step_post(t)))
+
+    def plan_load(self, parts):
+        self.pin = bench_load.pinning()
+        if self.pin.get("note"):
+            self.note(self.pin["note"])
+        planned = {}
+        for mode in parts:
+            rows, skipped = bench_load.plan_rows(mode, self.bin, self.workers)
+            for s in skipped:
+                self.note("%s: skipping %s: %s" % (mode, s["name"], s["why"]))
+            planned[mode] = (rows, skipped)
+        nrows = sum(len(r) for r, _ in planned.values())
+        self.duration = self.args.duration or self.mode["duration"]
+        if self.duration is None:
+            # the full run's budget decides: 2 s runs while there are few rows, 1 s
+            # once every model exists (27 rows x 6 rounds); warm-ups are 1 s each
+            budget = self.mode["load_budget_s"] - nrows * (1 + LOAD_OVERHEAD_S)
+            per = budget / max(nrows * self.rounds, 1) - LOAD_OVERHEAD_S
+            self.duration = int(max(1, min(5, per)))
+        for mode in parts:
+            rows, skipped = planned[mode]
+            if not rows:
+                self.note("%s: nothing to measure" % mode)
+                continue
+            self.steps += self.load_steps(mode, rows, skipped)
+
+    def load_steps(self, mode, rows, skipped):
+        steps = []
+        warm = "wrk 1 s per row" if self.mode["warmup"] == "wrk" \
+            else "syspath-client: 200 connections per row"
+        state = {"rows": rows, "skipped": skipped, "warmup": warm}
+
+        def write():
+            doc = bench_load.result_json(mode, rows, skipped, self.pin, self.duration,
+                                         self.rounds, warm)
+            doc["complete"] = state.get("complete", False)
+            write_json(os.path.join(self.out, "%s.json" % mode), doc)
+
+        for rnd in range(self.rounds + 1):
+            for i, row in enumerate(rows):
+                last = i == len(rows) - 1
+                if rnd == 0:
+                    label = "%s: %s warm-up" % (mode, row.name)
+                    est = (1 + LOAD_OVERHEAD_S) if self.mode["warmup"] == "wrk" else 0.3
+                else:
+                    label = "%s: %s round %d/%d" % (mode, row.name, rnd, self.rounds)
+                    est = self.duration + LOAD_OVERHEAD_S
+
+                def fn(row=row, rnd=rnd, last=last):
+                    tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
+                    with self.logfile("%s.log" % mode) as lf:
+                        if rnd == 0 and self.mode["warmup"] == "client":
+                            res = bench_load.warm_up_client(row, self.pin, self.bin, self.tmp,
+                                                            tag, self.workers)
+                        else:
+                            res = bench_load.run_once(row, mode, 1 if rnd == 0 else self.duration,
+                                                      self.pin, self.bin, self.tmp, tag,
+                                                      self.workers, lf)
+                    (row.warmup if rnd == 0 else row.runs).append(res)
+                    if res.get("failed"):
+                        self.note("%s: %s %s: %s" % (mode, row.name,
+                                                     "warm-up" if rnd == 0 else "round %d" % rnd,
+                                                     res["failed"]))
+                    elif rnd and any(res.get("errors", {}).values()):
+                        log("%s: %s round %d: wrk errors %s" % (mode, row.name, rnd, res["errors"]))
+                    if last and rnd == self.rounds:
+                        state["complete"] = True
+                    if last and rnd > 0:
+                        write()
+                steps.append(Step(label, est, "warmup" if rnd == 0 else "load", fn))
+        return steps
+
+    # -- steps --------------------------------------------------------------
+
+    def step_machine(self):
+        write_json(os.path.join(self.out, "machine.json"), bench_machine.fingerprint(self.ts))
+
+    def step_summary(self):
+        self.write_run_json()
+        bench_summary.write(self.out)
+
+    def step_post(self, tool):
+        argv = [os.path.join(ROOT, "scripts", tool), self.out]
+        try:
+            with self.logfile("%s.log" % tool) as lf:
+                rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 600, stdout=lf)
+        except OSError as e:
+            self.note("warning: scripts/%s could not run: %s (the data is kept)" % (tool, e))
+            return
+        if rc != 0 or timed_out:
+            self.note("warning: scripts/%s %s (see logs/%s.log; the data is kept)"
+                      % (tool, "timed out" if timed_out else "failed with exit %d" % rc, tool))
+
+    def write_run_json(self):
+        doc = {
+            "schema": 1,
+            "started_utc": self.ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "elapsed_s": round(time.monotonic() - self.t0, 1),
+            "options": {"quick": self.args.quick, "only": self.args.only, "rounds": self.rounds,
+                        "duration_s": getattr(self, "duration", None),
+                        "build_dir": self.build, "parts": self.parts},
+            "steps": [{"label": s.label, "seconds": None if s.seconds is None
+                       else round(s.seconds, 2), "status": s.status} for s in self.steps],
+            "notes": self.notes,
+        }
+        write_json(os.path.join(self.out, "run.json"), doc)
+
+    def execute(self):
+        self.t0 = time.monotonic()
+        os.makedirs(self.out, exist_ok=True)
+        self.logs = os.path.join(self.out, "logs")
+        os.makedirs(self.logs, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix="syspath-bench-")
+        rc = 0
+        bench_proc.install_traps()
+        try:
+            self.plan()
+            loads = [s for s in self.steps if s.kind == "load"]
+            log("run folder %s" % self.out)
+            if loads:
+                log("load: %d runs of %d s (wrk -t%d, server on CPU %s, wrk on CPU %s)"
+                    % (len(loads), self.duration, bench_load.WRK_THREADS,
+                       self.pin.get("server_cpus"), self.pin.get("client_cpus")))
+            prog = Progress(self.steps)
+            for i, step in enumerate(self.steps):
+                prog.show(i)
+                t = time.monotonic()
+                try:
+                    step.fn()
+                    step.status = "ok"
+                except bench_proc.Interrupted:
+                    raise
+                except Exception as e:   # a step's failure is reported, the run goes on
+                    step.status = "failed"
+                    self.note("%s failed: %s: %s" % (step.label, type(e).__name__, e))
+                finally:
+                    step.seconds = time.monotonic() - t
+                    bench_proc.kill_all()
+        except bench_proc.Interrupted as e:
+            rc = 130
+            self.note("interrupted (%s): children stopped; finished rounds are kept" % e)
+        finally:
+            bench_proc.kill_all()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            try:
+                self.write_run_json()
+                if rc:
+                    bench_summary.write(self.out)
+            except Exception as e:
+                log("warning: could not write run.json/summary.md: %s" % e)
+        log("done in %s" % fmt_s(time.monotonic() - self.t0))
+        return rc
+
+
+def write_json(path, doc):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main(argv):
+    args = parse_args(argv)
+    run = Run(args)
+    rc = run.execute()
+    # the last line on stdout: the run folder (scripts and people pick it up from here)
+    print(run.out)
+    sys.stdout.flush()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
