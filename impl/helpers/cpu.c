@@ -7,7 +7,7 @@
  * is set) says which state the OS saves: bits 1-2 (xmm, ymm) for AVX/AVX2,
  * plus bits 5-7 (opmask, zmm0-15 upper halves, zmm16-31) for AVX-512.
  */
-#include "syspath/helpers.h"
+#include "internal.h"
 
 #include <cpuid.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ static unsigned cpu_detected;
 static unsigned cpu_masked;
 static int cpu_ready;   /* 0, then 1 once both values above are final */
 
-static uint64_t xgetbv0(void)
+SP_RAW_FN static uint64_t xgetbv0(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
@@ -31,7 +31,10 @@ int sp_libc_erms_active(void)
     return t && strstr(t, SP_LIBC_ERMS_TUNABLES) != NULL;
 }
 
-static unsigned detect(void)
+/* cpuid + xgetbv only: no environment, no libc, no sanitizer hooks, so the
+ * ifunc resolvers of memset/auto and memcpy/auto (which run while the
+ * program is still being relocated) may call it too. */
+SP_RAW_FN unsigned sp_cpu_detect_hw(void)
 {
     unsigned a, b, c, d, f = 0, max;
 
@@ -62,6 +65,12 @@ static unsigned detect(void)
         if (ebx7 & (1u << 30))
             f |= SP_CPU_AVX512BW;
     }
+    return f;
+}
+
+static unsigned detect(void)
+{
+    unsigned f = sp_cpu_detect_hw();
     if (sp_libc_erms_active())
         f |= SP_CPU_LIBC_ERMS_ENV;
     return f;

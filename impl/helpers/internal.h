@@ -26,6 +26,35 @@ typedef uint64_t __attribute__((may_alias)) sp_u64a;   /* 8-byte aligned */
 void *sp_memcpy_sse2(void *dst, const void *src, size_t n);
 void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming stores */
 
+/* Code that may run before the program is fully relocated (ifunc
+ * resolvers): not instrumented by the sanitizers, whose runtime is not up yet. */
+#define SP_RAW_FN __attribute__((no_sanitize("address", "undefined")))
+/* sp_cpu_features() without SYSPATH_CPU_MASK and the libc-erms-env bit. */
+unsigned sp_cpu_detect_hw(void);
+
+/*
+ * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX2 or
+ * the SSE2 build once, while the program is loaded, so the table row is
+ * the implementation itself and a call costs what a call to glibc's memset
+ * costs. Each build compares n against its *_lim and runs its inlined vector
+ * code below it; at or above it, *_big (baseline code) does the rest: the
+ * first-call set-up of the thresholds, rep string, streaming stores.
+ *   lim = min(rep, nt), the first size that leaves the vector class; 0 until
+ *   sp_auto_thresholds() has run, so the first call always takes the big
+ *   path, which sets it up. The AVX2 build's lim stays 0 when
+ *   SYSPATH_CPU_MASK hides AVX2 (the resolver cannot read the environment),
+ *   so every call goes to *_big, which then uses the SSE2 vector code.
+ * The lims are read and written with relaxed atomics: a stale 0 only costs
+ * one trip through *_big, which synchronises with the set-up.
+ */
+struct sp_auto_cfg { size_t set_lim_avx2, set_lim_sse2, cpy_lim_avx2, cpy_lim_sse2; };
+extern struct sp_auto_cfg sp_auto_cfg;
+void *sp_memset_auto_avx2(void *dst, int c, size_t n);
+void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
+void *sp_memset_auto_big(void *dst, int c, size_t n);
+void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
+#define SP_LIM(field) __atomic_load_n(&sp_auto_cfg.field, __ATOMIC_RELAXED)
+
 /* Stores for 0 <= n < 16 bytes of the 8-byte pattern v at d, as at most two
  * overlapping stores per size class (no loop, no branch per byte). */
 static inline void sp_store_small(unsigned char *d, uint64_t v, size_t n)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 static struct sp_auto_thresholds th;
+struct sp_auto_cfg sp_auto_cfg;
 static pthread_once_t th_once = PTHREAD_ONCE_INIT;
 
 /* "12345", "64K", "2M", "1G" (binary multiples) or "never". 0 on success. */
@@ -75,6 +76,14 @@ static void init(void)
     th.memset_nt = pick("SYSPATH_NT_THRESHOLD", nt, &th.memset_nt_source);
     th.memcpy_rep = pick("SYSPATH_MEMCPY_REP_THRESHOLD", rep, &th.memcpy_rep_source);
     th.memcpy_nt = pick("SYSPATH_MEMCPY_NT_THRESHOLD", nt, &th.memcpy_nt_source);
+    /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg) */
+    size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;
+    size_t cpy_lim = th.memcpy_rep < th.memcpy_nt ? th.memcpy_rep : th.memcpy_nt;
+    int avx2 = sp_cpu_has(SP_CPU_AVX2);
+    __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_lim_avx2, avx2 ? set_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELAXED);
 }
 
 const struct sp_auto_thresholds *sp_auto_thresholds(void)
