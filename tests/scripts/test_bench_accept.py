@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""scripts/bench --quick --only accept runs end to end against the real servers
+(using the ctest build, no rebuild) and writes a valid accept.json and
+machine.json: every available backend x model from `syspath-server --list`,
+syspath-asm-server when built, nginx when installed; errors counted; the run
+folder printed as the last line on stdout. No speed is asserted."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runcheck import bin_dir, check_load, check_machine, run, skip, src, want  # noqa: E402
+
+bindir = bin_dir()
+build = os.environ.get("SYSPATH_BUILD") or os.path.dirname(bindir)
+server = os.path.join(bindir, "syspath-server")
+for tool in ("wrk", "taskset"):
+    if not shutil.which(tool):
+        skip("%s is not installed (Debian: %s)" % (tool, "wrk" if tool == "wrk" else "util-linux"))
+if not os.access(server, os.X_OK):
+    skip("syspath-server is not built in %s" % bindir)
+
+lst = subprocess.run([server, "--list"], capture_output=True, text=True, timeout=10).stdout
+backends = models = []
+unavailable = set()
+for line in lst.splitlines():
+    if line.startswith("backends:"):
+        backends = line.split(":", 1)[1].split()
+    elif line.startswith("models:"):
+        models = line.split(":", 1)[1].split()
+    elif line.startswith("unavailable:"):
+        unavailable.add(line.split(":", 1)[1].split()[0])
+want(backends and models, "syspath-server --list printed no backends/models: %r" % lst)
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "run")
+    argv = [os.path.join(src(), "scripts", "bench"), "--quick", "--only", "accept",
+            "--out", out, "--build-dir", build, "--no-build"]
+    rc, so, se = run(argv, timeout=240)
+    sys.stderr.write(se[-3000:])
+    want(rc == 0, "%s exited %d" % (" ".join(argv), rc))
+    last = so.strip().splitlines()[-1] if so.strip() else ""
+    want(last == out, "last stdout line %r, expected the run folder %r" % (last, out))
+    want("[1/" in se and "left" in se, "no progress line ([i/N] ... left) on stderr")
+
+    check_machine(os.path.join(out, "machine.json"))
+    d = check_load(os.path.join(out, "accept.json"), "accept", rounds=1)
+    names = {r["name"] for r in d["rows"]}
+    expect = {"%s/%s" % (b, m) for m in models for b in backends if m not in unavailable}
+    want(expect <= names, "rows missing from accept.json: %s" % sorted(expect - names))
+    skipped = {s["name"] for s in d.get("skipped", [])}
+    for m in unavailable:
+        for b in backends:
+            want("%s/%s" % (b, m) in skipped, "unavailable %s/%s not noted as skipped" % (b, m))
+    if shutil.which("nginx"):
+        want("nginx" in names, "nginx is installed but there is no nginx row")
+    if os.access(os.path.join(bindir, "syspath-asm-server"), os.X_OK):
+        want("asm-server" in names, "syspath-asm-server is built but there is no asm-server row")
+    for r in d["rows"]:
+        want(r["wrk_connections"] >= 1, "row %s: wrk_connections %r" % (r["name"],
+                                                                          r["wrk_connections"]))
+    if len(os.sched_getaffinity(0)) >= 2:
+        p = d["pinning"]
+        want(p["server_cpus"] is not None and p["client_cpus"] is not None and
+             p["server_cpus"] != p["client_cpus"], "pinning %r: server and wrk should be on "
+             "different CPUs" % p)
+    want(not os.path.exists(os.path.join(out, "keepalive.json")),
+         "--only accept also wrote keepalive.json")
+    with open(os.path.join(out, "summary.md")) as f:
+        summary = f.read()
+    for n in names:
+        want(n in summary, "summary.md does not mention row %s" % n)
+print("ok: accept.json with %d rows: %s" % (len(names), ", ".join(sorted(names))))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# scripts/bench rejects bad options before doing anything: exit 2, exactly one
+# line on stderr that names the problem, nothing on stdout; --help exits 0.
+set -euo pipefail
+bench=${SYSPATH_SRC:?run through ctest}/scripts/bench
+fails=0
+
+expect_bad() {
+    local want=$1; shift
+    local out err rc=0
+    out=$(mktemp) err=$(mktemp)
+    timeout 30 "$bench" "$@" >"$out" 2>"$err" || rc=$?
+    local lines
+    lines=$(wc -l <"$err")
+    if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$out" ] || ! grep -q -- "$want" "$err"; then
+        echo "FAIL: scripts/bench $*: exit $rc, $lines stderr line(s): $(cat "$err")" \
+             "(expected exit 2 and one line mentioning '$want', empty stdout)" >&2
+        fails=$((fails + 1))
+    else
+        echo "ok: scripts/bench $* -> $(cat "$err")"
+    fi
+    rm -f "$out" "$err"
+}
+
+expect_bad "bogus" --only bogus
+expect_bad "bogus" --only accept,bogus
+expect_bad "abc" --rounds abc
+expect_bad "rounds" --rounds
+expect_bad "'0'" --rounds 0
+expect_bad "1.5" --duration 1.5
+expect_bad "frob" --frob
+
+help=$(timeout 30 "$bench" --help) || { echo "FAIL: --help exited non-zero" >&2; exit 1; }
+for word in --quick --only --out --duration --rounds --build-dir; do
+    grep -q -- "$word" <<<"$help" || { echo "FAIL: --help does not mention $word" >&2; fails=$((fails + 1)); }
+done
+exit $((fails > 0))
