@@ -98,6 +98,7 @@ class Run:
                                     bench_machine.folder_timestamp(self.ts))
         self.notes = []
         self.steps = []
+        self.flushers = []     # write partial results after an interruption
         self.tmp = None
         self.logs = None
         self.parts = args.only or [p for p in PARTS if p != "counts" or self._counts_in_default()]
@@ -177,6 +178,8 @@ class Run:
             doc["complete"] = state.get("complete", False)
             write_json(os.path.join(self.out, "%s.json" % mode), doc)
 
+        # after a Ctrl-C, the rows' finished runs are written too (complete: false)
+        self.flushers.append(lambda: any(r.runs for r in rows) and write())
         for rnd in range(self.rounds + 1):
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
@@ -284,6 +287,9 @@ class Run:
             bench_proc.kill_all()
             shutil.rmtree(self.tmp, ignore_errors=True)
             try:
+                if rc:
+                    for flush in self.flushers:
+                        flush()
                 self.write_run_json()
                 if rc:
                     bench_summary.write(self.out)
