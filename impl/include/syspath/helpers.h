@@ -159,12 +159,18 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * Read once, at the first call of an auto variant or of this function, from
  *   SYSPATH_REP_THRESHOLD  SYSPATH_NT_THRESHOLD                 (memset)
  *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD   (memcpy)
- * as printed by `syspath-calibrate --env` (a byte count, or "never"). A missing
- * variable falls back to a default derived from this CPU's caches:
+ * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
+ * suffix, or "never"). A missing variable falls back to a default derived
+ * from this CPU's caches (sp_cpu_caches), never from a table of CPU models:
  *   rep = the L2 size when the CPU has ERMS, else never;
- *   nt  = 3/4 of the L3 size (the last-level cache), else never if unknown.
+ *   nt  = 3/4 of the last-level cache (L3, else L2), never if neither is known.
  * A malformed value is reported once on stderr and replaced by the default.
  * `source` says where each value came from ("env" or "cache"), for reports.
+ *
+ * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX2 or the SSE2
+ * build is bound at load time (cpuid only), so a call costs what a call to
+ * glibc's memset costs. SYSPATH_CPU_MASK, read later, is still obeyed: with
+ * AVX2 masked off the AVX2 build hands every call to SSE2 code.
  */
 #define SP_THRESHOLD_NEVER ((size_t)-1)
 struct sp_auto_thresholds {
