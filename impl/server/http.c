@@ -11,6 +11,10 @@
 
 #include "syspath/http.h"
 
+/* The longest method accepted as well-formed (405); a longer one is a 400
+ * whether or not the rest of the request line has arrived yet. */
+#define SP_HTTP_METHOD_MAX 32
+
 /* RFC 9110 tchar: the characters of a method or a header name. */
 static int is_tchar(unsigned char c)
 {
@@ -77,6 +81,8 @@ static enum sp_http_verdict parse_request_line(const char *p, size_t n, struct s
     size_t method_len = i;
     if (method_len == 0 || i >= n || p[i] != ' ')
         return SP_HTTP_BAD_REQUEST;
+    if (method_len > SP_HTTP_METHOD_MAX)
+        return SP_HTTP_BAD_REQUEST;     /* as for a prefix: the verdict must not depend on how reads split */
     if (method_len == 3 && memcmp(p, "GET", 3) == 0)
         req->method = SP_HTTP_GET;
     else if (method_len == 4 && memcmp(p, "HEAD", 4) == 0)
@@ -181,7 +187,7 @@ enum sp_http_verdict sp_http_parse(const char *buf, size_t len, size_t cap,
             k++;
         if (k < len && buf[k] != ' ')
             return SP_HTTP_BAD_REQUEST;
-        if (k == len && k > 32)
+        if (k > SP_HTTP_METHOD_MAX)
             return SP_HTTP_BAD_REQUEST;         /* no method is that long */
     }
     return len >= cap ? SP_HTTP_HEADERS_TOO_LARGE : SP_HTTP_INCOMPLETE;
