@@ -11,11 +11,15 @@ volatile sig_atomic_t sp_stop_requested;
 
 extern const struct sp_model sp_model_iterative;
 extern const struct sp_model sp_model_epoll;
+extern const struct sp_model sp_model_uring;
 extern const struct sp_model sp_model_reuseport;
 
 const struct sp_model *const sp_model_all[] = {
     &sp_model_iterative,
     &sp_model_epoll,
+#ifdef SYSPATH_HAVE_URING               /* built only where liburing is (impl/server/CMakeLists.txt) */
+    &sp_model_uring,
+#endif
     &sp_model_reuseport,
     NULL,
 };

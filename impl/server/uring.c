@@ -1,0 +1,664 @@
+/*
+ * uring.c — one thread, one io_uring, many connections (liburing).
+ *
+ * io_uring is an I/O model that replaces the syscalls: accept, recv, send and
+ * close are submissions on the ring, and one io_uring_enter per loop turn
+ * submits everything the previous turn prepared and waits for completions.
+ * The --backend (struct sp_sys) is used only where the ring is not: setup
+ * (the listening socket, made by sp_listen), the spare descriptor for EMFILE,
+ * shutdown(SHUT_WR) before a lingering close after an error response, and the
+ * rare fallbacks (a close when the ring has no room). So with this model the
+ * backends differ only in how the server starts, not in what a request costs.
+ *
+ * Per connection at most one recv and one send are in flight, and
+ * sp_conn_process() (conn.c, shared with every model) runs only when neither
+ * is, so the kernel never reads or writes a buffer that the parser moves.
+ *
+ * Close goes through the ring (IORING_OP_CLOSE): it rides in the same
+ * io_uring_enter as the other submissions, so a Connection: close exchange
+ * costs no syscall of its own. A close is submitted only once nothing else is
+ * in flight on the connection: a pending recv holds its own reference to the
+ * socket, so closing the descriptor would neither wake it nor free the socket.
+ * Timeouts and shutdown therefore cancel first (IORING_OP_ASYNC_CANCEL), then
+ * close when the cancelled operation has completed.
+ *
+ * What the kernel offers is probed, with fallbacks, so older kernels still work:
+ *   - accept: multishot (Linux 5.19+) where it works, else one-shot accepts
+ *     re-armed per completion (a first -EINVAL switches to those);
+ *   - ring setup flags SINGLE_ISSUER + DEFER_TASKRUN (6.1+: completions are
+ *     run only inside our io_uring_enter, no interrupting task work), else
+ *     COOP_TASKRUN (5.19+), else none; SUBMIT_ALL where known;
+ *   - the ring descriptor registered (5.18+) so io_uring_enter skips a fd lookup.
+ * Test hooks (environment, read once):
+ *   SYSPATH_URING_DISABLE=1  available() fails, as where io_uring is disabled;
+ *   SYSPATH_URING_PLAIN=1    no optional feature: one-shot accept, no setup
+ *                            flags, no registered ring fd (the old-kernel path);
+ *   SYSPATH_URING_VERBOSE=1  one line on stderr naming the features in use.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <liburing.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+
+#define RING_ENTRIES 1024               /* SQ size; the CQ is 4x (connections' completions + accepts) */
+#define CQE_BATCH 256                   /* completions copied out per pass */
+#define LINGER_READS 8                  /* 8 x 8 KiB: drain at most 64 KiB after an error response */
+#define LINGER_MAX_MS 1000
+#define STOP_DRAIN_MS 500               /* after SIGTERM: wait this long for cancellations */
+#define BACKOFF_MS 10                   /* after an accept error that a retry will not fix at once */
+
+/* user_data: a struct uconn * (malloc'd, so 16-byte aligned) or NULL, ORed with a tag. */
+enum tag { TAG_IGNORE, TAG_ACCEPT, TAG_RECV, TAG_SEND, TAG_CLOSE, TAG_SHED, TAG_TIMER, TAG_CANCEL_ACCEPT };
+#define TAG_MASK 7u
+
+struct uconn {
+    struct sp_conn c;
+    struct uconn *prev, *next;          /* the open list, or the free list (next only) */
+    unsigned char recv_busy, send_busy, close_busy;   /* operations in flight */
+    unsigned char dying;                /* close once nothing is in flight */
+    unsigned char more;                 /* sp_conn_process stopped for lack of room in out[] */
+    unsigned char linger_reads;
+};
+
+struct features {
+    int multishot_accept;
+    int ring_close;                     /* IORING_OP_CLOSE */
+    unsigned setup_flags;
+    int registered_fd;
+};
+
+struct loop {
+    const struct sp_sys *sys;
+    const struct sp_config *cfg;
+    struct sp_stats *st;
+    struct io_uring ring;
+    struct features f;
+    int lfd;
+    struct uconn *open, *free;
+    long open_count, accepted;
+    int listening;                      /* still accepting (not stopping, --max-conns not reached) */
+    int accept_armed, shed_armed, timer_armed, cancel_sent, accept_ok;
+    struct sp_spare spare;
+    struct __kernel_timespec backoff;
+};
+
+static __u64 ud(struct uconn *u, enum tag t) { return (__u64)(uintptr_t)u | t; }
+
+/* --- availability ------------------------------------------------------- */
+
+static int env_on(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* The ops this model cannot do without (probe: Linux 5.6+). */
+static const struct { int op; const char *name; } needed[] = {
+    { IORING_OP_ACCEPT, "ACCEPT" }, { IORING_OP_RECV, "RECV" }, { IORING_OP_SEND, "SEND" },
+    { IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL" }, { IORING_OP_TIMEOUT, "TIMEOUT" },
+};
+
+static long probe(char *why, unsigned long n, int *has_close)
+{
+    if (env_on("SYSPATH_URING_DISABLE")) {
+        snprintf(why, n, "io_uring disabled by SYSPATH_URING_DISABLE=1 (test hook)");
+        return -ENOSYS;
+    }
+    FILE *knob = fopen("/proc/sys/kernel/io_uring_disabled", "r");   /* Linux 6.6+ */
+    int disabled = 0;
+    if (knob) {
+        if (fscanf(knob, "%d", &disabled) != 1)
+            disabled = 0;
+        fclose(knob);
+    }
+    if (disabled == 2) {
+        snprintf(why, n, "io_uring disabled (kernel.io_uring_disabled = 2)");
+        return -ENOSYS;
+    }
+    struct io_uring ring;
+    int r = io_uring_queue_init(4, &ring, 0);
+    if (r < 0) {
+        if (r == -EPERM && disabled == 1)
+            snprintf(why, n, "io_uring not permitted for this user (kernel.io_uring_disabled = 1, "
+                     "not in kernel.io_uring_group)");
+        else if (r == -ENOSYS)
+            snprintf(why, n, "io_uring_setup: not implemented by this kernel");
+        else
+            snprintf(why, n, "io_uring_setup failed: %s%s", strerror(-r),
+                     r == -EPERM ? " (seccomp or policy)" : "");
+        return -ENOSYS;
+    }
+    struct io_uring_probe *p = io_uring_get_probe_ring(&ring);
+    long ret = 0;
+    if (!p) {
+        snprintf(why, n, "io_uring too old: no opcode probe (Linux 5.6+ needed)");
+        ret = -ENOSYS;
+    } else {
+        for (unsigned i = 0; i < sizeof needed / sizeof needed[0] && ret == 0; i++) {
+            if (!io_uring_opcode_supported(p, needed[i].op)) {
+                snprintf(why, n, "io_uring lacks IORING_OP_%s", needed[i].name);
+                ret = -ENOSYS;
+            }
+        }
+        if (has_close)
+            *has_close = io_uring_opcode_supported(p, IORING_OP_CLOSE);
+        io_uring_free_probe(p);
+    }
+    io_uring_queue_exit(&ring);
+    return ret;
+}
+
+/* Probed once: the CLI asks before listening, sp_serve asks again, run needs the result. */
+static struct { int done, has_close; long result; char reason[160]; } probed;
+
+static long uring_available(char *why, unsigned long n)
+{
+    if (!probed.done) {
+        probed.result = probe(probed.reason, sizeof probed.reason, &probed.has_close);
+        probed.done = 1;
+    }
+    if (probed.result < 0 && why && n)
+        snprintf(why, n, "%s", probed.reason);
+    return probed.result;
+}
+
+/* --- ring setup ----------------------------------------------------------- */
+
+static int ring_init(struct loop *L, int plain)
+{
+    /* Most wanted first; the kernel says -EINVAL to flags it does not know. */
+    static const unsigned tries[] = {
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+        IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    unsigned entries = RING_ENTRIES;
+    int r = -EINVAL;
+    for (unsigned i = plain ? 3 : 0; i < sizeof tries / sizeof tries[0]; ) {
+        struct io_uring_params p;
+        memset(&p, 0, sizeof p);
+        p.flags = tries[i] | IORING_SETUP_CQSIZE;
+        p.cq_entries = entries * 4;
+        r = io_uring_queue_init_params(entries, &L->ring, &p);
+        if (r == 0) {
+            L->f.setup_flags = tries[i];
+            break;
+        }
+        if (r == -ENOMEM && entries > 16)
+            entries /= 4;                   /* RLIMIT_MEMLOCK on kernels before 5.12: smaller rings */
+        else if (r == -EINVAL)
+            i++;                            /* flags this kernel does not know: fewer */
+        else
+            break;
+    }
+    if (r < 0)
+        return r;
+    if (!plain && io_uring_register_ring_fd(&L->ring) == 1)
+        L->f.registered_fd = 1;
+    return 0;
+}
+
+/* An SQE; when the SQ is full (many completions in one turn), submit early. */
+static struct io_uring_sqe *sqe_get(struct loop *L)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&L->ring);
+    if (!sqe) {
+        io_uring_submit(&L->ring);
+        sqe = io_uring_get_sqe(&L->ring);
+    }
+    return sqe;
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+static void release(struct loop *L, struct uconn *u)
+{
+    if (u->prev)
+        u->prev->next = u->next;
+    else
+        L->open = u->next;
+    if (u->next)
+        u->next->prev = u->prev;
+    u->prev = NULL;
+    u->next = L->free;
+    L->free = u;
+    L->open_count--;
+    L->st->connections++;
+}
+
+static void submit_close(struct loop *L, struct uconn *u)
+{
+    struct io_uring_sqe *sqe = L->f.ring_close ? sqe_get(L) : NULL;
+    if (!sqe) {
+        L->sys->close(u->c.fd);
+        release(L, u);
+        return;
+    }
+    io_uring_prep_close(sqe, u->c.fd);
+    io_uring_sqe_set_data64(sqe, ud(u, TAG_CLOSE));
+    u->close_busy = 1;
+}
+
+static void cancel(struct loop *L, __u64 target, enum tag tag)
+{
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (sqe) {
+        io_uring_prep_cancel64(sqe, target, 0);
+        io_uring_sqe_set_data64(sqe, tag);
+    }
+}
+
+/* Close u as soon as nothing is in flight on it (cancelling what is). */
+static void kill_conn(struct loop *L, struct uconn *u)
+{
+    if (!u->dying) {
+        u->dying = 1;
+        if (u->recv_busy)
+            cancel(L, ud(u, TAG_RECV), TAG_IGNORE);
+        if (u->send_busy)
+            cancel(L, ud(u, TAG_SEND), TAG_IGNORE);
+    }
+    if (!u->recv_busy && !u->send_busy && !u->close_busy)
+        submit_close(L, u);
+}
+
+static void arm_recv(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (!sqe) {
+        kill_conn(L, u);
+        return;
+    }
+    io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
+    io_uring_sqe_set_data64(sqe, ud(u, TAG_RECV));
+    u->recv_busy = 1;
+}
+
+static void arm_send(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (!sqe) {
+        kill_conn(L, u);
+        return;
+    }
+    /* MSG_NOSIGNAL: a reset client gives -EPIPE, not SIGPIPE. */
+    io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, ud(u, TAG_SEND));
+    u->send_busy = 1;
+}
+
+/* Nothing in flight: answer what is complete in in[], then send or read more. */
+static void pump(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    u->more = (unsigned char)sp_conn_process(c, L->cfg, L->st);
+    if (c->out_len > c->out_off)
+        arm_send(L, u);
+    else if (c->closing)
+        kill_conn(L, u);
+    else
+        arm_recv(L, u);
+}
+
+/* After an error response: FIN our side, then drain (bounded) what the client
+ * still sends, so that unread bytes do not turn our close into a RST that
+ * destroys the response before the client reads it (see sp_conn_linger). */
+static void start_linger(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    L->sys->shutdown(c->fd, SHUT_WR);
+    c->in_len = 0;
+    long bound = L->cfg->header_timeout_ms < LINGER_MAX_MS ? L->cfg->header_timeout_ms : LINGER_MAX_MS;
+    c->deadline_ms = sp_now_ms() + bound;
+    u->linger_reads = 0;
+    arm_recv(L, u);
+}
+
+static void on_recv(struct loop *L, struct uconn *u, int res)
+{
+    struct sp_conn *c = &u->c;
+    u->recv_busy = 0;
+    if (u->dying) {
+        kill_conn(L, u);
+        return;
+    }
+    if (c->lingering) {
+        if (res > 0 && ++u->linger_reads < LINGER_READS)
+            arm_recv(L, u);                 /* c->in_len stays 0: in[] is the sink */
+        else
+            kill_conn(L, u);
+        return;
+    }
+    if (res == -EINTR || res == -EAGAIN) {
+        arm_recv(L, u);
+        return;
+    }
+    if (res <= 0) {                         /* the client closed, or reset */
+        kill_conn(L, u);
+        return;
+    }
+    sp_conn_received(c, (unsigned)res, L->cfg);
+    pump(L, u);
+}
+
+static void on_send(struct loop *L, struct uconn *u, int res)
+{
+    struct sp_conn *c = &u->c;
+    u->send_busy = 0;
+    if (u->dying || res < 0) {
+        kill_conn(L, u);
+        return;
+    }
+    c->out_off += (unsigned)res;
+    if (c->out_off < c->out_len) {          /* short send: the socket buffer is full */
+        arm_send(L, u);
+        return;
+    }
+    c->out_off = c->out_len = 0;
+    if (c->closing) {
+        if (c->lingering)
+            start_linger(L, u);
+        else
+            kill_conn(L, u);
+        return;
+    }
+    pump(L, u);                             /* answers what was held back (u->more), else reads */
+}
+
+static void new_conn(struct loop *L, int fd)
+{
+    struct uconn *u = L->free;
+    if (u)
+        L->free = u->next;
+    else if (!(u = malloc(sizeof *u))) {
+        L->sys->close(fd);
+        L->st->accept_errors++;
+        return;
+    }
+    sp_conn_init(&u->c, fd, L->cfg);
+    u->recv_busy = u->send_busy = u->close_busy = u->dying = u->more = 0;
+    u->prev = NULL;
+    u->next = L->open;
+    if (L->open)
+        L->open->prev = u;
+    L->open = u;
+    L->open_count++;
+    arm_recv(L, u);
+}
+
+/* --- the listener --------------------------------------------------------- */
+
+static void arm_accept(struct loop *L)
+{
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (!sqe)
+        return;                             /* the next turn tries again */
+    if (L->f.multishot_accept)
+        io_uring_prep_multishot_accept(sqe, L->lfd, NULL, NULL, SOCK_CLOEXEC);
+    else
+        io_uring_prep_accept(sqe, L->lfd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, TAG_ACCEPT);
+    L->accept_armed = 1;
+}
+
+static void arm_timer(struct loop *L)
+{
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (!sqe)
+        return;
+    L->backoff.tv_sec = 0;
+    L->backoff.tv_nsec = BACKOFF_MS * 1000000L;
+    io_uring_prep_timeout(sqe, &L->backoff, 0, 0);
+    io_uring_sqe_set_data64(sqe, TAG_TIMER);
+    L->timer_armed = 1;
+}
+
+/* EMFILE: give up the spare descriptor and accept the pending connection with
+ * it (on the ring, so a connection that vanished cannot block us), close it at
+ * once, then take the spare back. Without a spare, back off briefly. */
+static void shed(struct loop *L)
+{
+    if (L->spare.fd < 0) {
+        sp_spare_take(L->sys, &L->spare);
+        arm_timer(L);
+        return;
+    }
+    struct io_uring_sqe *sqe = sqe_get(L);
+    if (!sqe) {
+        arm_timer(L);
+        return;
+    }
+    L->sys->close(L->spare.fd);
+    L->spare.fd = -1;
+    io_uring_prep_accept(sqe, L->lfd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, TAG_SHED);
+    L->shed_armed = 1;
+}
+
+/* A new connection from the listener (or from the shed accept). */
+static void take(struct loop *L, int fd)
+{
+    if (!L->listening) {                    /* accepted before the cancel took effect */
+        L->sys->close(fd);
+        return;
+    }
+    L->accepted++;
+    if (L->cfg->max_conns && L->accepted >= L->cfg->max_conns)
+        L->listening = 0;
+    new_conn(L, fd);
+}
+
+static void on_accept(struct loop *L, int res, unsigned flags)
+{
+    if (!(flags & IORING_CQE_F_MORE))
+        L->accept_armed = 0;                /* one-shot, or the multishot ended: re-armed next turn */
+    if (res >= 0) {
+        L->accept_ok = 1;
+        take(L, res);
+        return;
+    }
+    if (res == -EINVAL && L->f.multishot_accept && !L->accept_ok) {
+        L->f.multishot_accept = 0;          /* a kernel without multishot accept */
+        return;
+    }
+    if (res == -ECANCELED || sp_accept_retryable(res))
+        return;
+    L->st->accept_errors++;
+    /* io_uring allocates the descriptor before it looks for a connection, so
+     * EMFILE comes even with nobody waiting: the shed accept then waits too. */
+    if (res == -EMFILE || res == -ENFILE)
+        shed(L);
+    else
+        arm_timer(L);                       /* ENOBUFS, ENOMEM...: not at once, or we would spin */
+}
+
+static void on_shed(struct loop *L, int res)
+{
+    L->shed_armed = 0;
+    sp_spare_take(L->sys, &L->spare);
+    if (res >= 0) {
+        if (L->spare.fd >= 0) {             /* descriptors came back meanwhile: serve it */
+            take(L, res);
+            return;
+        }
+        L->sys->close(res);                 /* still none: the client sees its connection closed */
+        sp_spare_take(L->sys, &L->spare);
+        return;
+    }
+    if (res != -ECANCELED && !sp_accept_retryable(res))
+        arm_timer(L);
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
+{
+    struct uconn *u = (struct uconn *)(uintptr_t)(data & ~(__u64)TAG_MASK);
+    switch ((enum tag)(data & TAG_MASK)) {
+    case TAG_ACCEPT: on_accept(L, res, flags); break;
+    case TAG_RECV: on_recv(L, u, res); break;
+    case TAG_SEND: on_send(L, u, res); break;
+    case TAG_CLOSE: u->close_busy = 0; release(L, u); break;
+    case TAG_SHED: on_shed(L, res); break;
+    case TAG_TIMER: L->timer_armed = 0; break;
+    case TAG_CANCEL_ACCEPT:
+        if (res < 0 && res != -ENOENT)
+            L->cancel_sent = 0;             /* -EALREADY...: ask again next turn */
+        break;
+    case TAG_IGNORE: break;
+    }
+}
+
+static void expire(struct loop *L, long now)
+{
+    for (struct uconn *u = L->open, *next; u; u = next) {
+        next = u->next;
+        if (!u->dying && now >= u->c.deadline_ms) {
+            if (!u->c.lingering)
+                L->st->timeouts++;
+            kill_conn(L, u);
+        }
+    }
+}
+
+static void describe(const struct loop *L)
+{
+    static const struct { unsigned flag; const char *name; } names[] = {
+        { IORING_SETUP_SUBMIT_ALL, "submit_all" }, { IORING_SETUP_SINGLE_ISSUER, "single_issuer" },
+        { IORING_SETUP_DEFER_TASKRUN, "defer_taskrun" }, { IORING_SETUP_COOP_TASKRUN, "coop_taskrun" },
+    };
+    char setup[96] = "";
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (L->f.setup_flags & names[i].flag)
+            snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "%s%s",
+                     setup[0] ? "+" : "", names[i].name);
+    fprintf(stderr, "uring: accept=%s setup=%s close=%s ring_fd=%s\n",
+            L->f.multishot_accept ? "multishot" : "oneshot", setup[0] ? setup : "none",
+            L->f.ring_close ? "ring" : "syscall", L->f.registered_fd ? "registered" : "plain");
+}
+
+static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
+                      const struct sp_listener *l, struct sp_stats *st)
+{
+    if (uring_available(NULL, 0) < 0)
+        return -ENOSYS;
+    int plain = env_on("SYSPATH_URING_PLAIN");
+    struct loop *L = calloc(1, sizeof *L);
+    if (!L)
+        return -ENOMEM;
+    L->sys = sys;
+    L->cfg = cfg;
+    L->st = st;
+    L->lfd = l->fd;
+    L->listening = 1;
+    L->f.ring_close = probed.has_close;
+    L->f.multishot_accept = !plain;
+    long r = ring_init(L, plain);
+    if (r < 0) {
+        free(L);
+        return r;
+    }
+    if (env_on("SYSPATH_URING_VERBOSE"))
+        describe(L);
+    sp_spare_take(sys, &L->spare);
+
+    long next_expiry = sp_now_ms() + SP_STOP_POLL_MS, stop_by = 0;
+    struct { __u64 data; int res; unsigned flags; } batch[CQE_BATCH];
+    for (;;) {
+        if (sp_stop_requested && !stop_by) {
+            /* Stopping: no more accepts; open connections are closed (they count as served). */
+            stop_by = sp_now_ms() + STOP_DRAIN_MS;
+            L->listening = 0;
+            for (struct uconn *u = L->open, *next; u; u = next) {
+                next = u->next;
+                kill_conn(L, u);
+            }
+        }
+        if (!L->listening && (L->accept_armed || L->shed_armed) && !L->cancel_sent) {
+            if (L->accept_armed)
+                cancel(L, TAG_ACCEPT, TAG_CANCEL_ACCEPT);
+            if (L->shed_armed)
+                cancel(L, TAG_SHED, TAG_IGNORE);
+            L->cancel_sent = 1;
+        }
+        if (L->listening && !L->accept_armed && !L->shed_armed && !L->timer_armed)
+            arm_accept(L);
+        if (!L->listening && L->open_count == 0 && !L->accept_armed && !L->shed_armed &&
+            !L->timer_armed)
+            break;                          /* --max-conns reached (or stopped) and all closed */
+        if (stop_by && sp_now_ms() >= stop_by)
+            break;                          /* cancellations that never came back: give up */
+
+        struct io_uring_cqe *cqe;
+        struct __kernel_timespec tick = { .tv_sec = 0, .tv_nsec = SP_STOP_POLL_MS * 1000000L };
+        int w = io_uring_submit_and_wait_timeout(&L->ring, &cqe, 1, &tick, NULL);
+        if (w < 0 && w != -ETIME && w != -EINTR && w != -EAGAIN && w != -EBUSY) {
+            r = w;
+            break;
+        }
+        /* Copy completions out and hand the CQ slots back before acting on
+         * them: acting prepares SQEs, and a full SQ submits early. */
+        for (;;) {
+            unsigned head, n = 0;
+            io_uring_for_each_cqe(&L->ring, head, cqe) {
+                batch[n].data = cqe->user_data;
+                batch[n].res = cqe->res;
+                batch[n].flags = cqe->flags;
+                if (++n == CQE_BATCH)
+                    break;
+            }
+            io_uring_cq_advance(&L->ring, n);
+            for (unsigned i = 0; i < n; i++)
+                dispatch(L, batch[i].data, batch[i].res, batch[i].flags);
+            if (n < CQE_BATCH)
+                break;
+        }
+        long now = sp_now_ms();
+        if (now >= next_expiry) {           /* deadlines are checked a few times a second */
+            expire(L, now);
+            next_expiry = now + SP_STOP_POLL_MS;
+        }
+    }
+
+    /* Whatever is still open (only when the stop drain gave up): close it
+     * directly. Its memory may still be the target of an operation the kernel
+     * did not cancel, so it is not freed; the process is about to exit. */
+    while (L->open) {
+        struct uconn *u = L->open;
+        sys->close(u->c.fd);
+        L->open = u->next;
+        L->open_count--;
+        st->connections++;
+    }
+    io_uring_queue_exit(&L->ring);
+    while (L->free) {
+        struct uconn *u = L->free;
+        L->free = u->next;
+        free(u);
+    }
+    if (L->spare.fd >= 0)
+        sys->close(L->spare.fd);
+    free(L);
+    return r < 0 ? r : 0;
+}
+
+const struct sp_model sp_model_uring = {
+    .name = "uring",
+    .summary = "one thread, io_uring (liburing): multishot accept, recv/send/close on the ring, "
+               "one submit per turn",
+    /* Blocking sockets: the ring polls for us (a non-blocking listener makes
+     * some kernels return -EAGAIN from accept instead of waiting). Deferred
+     * accept: the recv right after accept finds the request already there. */
+    .listen_flags = SP_LISTEN_DEFER,
+    .available = uring_available,
+    .run = uring_run,
+};
