@@ -9,7 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
+
+#include <regex.h>
 
 namespace sp_micro {
 
@@ -63,16 +64,15 @@ static bool parse_long(const char *s, long *out)
 
 static int count_mode(const Program &prog, const char *filter, long iterations)
 {
-    std::regex re;
-    try {
-        re = std::regex(filter && *filter ? filter : ".*", std::regex::extended);
-    } catch (const std::regex_error &) {
+    regex_t re;   /* POSIX extended, like google-benchmark's --benchmark_filter */
+    if (regcomp(&re, filter && *filter ? filter : ".*", REG_EXTENDED | REG_NOSUB) != 0) {
         note("--count: '%s' is not a valid regular expression", filter);
         return 2;
     }
 #ifndef SYSPATH_HAVE_CALLGRIND_H
     note("built without valgrind/callgrind.h (Debian: valgrind): --count cannot mark "
          "regions; install valgrind and rebuild");
+    regfree(&re);
     return 2;
 #else
     if (!under_valgrind())
@@ -80,7 +80,7 @@ static int count_mode(const Program &prog, const char *filter, long iterations)
              "(use scripts/count)");
     int ran = 0;
     for (Row &r : prog.rows()) {
-        if (!std::regex_search(r.name, re))
+        if (regexec(&re, r.name.c_str(), 0, nullptr, 0) != 0)
             continue;
         std::string why = r.count(iterations);
         if (!why.empty()) {
@@ -91,6 +91,7 @@ static int count_mode(const Program &prog, const char *filter, long iterations)
         std::fflush(stdout);
         ran++;
     }
+    regfree(&re);
     if (ran == 0) {
         note("--count: no row matches '%s'", filter ? filter : "");
         return 2;

@@ -16,7 +16,9 @@ if shutil.which("valgrind") is None:
     skip("valgrind is not installed (Debian: valgrind)")
 src = os.environ.get("SYSPATH_SRC") or fail("SYSPATH_SRC is not set (run through ctest)")
 count = os.path.join(src, "scripts", "count")
-binary("bench-syscalls")
+with open(binary("bench-syscalls"), "rb") as fh:
+    if b"__asan_init" in fh.read():
+        skip("bench-syscalls is built with AddressSanitizer, which cannot run under valgrind")
 helpers = os.access(os.path.join(os.environ["SYSPATH_BIN"], "bench-helpers"), os.X_OK)
 
 
