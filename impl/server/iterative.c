@@ -53,6 +53,13 @@ static void serve(const struct sp_sys *sys, const struct sp_config *cfg, struct 
                 sp_conn_linger(sys, c->fd);
             return;
         }
+        /* A client trickling bytes faster than the poll tick never lets read
+         * time out, so check the header deadline here too: else a slowloris
+         * client holds the server for as long as it likes. */
+        if (c->in_len && sp_now_ms() >= c->deadline_ms) {
+            st->timeouts++;
+            break;
+        }
     }
 }
 
