@@ -72,6 +72,8 @@ static int count_mode(const Program &prog, const char *filter, long iterations)
 #ifndef SYSPATH_HAVE_CALLGRIND_H
     note("built without valgrind/callgrind.h (Debian: valgrind): --count cannot mark "
          "regions; install valgrind and rebuild");
+    (void)prog;
+    (void)iterations;
     regfree(&re);
     return 2;
 #else
