@@ -14,12 +14,15 @@ Starts the server on port 0 with N connections, reads the port from its
   silent client held open     -> a GET behind it is answered after the receive
                                  timeout (5 s), well within the 30 s bound
   after exactly N connections -> exit status 0, stdout exactly one line
-Also: a second server on the same port exits 2 with `port P in use`; bad
-arguments exit 2 with one line on stderr; --help exits 0.
+Also: a second server on the same port exits 2 with `port P in use`; with no
+descriptor left it exits 2 naming the errno; bad arguments exit 2 with one
+line on stderr; --help exits 0.
 Every socket operation has a timeout and the server is killed on any exit,
 so ctest never hangs.
 """
 import os
+import resource
+import selectors
 import socket
 import subprocess
 import sys
@@ -105,7 +108,6 @@ def main():
 
 def run(exe, server, conns):
     # The listening line (bounded wait: the server is killed if it never comes).
-    import selectors
     sel = selectors.DefaultSelector()
     sel.register(server.stdout, selectors.EVENT_READ)
     if not sel.select(timeout=OP_TIMEOUT):
@@ -209,6 +211,17 @@ def check_errors(exe):
              f"expected exit 2 and {want!r}")
     else:
         ok(f"port in use: exit 2, {want!r}")
+
+    # Any other failure to listen: the errno in one line. With only three
+    # descriptors allowed (0, 1, 2 are taken), socket() itself fails (EMFILE).
+    r = subprocess.run([exe, "0", "1"], capture_output=True, timeout=OP_TIMEOUT,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3)))
+    want = b"syspath-asm-server: cannot listen on 127.0.0.1:0: errno 24\n"
+    if r.returncode != 2 or r.stderr != want:
+        fail(f"no descriptors left: exit {r.returncode}, stderr {r.stderr!r}; "
+             f"expected exit 2 and {want!r}")
+    else:
+        ok(f"no descriptors left: exit 2, {want!r}")
 
     for args in (["abc"], ["65536"], ["-1"], [""], ["80x"], ["8080", "many"],
                  ["8080", "-2"], ["1", "2", "3"]):

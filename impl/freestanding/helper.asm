@@ -86,7 +86,7 @@ sp_fs_strlen:
 ; sp_fs_streq -- are two NUL-terminated strings equal?
 ;  IN:  rdi = string a, rsi = string b
 ;  OUT: rax = 1 if equal, 0 if not
-;  CLOBBERS: rcx, rdx, rsi, rdi, r8
+;  CLOBBERS: rcx, rsi, rdi
 ;  Reads a no further than its first difference from b (the compare covers
 ;  b's NUL, so it stops at a's NUL at the latest): safe on any argv string.
 ; -----------------------------------------------------------------------------
@@ -111,7 +111,7 @@ sp_fs_streq:
 ; sp_fs_utoa -- unsigned 64-bit integer to decimal ASCII (no NUL written)
 ;  IN:  rdi = value, rsi = buffer of at least 20 bytes
 ;  OUT: rax = number of digits written at buffer[0..rax)
-;  CLOBBERS: rcx, rdx, rsi, rdi, r8, r9
+;  CLOBBERS: rcx, rdx, r8, r9
 ; -----------------------------------------------------------------------------
 sp_fs_utoa:
     ; First count the digits, so they can be written from the end backwards
@@ -192,7 +192,7 @@ sp_fs_atou:
 ;       mid), r8/r9 = part b and its length (between mid and tail); a part
 ;       of length 0 is skipped
 ;  OUT: rax = bytes written, or -errno
-;  CLOBBERS: rcx, rdx, rsi, r11
+;  CLOBBERS: rcx, rdx, rsi, rdi, r11
 ;  One syscall, so a reader of a pipe never sees half a line, and every
 ;  length is known: the fixed parts' lengths come from `equ $ - label`.
 ; -----------------------------------------------------------------------------

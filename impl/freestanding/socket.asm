@@ -22,7 +22,7 @@ global sp_fs_socket_listen
 ;  IN:  edi = port (host order; 0 = the kernel picks one), esi = backlog
 ;  OUT: rax = listening fd, or -errno of the step that failed (the socket is
 ;       closed again then); -EADDRINUSE when the port is taken
-;  CLOBBERS: rcx, rdx, rsi, rdi, r8-r11
+;  CLOBBERS: rcx, rdx, rsi, rdi, r8, r10, r11
 ; -----------------------------------------------------------------------------
 sp_fs_socket_listen:
     push rbp
