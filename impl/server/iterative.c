@@ -7,15 +7,16 @@
  * benchmark drives this model with a single connection.
  *
  * Timeouts without extra syscalls per connection: SO_RCVTIMEO/SO_SNDTIMEO are
- * set once on the listening socket. Linux copies them into every accepted
- * socket, so accept and every read wake at least every SP_STOP_POLL_MS to
- * check the stop flag and the connection's deadline.
+ * set once on the listening socket, before listen() (SP_LISTEN_TICK). Linux
+ * copies them into every connection, so accept and every read wake at least
+ * every SP_STOP_POLL_MS to check the stop flag and the connection's deadline.
+ * (Set any later and a client that connects in between gets a socket without
+ * them: a silent one would then hold the server forever.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "conn.h"
 
@@ -66,13 +67,6 @@ static void serve(const struct sp_sys *sys, const struct sp_config *cfg, struct 
 static long iterative_run(const struct sp_sys *sys, const struct sp_config *cfg,
                           const struct sp_listener *l, struct sp_stats *st)
 {
-    struct timeval tick = { .tv_sec = 0, .tv_usec = SP_STOP_POLL_MS * 1000 };
-    long r = sys->setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
-    if (r == 0)
-        r = sys->setsockopt(l->fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof tick);
-    if (r < 0)
-        return r;
-
     struct sp_conn *c = malloc(sizeof *c);
     if (!c)
         return -ENOMEM;
@@ -104,7 +98,7 @@ static long iterative_run(const struct sp_sys *sys, const struct sp_config *cfg,
 const struct sp_model sp_model_iterative = {
     .name = "iterative",
     .summary = "the tutorial's loop: blocking accept, serve one connection, close, repeat",
-    .listen_flags = 0,
+    .listen_flags = SP_LISTEN_TICK,
     .available = NULL,
     .run = iterative_run,
 };

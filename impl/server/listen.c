@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "syspath/server.h"
 
@@ -51,6 +52,11 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
                                          : (model->listen_flags & SP_LISTEN_DEFER) ? 1 : 0;
     if (r == 0 && defer > 0)
         r = sys->setsockopt((int)fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
+    struct timeval tick = { .tv_sec = 0, .tv_usec = SP_STOP_POLL_MS * 1000 };
+    if (r == 0 && (model->listen_flags & SP_LISTEN_TICK))
+        r = sys->setsockopt((int)fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+    if (r == 0 && (model->listen_flags & SP_LISTEN_TICK))
+        r = sys->setsockopt((int)fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof tick);
     if (r == 0)
         r = sys->bind((int)fd, &ss, len);
     if (r == 0)

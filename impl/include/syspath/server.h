@@ -69,6 +69,11 @@ long sp_serve(const struct sp_sys *sys, const struct sp_config *cfg,
  * epoll_ctl/epoll_wait at all. Measured on the epoll model: about half the
  * server CPU per connection. (nginx offers the same as `listen ... deferred`.) */
 #define SP_LISTEN_DEFER     4u
+/* SO_RCVTIMEO/SO_SNDTIMEO of SP_STOP_POLL_MS, set before listen(): a socket
+ * accepted later inherits them, so its blocking reads and writes wake on the
+ * tick (iterative). Before listen(), because Linux copies them into a
+ * connection when its handshake completes, not when it is accepted. */
+#define SP_LISTEN_TICK      8u
 
 /* An I/O model: one file in impl/server/, one row in the table (models.c). */
 struct sp_model {
