@@ -56,7 +56,7 @@ def server_path(name="syspath-server"):
 class Server:
     """A running server; .port is read from its listening line."""
 
-    def __init__(self, argv, env=None, expect_listen=True, preexec_fn=None):
+    def __init__(self, argv, env=None, expect_listen=True, preexec_fn=None, listen_timeout=TIMEOUT):
         self.argv = argv
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env, preexec_fn=preexec_fn)
@@ -64,16 +64,16 @@ class Server:
         self.port = None
         self.line = None
         if expect_listen:
-            self.line = self._read_line()
+            self.line = self._read_line(listen_timeout)
             m = re.match(r"listening on \[?[0-9a-fA-F.:]+\]?:(\d+)", self.line or "")
             if not m:
                 err = self.stderr_now()
                 raise Failure(f"{argv[0]}: expected a listening line, got {self.line!r} (stderr: {err!r})")
             self.port = int(m.group(1))
 
-    def _read_line(self):
+    def _read_line(self, timeout=TIMEOUT):
         import select
-        deadline = time.monotonic() + TIMEOUT
+        deadline = time.monotonic() + timeout
         buf = b""
         fd = self.proc.stdout.fileno()
         while not buf.endswith(b"\n") and time.monotonic() < deadline:
@@ -106,9 +106,72 @@ class Server:
         return self.proc.returncode
 
 
-def syspath_server(backend="libc", model="iterative", *extra, env=None):
+def syspath_server(backend="libc", model="iterative", *extra, env=None, preexec_fn=None):
     return Server([server_path(), "--backend", backend, "--model", model, "--port", "0", *extra],
-                  env=env)
+                  env=env, preexec_fn=preexec_fn)
+
+
+# ---- the server as a process: its workers, CPU time, descriptors, memory (from /proc) ----
+
+def proc_tree(pid):
+    """pid and every descendant (reuseport's workers), from /proc/PID/task/*/children."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass                # exited meanwhile
+    return pids
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used so far (/proc/PID/stat)."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])      # utime, stime (fields 14, 15)
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_closed(s, timeout):
+    """Read until the peer closes (EOF or reset) or timeout seconds pass.
+    Returns (bytes read, seconds until closed or None if still open)."""
+    start = time.monotonic()
+    data = b""
+    while True:
+        left = start + timeout - time.monotonic()
+        if left <= 0:
+            return data, None
+        s.settimeout(left)
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            return data, None
+        except (ConnectionResetError, BrokenPipeError):
+            return data, time.monotonic() - start
+        if not chunk:
+            return data, time.monotonic() - start
+        data += chunk
 
 
 def model_unavailable(model):

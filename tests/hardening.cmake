@@ -1,0 +1,18 @@
+# Hardening (issue 7): the server survives slow clients, bad input, descriptor
+# exhaustion and signals, for every backend x model. The models are those of
+# tests/server.cmake's SYSPATH_MODELS; a model unavailable on this machine
+# (io_uring disabled) makes its tests report SKIP with the reason.
+#
+# Labels: hardening (runs in the default and the sanitizer pass of
+# scripts/test), valgrind (memcheck; skipped in a sanitizer build).
+
+if(NOT DEFINED SYSPATH_MODELS)
+  set(SYSPATH_MODELS iterative epoll uring reuseport)
+endif()
+
+foreach(model ${SYSPATH_MODELS})
+  foreach(backend asm raw libc)
+    sp_add_script_test(hardening_timeouts_${backend}_${model} test_hardening_timeouts.py
+                       ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
+  endforeach()
+endforeach()
