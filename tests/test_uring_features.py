@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""The uring model picks the io_uring features this kernel has, and its
+fallbacks are really taken when asked: with SYSPATH_URING_VERBOSE=1 it names
+them on stderr (accept=multishot|oneshot, setup flags, close on the ring,
+registered ring fd). On Linux 6.1+ it must pick multishot accept and
+DEFER_TASKRUN; with SYSPATH_URING_PLAIN=1 (the old-kernel path) it must use
+one-shot accepts, no setup flags and a plain ring fd. Both serve requests.
+"""
+import os
+import platform
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from sptest import check, connect, get, read_response, run, skip, syspath_server, model_unavailable
+
+LINE = re.compile(r"uring: accept=(\w+) setup=([\w+]+) close=(\w+) ring_fd=(\w+)$")
+
+
+def features(**env):
+    srv = syspath_server("libc", "uring", "--max-conns", "2",
+                         env=dict(os.environ, SYSPATH_URING_VERBOSE="1", **env))
+    status, _, _ = get(srv.port, "/", {"Connection": "close"})
+    check(status == 200, f"GET with {env or 'defaults'}", 200, status)
+    with connect(srv.port) as s:              # keep-alive, then close
+        for want_close in (False, True):
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + (b"Connection: close\r\n" if want_close else b"") + b"\r\n")
+            status, _, _ = read_response(s)
+            check(status == 200, f"keep-alive GET with {env or 'defaults'}", 200, status)
+    check(srv.wait() == 0, f"exit after --max-conns 2 with {env or 'defaults'}")
+    err = srv.proc.stderr.read().decode()
+    lines = [l for l in err.splitlines() if l.startswith("uring:")]
+    check(len(lines) == 1 and LINE.match(lines[0]), "one feature line on stderr",
+          "uring: accept=... setup=... close=... ring_fd=...", err)
+    return LINE.match(lines[0]).groups()
+
+
+def kernel():
+    m = re.match(r"(\d+)\.(\d+)", platform.release())
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def main():
+    why = model_unavailable("uring")
+    if why:
+        skip(f"model uring unavailable here: {why}")
+
+    accept, setup, close, ring_fd = features()
+    print(f"defaults on Linux {platform.release()}: accept={accept} setup={setup} close={close} ring_fd={ring_fd}")
+    if kernel() >= (6, 1):
+        check(accept == "multishot", "Linux 6.1+: multishot accept", "multishot", accept)
+        check("defer_taskrun" in setup.split("+") and "single_issuer" in setup.split("+"),
+              "Linux 6.1+: SINGLE_ISSUER + DEFER_TASKRUN", "single_issuer+defer_taskrun", setup)
+        check(ring_fd == "registered", "Linux 6.1+: registered ring fd", "registered", ring_fd)
+    check(close == "ring", "close on the ring (IORING_OP_CLOSE, Linux 5.6+)", "ring", close)
+
+    accept, setup, close, ring_fd = features(SYSPATH_URING_PLAIN="1")
+    check((accept, setup, ring_fd) == ("oneshot", "none", "plain"), "SYSPATH_URING_PLAIN=1 fallbacks",
+          ("oneshot", "none", "plain"), (accept, setup, ring_fd))
+
+
+run(main)
