@@ -34,7 +34,7 @@ sp_need() {
 }
 
 # Packages every build needs: compilers, NASM, CMake, the libraries the targets link.
-SP_BUILD_PACKAGES=(cmake make gcc g++ nasm libbenchmark-dev liburing-dev pkg-config)
+SP_BUILD_PACKAGES=(cmake make gcc g++ nasm libbenchmark-dev liburing-dev pkg-config valgrind)  # valgrind: callgrind.h is checked at configure time (--count)
 
 sp_configure() {
     local dir=$1; shift
