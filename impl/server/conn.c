@@ -78,8 +78,16 @@ long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking)
         long r = sys->write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (r == -EINTR)
             continue;
-        if (r == -EAGAIN)
-            return blocking ? -ETIMEDOUT : 0;   /* blocking: SO_SNDTIMEO expired */
+        if (r == -EAGAIN && !blocking)
+            return 0;
+        if (r == -EAGAIN) {
+            /* Blocking: SO_SNDTIMEO's poll tick expired while the client read
+             * nothing. Wait on, up to the connection's deadline: a client
+             * that pipelines a lot and reads late must not lose its answers. */
+            if (sp_stop_requested || sp_now_ms() >= c->deadline_ms)
+                return -ETIMEDOUT;
+            continue;
+        }
         if (r < 0)
             return r;
         c->out_off += (unsigned)r;

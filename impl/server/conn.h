@@ -47,7 +47,8 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
 void sp_conn_received(struct sp_conn *c, unsigned n, const struct sp_config *cfg);
 
 /* Write out[] once (non-blocking sockets) or until done (blocking).
- * Returns 1 when everything was written, 0 when the socket would block, -errno on error. */
+ * Returns 1 when everything was written, 0 when the socket would block, -errno on error.
+ * Blocking: -ETIMEDOUT when the client has read nothing by c->deadline_ms (or on stop). */
 long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking);
 
 /* Close after an error response: shut down our side and discard what the

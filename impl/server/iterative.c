@@ -46,7 +46,10 @@ static void serve(const struct sp_sys *sys, const struct sp_config *cfg, struct 
         int more;
         do {
             more = sp_conn_process(c, cfg, st);
-            if (sp_conn_flush(sys, c, 1) < 0)
+            long f = sp_conn_flush(sys, c, 1);
+            if (f == -ETIMEDOUT)
+                st->timeouts++;                         /* the client stopped reading */
+            if (f < 0)
                 return;
         } while (more);
         if (c->closing) {
