@@ -153,6 +153,9 @@ def load_section(doc, mode):
                    doc.get("rounds"), doc.get("warmup_rounds", 1), doc.get("warmup", "wrk"),
                    pin.get("server_cpus"), pin.get("client_cpus"),
                    doc.get("saturated_threshold_pct", 85)))
+    text.append("\"neither\" means both sides stayed below that: the pair was latency-bound "
+                "(one connection at a time) or the CPUs were shared with other work during the "
+                "run; server CPU per %s does not depend on that." % per)
     if pin.get("note"):
         text.append("\n" + pin["note"])
     if doc.get("complete") is False:
@@ -313,29 +316,27 @@ def counts_section(doc):
     if not doc or not doc.get("rows"):
         return None
     rows = doc["rows"]
-    sys_rows = {r["name"]: r.get("instructions_per_call") for r in rows
-                if r.get("name", "").startswith("syscall/")}
-    text = ["User-space instructions per call (callgrind, %s iterations; exact)."
-            % doc.get("iterations", "?")]
+    ipc = {r.get("name"): r.get("instructions_per_call") for r in rows if r.get("name")}
+    text = ["User-space instructions per call (callgrind, %s iterations; exact and repeatable: "
+            "the kernel's own instructions are not counted)." % doc.get("iterations", "?")]
+    paths = ("asm", "raw", "libc")
     ops = []
-    for k in sys_rows:
+    for k in ipc:
         p = k.split("/")
-        if len(p) == 3 and p[1] not in ops:
+        if len(p) == 3 and p[0] == "syscall" and p[2] in paths and p[1] not in ops and \
+                "syscall/%s/libc" % p[1] in ipc:
             ops.append(p[1])
     if ops:
-        paths = []
-        for k in sys_rows:
-            p = k.split("/")[-1]
-            if p not in paths:
-                paths.append(p)
-        body = [[op] + [num(sys_rows.get("syscall/%s/%s" % (op, p))) for p in paths]
-                for op in ops]
-        text += ["", table(["op"] + paths, body)]
-    other = [[r.get("name"), num(r.get("instructions_per_call"))] for r in rows
-             if not r.get("name", "").startswith("syscall/")]
+        body = [[op] + [num(ipc.get("syscall/%s/%s" % (op, p))) for p in paths] for op in ops]
+        text += ["", table(["op"] + list(paths), body)]
+    other = [[k, num(v)] for k, v in ipc.items() if k.startswith(("syscall/", "uring/")) and
+             not (k.count("/") == 2 and k.split("/")[1] in ops and k.split("/")[2] in paths)]
     if other:
-        text += ["", "<details><summary>helpers: %d rows</summary>" % len(other), "",
-                 table(["row", "instructions per call"], other), "", "</details>"]
+        text += ["", table(["row", "instructions per call"], other)]
+    helpers = [[k, num(v)] for k, v in ipc.items() if not k.startswith(("syscall/", "uring/"))]
+    if helpers:
+        text += ["", "<details><summary>helpers: %d rows</summary>" % len(helpers), "",
+                 table(["row", "instructions per call"], helpers), "", "</details>"]
     return "\n".join(text)
 
 
@@ -379,7 +380,7 @@ def write(run_dir):
            "**Machine:** " + machine_line(m), ""]
     opts = run.get("options") or {}
     if opts:
-        out += ["Run: %s%s, took %ss. A shared or virtualised machine is noisy: read the "
+        out += ["Run: %s%s; measuring took %ss. A shared or virtualised machine is noisy: read the "
                 "intervals, not just the medians." % (
                     "quick" if opts.get("quick") else "full",
                     ", only " + ", ".join(opts["only"]) if opts.get("only") else "",
