@@ -262,9 +262,11 @@ class Run:
             loads = [s for s in self.steps if s.kind == "load"]
             log("run folder %s" % self.out)
             if loads:
-                log("load: %d runs of %d s (wrk -t%d, server on CPU %s, wrk on CPU %s)"
-                    % (len(loads), self.duration, bench_load.WRK_THREADS,
-                       self.pin.get("server_cpus"), self.pin.get("client_cpus")))
+                where = ("server on CPU %s, wrk on CPU %s" % (self.pin["server_cpus"],
+                                                              self.pin["client_cpus"])
+                         if self.pin.get("server_cpus") else "unpinned")
+                log("load: %d runs of %d s (wrk -t%d, %s)"
+                    % (len(loads), self.duration, bench_load.WRK_THREADS, where))
             prog = Progress(self.steps)
             for i, step in enumerate(self.steps):
                 prog.show(i)
