@@ -29,6 +29,7 @@ expect_bad "rounds" --rounds
 expect_bad "'0'" --rounds 0
 expect_bad "1.5" --duration 1.5
 expect_bad "frob" --frob
+expect_bad "/proc/nope" --out /proc/nope/run
 
 help=$(timeout 30 "$bench" --help) || { echo "FAIL: --help exited non-zero" >&2; exit 1; }
 for word in --quick --only --out --duration --rounds --build-dir; do
