@@ -142,6 +142,11 @@ class Run:
                                        lambda t=tool: self.step_post(t)))
 
     def plan_load(self, parts):
+        missing = [t for t in ("wrk", "taskset") if not shutil.which(t)]
+        if missing:
+            self.note("%s: %s not installed (Debian: wrk, util-linux): skipped"
+                      % (" and ".join(parts), " and ".join(missing)))
+            return
         self.pin = bench_load.pinning()
         if self.pin.get("note"):
             self.note(self.pin["note"])
@@ -282,6 +287,17 @@ class Run:
                 finally:
                     step.seconds = time.monotonic() - t
                     bench_proc.kill_all()
+            # exit 1 when a step failed or a part asked for by --only produced nothing
+            # (the folder and its data are kept and printed all the same)
+            files = {"helpers": "microbench.json", "syscalls": "microbench.json",
+                     "counts": "counts.json", "accept": "accept.json",
+                     "keepalive": "keepalive.json", "hyperfine": "hyperfine-hello.json"}
+            empty = [p for p in self.args.only
+                     if not os.path.exists(os.path.join(self.out, files[p]))]
+            if empty:
+                self.note("nothing measured for --only %s (see the notes above)" % ", ".join(empty))
+            if empty or any(s.status == "failed" for s in self.steps):
+                rc = 1
         except bench_proc.Interrupted as e:
             rc = 130
             self.note("interrupted (%s): children stopped; finished rounds are kept" % e)
