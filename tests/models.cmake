@@ -7,16 +7,39 @@
 sp_add_script_test(uring_unavailable test_uring_unavailable.py LABELS e2e TIMEOUT 60)
 sp_add_script_test(uring_features test_uring_features.py LABELS e2e TIMEOUT 60)
 
-# Every behaviour test twice: with the features this kernel offers, and with
-# SYSPATH_URING_PLAIN=1 (one-shot accept, no setup flags: an old kernel's path).
-# The plain path also runs the whole end-to-end test for every backend.
-foreach(behaviour pipelined_flood max_conns_burst stop_cancels)
-  sp_add_script_test(uring_${behaviour} test_uring_${behaviour}.py ARGS uring LABELS e2e TIMEOUT 60)
-  sp_add_script_test(uring_${behaviour}_plain test_uring_${behaviour}.py ARGS uring LABELS e2e TIMEOUT 60)
-  set_property(TEST uring_${behaviour}_plain APPEND PROPERTY ENVIRONMENT "SYSPATH_URING_PLAIN=1")
-endforeach()
-foreach(backend asm raw libc)
-  sp_add_script_test(server_e2e_${backend}_uring_plain test_server_http_e2e.py
-                     ARGS ${backend} uring LABELS e2e TIMEOUT 60)
-  set_property(TEST server_e2e_${backend}_uring_plain APPEND PROPERTY ENVIRONMENT "SYSPATH_URING_PLAIN=1")
+# Every behaviour test in three variants:
+#   (default)  the features this kernel offers;
+#   _plain     SYSPATH_URING_PLAIN=1: one-shot accept and recv, no setup flags
+#              (an old kernel's path); the whole e2e test runs so for every backend;
+#   _bufs1     SYSPATH_URING_BUFS=1: one provided buffer, so multishot recvs run
+#              dry (-ENOBUFS) and fall back, and pipelined bytes wait in the stash.
+foreach(variant default plain bufs1)
+  if(variant STREQUAL "default")
+    set(suffix "")
+    set(hook "")
+  elseif(variant STREQUAL "plain")
+    set(suffix "_plain")
+    set(hook "SYSPATH_URING_PLAIN=1")
+  else()
+    set(suffix "_bufs1")
+    set(hook "SYSPATH_URING_BUFS=1")
+  endif()
+  set(names "")
+  foreach(behaviour pipelined_flood max_conns_burst stop_cancels many_conns)
+    sp_add_script_test(uring_${behaviour}${suffix} test_uring_${behaviour}.py ARGS uring
+                       LABELS e2e TIMEOUT 60)
+    list(APPEND names uring_${behaviour}${suffix})
+  endforeach()
+  if(hook)
+    set(backends libc)
+    if(variant STREQUAL "plain")
+      set(backends asm raw libc)
+    endif()
+    foreach(backend ${backends})
+      sp_add_script_test(server_e2e_${backend}_uring${suffix} test_server_http_e2e.py
+                         ARGS ${backend} uring LABELS e2e TIMEOUT 60)
+      list(APPEND names server_e2e_${backend}_uring${suffix})
+    endforeach()
+    set_property(TEST ${names} APPEND PROPERTY ENVIRONMENT "${hook}")
+  endif()
 endforeach()

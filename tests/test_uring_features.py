@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The uring model picks the io_uring features this kernel has, and its
 fallbacks are really taken when asked: with SYSPATH_URING_VERBOSE=1 it names
-them on stderr (accept=multishot|oneshot, setup flags, close on the ring,
-registered ring fd). On Linux 6.1+ it must pick multishot accept and
-DEFER_TASKRUN; with SYSPATH_URING_PLAIN=1 (the old-kernel path) it must use
-one-shot accepts, no setup flags and a plain ring fd. Both serve requests.
+them on stderr (accept and recv multishot|oneshot, setup flags, close on the
+ring, registered ring fd). On Linux 6.1+ it must pick multishot accept,
+multishot recv (buffer ring) and DEFER_TASKRUN; with SYSPATH_URING_PLAIN=1
+(the old-kernel path) it must use one-shot accepts and recvs, no setup flags
+and a plain ring fd. Both serve requests.
 """
 import os
 import platform
@@ -14,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from sptest import check, connect, get, read_response, run, skip, syspath_server, model_unavailable
 
-LINE = re.compile(r"uring: accept=(\w+) setup=([\w+]+) close=(\w+) ring_fd=(\w+)$")
+LINE = re.compile(r"uring: accept=(\w+) recv=(\w+) bufs=\d+ setup=([\w+]+) close=(\w+) ring_fd=(\w+)$")
 
 
 def features(**env):
@@ -31,7 +32,7 @@ def features(**env):
     err = srv.proc.stderr.read().decode()
     lines = [l for l in err.splitlines() if l.startswith("uring:")]
     check(len(lines) == 1 and LINE.match(lines[0]), "one feature line on stderr",
-          "uring: accept=... setup=... close=... ring_fd=...", err)
+          "uring: accept=... recv=... bufs=N setup=... close=... ring_fd=...", err)
     return LINE.match(lines[0]).groups()
 
 
@@ -45,18 +46,21 @@ def main():
     if why:
         skip(f"model uring unavailable here: {why}")
 
-    accept, setup, close, ring_fd = features()
-    print(f"defaults on Linux {platform.release()}: accept={accept} setup={setup} close={close} ring_fd={ring_fd}")
+    accept, recv, setup, close, ring_fd = features()
+    print(f"defaults on Linux {platform.release()}: accept={accept} recv={recv} setup={setup} "
+          f"close={close} ring_fd={ring_fd}")
     if kernel() >= (6, 1):
         check(accept == "multishot", "Linux 6.1+: multishot accept", "multishot", accept)
+        check(recv == "multishot", "Linux 6.1+: multishot recv with a buffer ring", "multishot", recv)
         check("defer_taskrun" in setup.split("+") and "single_issuer" in setup.split("+"),
               "Linux 6.1+: SINGLE_ISSUER + DEFER_TASKRUN", "single_issuer+defer_taskrun", setup)
         check(ring_fd == "registered", "Linux 6.1+: registered ring fd", "registered", ring_fd)
     check(close == "ring", "close on the ring (IORING_OP_CLOSE, Linux 5.6+)", "ring", close)
 
-    accept, setup, close, ring_fd = features(SYSPATH_URING_PLAIN="1")
-    check((accept, setup, ring_fd) == ("oneshot", "none", "plain"), "SYSPATH_URING_PLAIN=1 fallbacks",
-          ("oneshot", "none", "plain"), (accept, setup, ring_fd))
+    accept, recv, setup, close, ring_fd = features(SYSPATH_URING_PLAIN="1")
+    check((accept, recv, setup, ring_fd) == ("oneshot", "oneshot", "none", "plain"),
+          "SYSPATH_URING_PLAIN=1 fallbacks", ("oneshot", "oneshot", "none", "plain"),
+          (accept, recv, setup, ring_fd))
 
 
 run(main)

@@ -11,8 +11,19 @@
  * backends differ only in how the server starts, not in what a request costs.
  *
  * Per connection at most one recv and one send are in flight, and
- * sp_conn_process() (conn.c, shared with every model) runs only when neither
- * is, so the kernel never reads or writes a buffer that the parser moves.
+ * sp_conn_process() (conn.c, shared with every model) runs only when no send
+ * and no one-shot recv is, so the kernel never reads or writes a buffer that
+ * the parser moves.
+ *
+ * recv: multishot with provided buffers (a buffer ring, Linux 6.0+) where it
+ * works: the recv stays armed, so a keep-alive request costs no re-arm and no
+ * failed first attempt; the kernel picks a ring buffer per completion and we
+ * copy the bytes into the connection's in[] and hand the buffer straight back.
+ * Back-pressure: bytes that do not fit in in[] (a client pipelining without
+ * reading) stay in their ring buffers, queued on the connection, and the
+ * multishot recv is cancelled until they are consumed. Without buffer ring or
+ * multishot recv (or when the ring runs out of buffers: -ENOBUFS), a one-shot
+ * recv straight into in[], re-armed after each response.
  *
  * Close goes through the ring (IORING_OP_CLOSE): it rides in the same
  * io_uring_enter as the other submissions, so a Connection: close exchange
@@ -25,14 +36,18 @@
  * What the kernel offers is probed, with fallbacks, so older kernels still work:
  *   - accept: multishot (Linux 5.19+) where it works, else one-shot accepts
  *     re-armed per completion (a first -EINVAL switches to those);
+ *   - recv: multishot into a buffer ring (above), else one-shot (a buffer
+ *     ring that will not register, or a first -EINVAL, switches to those);
  *   - ring setup flags SINGLE_ISSUER + DEFER_TASKRUN (6.1+: completions are
  *     run only inside our io_uring_enter, no interrupting task work), else
  *     COOP_TASKRUN (5.19+), else none; SUBMIT_ALL where known;
  *   - the ring descriptor registered (5.18+) so io_uring_enter skips a fd lookup.
  * Test hooks (environment, read once):
  *   SYSPATH_URING_DISABLE=1  available() fails, as where io_uring is disabled;
- *   SYSPATH_URING_PLAIN=1    no optional feature: one-shot accept, no setup
- *                            flags, no registered ring fd (the old-kernel path);
+ *   SYSPATH_URING_PLAIN=1    no optional feature: one-shot accept and recv, no
+ *                            setup flags, no registered ring fd (the old-kernel path);
+ *   SYSPATH_URING_BUFS=N     N provided buffers instead of NBUF (a power of two,
+ *                            1..4096): few make -ENOBUFS and the stash common;
  *   SYSPATH_URING_VERBOSE=1  one line on stderr naming the features in use.
  */
 #define _GNU_SOURCE
@@ -42,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "conn.h"
@@ -52,6 +68,9 @@
 #define LINGER_MAX_MS 1000
 #define STOP_DRAIN_MS 500               /* after SIGTERM: wait this long for cancellations */
 #define BACKOFF_MS 10                   /* after an accept error that a retry will not fix at once */
+#define NBUF 256                        /* provided recv buffers (a power of two; see SYSPATH_URING_BUFS) ... */
+#define BUF_SIZE 2048                   /* ... of this size: a typical request fits one */
+#define BGID 0                          /* their buffer group */
 
 /* user_data: a struct uconn * (malloc'd, so 16-byte aligned) or NULL, ORed with a tag. */
 enum tag { TAG_IGNORE, TAG_ACCEPT, TAG_RECV, TAG_SEND, TAG_CLOSE, TAG_SHED, TAG_TIMER, TAG_CANCEL_ACCEPT };
@@ -61,13 +80,18 @@ struct uconn {
     struct sp_conn c;
     struct uconn *prev, *next;          /* the open list, or the free list (next only) */
     unsigned char recv_busy, send_busy, close_busy;   /* operations in flight */
+    unsigned char recv_multi;           /* the recv in flight is multishot (it writes no in[]) */
+    unsigned char recv_cancel;          /* ... and is being cancelled for back-pressure */
+    unsigned char single_next;          /* the ring ran out of buffers: next recv is one-shot */
     unsigned char dying;                /* close once nothing is in flight */
-    unsigned char more;                 /* sp_conn_process stopped for lack of room in out[] */
+    unsigned char eof;                  /* the client has finished sending */
     unsigned char linger_reads;
+    int stash_head, stash_tail;         /* ring buffers holding bytes in[] had no room for; -1: none */
 };
 
 struct features {
     int multishot_accept;
+    int multishot_recv;                 /* with the buffer ring */
     int ring_close;                     /* IORING_OP_CLOSE */
     unsigned setup_flags;
     int registered_fd;
@@ -83,9 +107,16 @@ struct loop {
     struct uconn *open, *free;
     long open_count, accepted;
     int listening;                      /* still accepting (not stopping, --max-conns not reached) */
-    int accept_armed, shed_armed, timer_armed, cancel_sent, accept_ok;
+    int accept_armed, shed_armed, timer_armed, cancel_sent, accept_ok, recv_ok;
     struct sp_spare spare;
     struct __kernel_timespec backoff;
+    /* provided buffers: the ring the kernel picks from, the memory, and per
+     * buffer (when stashed on a connection) its bytes, read offset and next */
+    struct io_uring_buf_ring *br;
+    char *bufs;
+    unsigned nbuf;
+    size_t map_bytes;
+    struct { unsigned short len, off; int next; } *stash;   /* nbuf entries */
 };
 
 static __u64 ud(struct uconn *u, enum tag t) { return (__u64)(uintptr_t)u | t; }
@@ -205,6 +236,65 @@ static int ring_init(struct loop *L, int plain)
     return 0;
 }
 
+/* The buffer ring for multishot recv (liburing 2.3 has no io_uring_setup_buf_ring:
+ * map it ourselves, page-aligned, and register it). 0, or -errno: no multishot recv. */
+static int bufs_init(struct loop *L)
+{
+    const char *v = getenv("SYSPATH_URING_BUFS");
+    L->nbuf = NBUF;
+    if (v && *v) {
+        long n = strtol(v, NULL, 10);
+        if (n >= 1 && n <= 4096 && (n & (n - 1)) == 0)
+            L->nbuf = (unsigned)n;
+    }
+    size_t ring_bytes = L->nbuf * sizeof(struct io_uring_buf);
+    ring_bytes = (ring_bytes + 4095) & ~(size_t)4095;   /* the buffers start page-aligned */
+    L->map_bytes = ring_bytes + (size_t)L->nbuf * BUF_SIZE;
+    L->stash = calloc(L->nbuf, sizeof *L->stash);
+    void *mem = mmap(NULL, L->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!L->stash || mem == MAP_FAILED) {
+        free(L->stash);
+        L->stash = NULL;
+        return -ENOMEM;
+    }
+    L->br = mem;
+    L->bufs = (char *)mem + ring_bytes;
+    io_uring_buf_ring_init(L->br);
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.ring_addr = (unsigned long)L->br;
+    reg.ring_entries = L->nbuf;
+    reg.bgid = BGID;
+    int r = io_uring_register_buf_ring(&L->ring, &reg, 0);
+    if (r < 0) {
+        munmap(mem, L->map_bytes);
+        free(L->stash);
+        L->br = NULL;
+        L->stash = NULL;
+        return r;
+    }
+    for (unsigned i = 0; i < L->nbuf; i++)
+        io_uring_buf_ring_add(L->br, L->bufs + (size_t)i * BUF_SIZE, BUF_SIZE, (unsigned short)i,
+                              io_uring_buf_ring_mask(L->nbuf), (int)i);
+    io_uring_buf_ring_advance(L->br, (int)L->nbuf);
+    return 0;
+}
+
+static void bufs_exit(struct loop *L)
+{
+    if (L->br)
+        munmap(L->br, L->map_bytes);
+    free(L->stash);
+}
+
+/* Hand a provided buffer back to the kernel. */
+static void recycle(struct loop *L, int bid)
+{
+    io_uring_buf_ring_add(L->br, L->bufs + (size_t)bid * BUF_SIZE, BUF_SIZE, (unsigned short)bid,
+                          io_uring_buf_ring_mask(L->nbuf), 0);
+    io_uring_buf_ring_advance(L->br, 1);
+}
+
 /* An SQE; when the SQ is full (many completions in one turn), submit early. */
 static struct io_uring_sqe *sqe_get(struct loop *L)
 {
@@ -220,6 +310,11 @@ static struct io_uring_sqe *sqe_get(struct loop *L)
 
 static void release(struct loop *L, struct uconn *u)
 {
+    while (u->stash_head >= 0) {            /* bytes nobody will read now */
+        int bid = u->stash_head;
+        u->stash_head = L->stash[bid].next;
+        recycle(L, bid);
+    }
     if (u->prev)
         u->prev->next = u->next;
     else
@@ -277,7 +372,16 @@ static void arm_recv(struct loop *L, struct uconn *u)
         kill_conn(L, u);
         return;
     }
-    io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
+    if (L->f.multishot_recv && !u->single_next) {
+        io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = BGID;
+        u->recv_multi = 1;
+    } else {
+        io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
+        u->recv_multi = 0;
+        u->single_next = 0;
+    }
     io_uring_sqe_set_data64(sqe, ud(u, TAG_RECV));
     u->recv_busy = 1;
 }
@@ -296,16 +400,86 @@ static void arm_send(struct loop *L, struct uconn *u)
     u->send_busy = 1;
 }
 
-/* Nothing in flight: answer what is complete in in[], then send or read more. */
-static void pump(struct loop *L, struct uconn *u)
+/* Bytes of a provided buffer into in[]; what does not fit waits on the
+ * connection (in its buffer) and the multishot recv is stopped meanwhile. */
+static void deliver(struct loop *L, struct uconn *u, int bid, unsigned n)
 {
     struct sp_conn *c = &u->c;
-    u->more = (unsigned char)sp_conn_process(c, L->cfg, L->st);
-    if (c->out_len > c->out_off)
-        arm_send(L, u);
-    else if (c->closing)
-        kill_conn(L, u);
+    unsigned take = 0;
+    if (u->stash_head < 0) {
+        unsigned room = (unsigned)sizeof c->in - c->in_len;
+        take = n < room ? n : room;
+        memcpy(c->in + c->in_len, L->bufs + (size_t)bid * BUF_SIZE, take);
+        if (take)
+            sp_conn_received(c, take, L->cfg);
+        if (take == n) {
+            recycle(L, bid);
+            return;
+        }
+    }
+    L->stash[bid].len = (unsigned short)n;
+    L->stash[bid].off = (unsigned short)take;
+    L->stash[bid].next = -1;
+    if (u->stash_tail >= 0)
+        L->stash[u->stash_tail].next = bid;
     else
+        u->stash_head = bid;
+    u->stash_tail = bid;
+    if (u->recv_busy && u->recv_multi && !u->recv_cancel) {
+        cancel(L, ud(u, TAG_RECV), TAG_IGNORE);
+        u->recv_cancel = 1;
+    }
+}
+
+/* Move stashed bytes into in[] as far as there is room. */
+static void unstash(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    while (u->stash_head >= 0 && c->in_len < sizeof c->in) {
+        int bid = u->stash_head;
+        unsigned avail = L->stash[bid].len - L->stash[bid].off;
+        unsigned room = (unsigned)sizeof c->in - c->in_len;
+        unsigned take = avail < room ? avail : room;
+        memcpy(c->in + c->in_len, L->bufs + (size_t)bid * BUF_SIZE + L->stash[bid].off, take);
+        sp_conn_received(c, take, L->cfg);
+        L->stash[bid].off = (unsigned short)(L->stash[bid].off + take);
+        if (L->stash[bid].off == L->stash[bid].len) {
+            u->stash_head = L->stash[bid].next;
+            if (u->stash_head < 0)
+                u->stash_tail = -1;
+            recycle(L, bid);
+        }
+    }
+}
+
+/* Whatever just happened on u: answer what is complete in in[] and send it;
+ * when all is answered, close (the client finished) or make sure a recv is armed. */
+static void progress(struct loop *L, struct uconn *u)
+{
+    struct sp_conn *c = &u->c;
+    if (u->dying) {
+        kill_conn(L, u);
+        return;
+    }
+    if (u->send_busy || c->lingering || (u->recv_busy && !u->recv_multi))
+        return;                             /* the kernel owns out[] or in[]: wait for it */
+    /* Bounded: a pass that answers nothing leaves the stash empty, or in[]
+     * full without a head end, which the next pass answers with 431. */
+    for (int pass = 0; pass < 3; pass++) {
+        unstash(L, u);
+        sp_conn_process(c, L->cfg, L->st);
+        if (c->out_len > c->out_off) {
+            arm_send(L, u);                 /* its completion calls progress again */
+            return;
+        }
+        if (c->closing || u->stash_head < 0)
+            break;
+    }
+    if (c->closing || u->eof || u->stash_head >= 0) {
+        kill_conn(L, u);
+        return;
+    }
+    if (!u->recv_busy)
         arm_recv(L, u);
 }
 
@@ -320,34 +494,47 @@ static void start_linger(struct loop *L, struct uconn *u)
     long bound = L->cfg->header_timeout_ms < LINGER_MAX_MS ? L->cfg->header_timeout_ms : LINGER_MAX_MS;
     c->deadline_ms = sp_now_ms() + bound;
     u->linger_reads = 0;
-    arm_recv(L, u);
+    if (!u->recv_busy)
+        arm_recv(L, u);                     /* one-shot: in[] is the sink (in_len stays 0) */
 }
 
-static void on_recv(struct loop *L, struct uconn *u, int res)
+static void on_recv(struct loop *L, struct uconn *u, int res, unsigned flags)
 {
     struct sp_conn *c = &u->c;
-    u->recv_busy = 0;
-    if (u->dying) {
-        kill_conn(L, u);
-        return;
-    }
-    if (c->lingering) {
-        if (res > 0 && ++u->linger_reads < LINGER_READS)
-            arm_recv(L, u);                 /* c->in_len stays 0: in[] is the sink */
-        else
+    int was_multi = u->recv_multi;
+    if (!was_multi || !(flags & IORING_CQE_F_MORE))
+        u->recv_busy = u->recv_multi = u->recv_cancel = 0;   /* this recv is over */
+    int bid = flags & IORING_CQE_F_BUFFER ? (int)(flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+    if (u->dying || c->lingering) {
+        if (bid >= 0)
+            recycle(L, bid);                /* discarded */
+        if (u->dying)
+            kill_conn(L, u);
+        else if (res > 0 && ++u->linger_reads < LINGER_READS) {
+            if (!u->recv_busy)
+                arm_recv(L, u);
+        } else
             kill_conn(L, u);
         return;
     }
-    if (res == -EINTR || res == -EAGAIN) {
-        arm_recv(L, u);
+    if (res > 0) {
+        if (bid >= 0) {
+            L->recv_ok = 1;
+            deliver(L, u, bid, (unsigned)res);
+        } else {
+            sp_conn_received(c, (unsigned)res, L->cfg);
+        }
+    } else if (res == 0) {
+        u->eof = 1;                         /* answer what came before it, then close */
+    } else if (res == -ENOBUFS) {
+        u->single_next = 1;                 /* the ring is empty for now: one-shot into in[] */
+    } else if (res == -EINVAL && was_multi && !L->recv_ok) {
+        L->f.multishot_recv = 0;            /* a kernel without multishot recv */
+    } else if (res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
+        kill_conn(L, u);                    /* reset */
         return;
     }
-    if (res <= 0) {                         /* the client closed, or reset */
-        kill_conn(L, u);
-        return;
-    }
-    sp_conn_received(c, (unsigned)res, L->cfg);
-    pump(L, u);
+    progress(L, u);
 }
 
 static void on_send(struct loop *L, struct uconn *u, int res)
@@ -364,14 +551,11 @@ static void on_send(struct loop *L, struct uconn *u, int res)
         return;
     }
     c->out_off = c->out_len = 0;
-    if (c->closing) {
-        if (c->lingering)
-            start_linger(L, u);
-        else
-            kill_conn(L, u);
+    if (c->closing && c->lingering) {
+        start_linger(L, u);
         return;
     }
-    pump(L, u);                             /* answers what was held back (u->more), else reads */
+    progress(L, u);                         /* answers what was held back, closes, or reads */
 }
 
 static void new_conn(struct loop *L, int fd)
@@ -385,7 +569,9 @@ static void new_conn(struct loop *L, int fd)
         return;
     }
     sp_conn_init(&u->c, fd, L->cfg);
-    u->recv_busy = u->send_busy = u->close_busy = u->dying = u->more = 0;
+    u->recv_busy = u->send_busy = u->close_busy = u->recv_multi = u->recv_cancel = 0;
+    u->single_next = u->dying = u->eof = u->linger_reads = 0;
+    u->stash_head = u->stash_tail = -1;
     u->prev = NULL;
     u->next = L->open;
     if (L->open)
@@ -505,7 +691,7 @@ static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
     struct uconn *u = (struct uconn *)(uintptr_t)(data & ~(__u64)TAG_MASK);
     switch ((enum tag)(data & TAG_MASK)) {
     case TAG_ACCEPT: on_accept(L, res, flags); break;
-    case TAG_RECV: on_recv(L, u, res); break;
+    case TAG_RECV: on_recv(L, u, res, flags); break;
     case TAG_SEND: on_send(L, u, res); break;
     case TAG_CLOSE: u->close_busy = 0; release(L, u); break;
     case TAG_SHED: on_shed(L, res); break;
@@ -541,8 +727,10 @@ static void describe(const struct loop *L)
         if (L->f.setup_flags & names[i].flag)
             snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "%s%s",
                      setup[0] ? "+" : "", names[i].name);
-    fprintf(stderr, "uring: accept=%s setup=%s close=%s ring_fd=%s\n",
-            L->f.multishot_accept ? "multishot" : "oneshot", setup[0] ? setup : "none",
+    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s ring_fd=%s\n",
+            L->f.multishot_accept ? "multishot" : "oneshot",
+            L->f.multishot_recv ? "multishot" : "oneshot", L->f.multishot_recv ? L->nbuf : 0,
+            setup[0] ? setup : "none",
             L->f.ring_close ? "ring" : "syscall", L->f.registered_fd ? "registered" : "plain");
 }
 
@@ -567,6 +755,8 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         free(L);
         return r;
     }
+    if (!plain && bufs_init(L) == 0)
+        L->f.multishot_recv = 1;
     if (env_on("SYSPATH_URING_VERBOSE"))
         describe(L);
     sp_spare_take(sys, &L->spare);
@@ -640,6 +830,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         st->connections++;
     }
     io_uring_queue_exit(&L->ring);
+    bufs_exit(L);
     while (L->free) {
         struct uconn *u = L->free;
         L->free = u->next;
