@@ -7,6 +7,8 @@
     header timeout: bytes trickling in do not push the deadline back;
   - an idle keep-alive connection is closed after --idle-timeout, and one that
     sends its next request before then is served;
+  - a client that pipelines more than the socket buffers hold and never reads
+    is closed at the timeout, and the server goes on serving;
   - --stats counts each of these in "timeouts".
 
 The bounds are behaviour, not speed: never closed before the timeout, and
@@ -129,6 +131,48 @@ def idle_timeouts(backend, model, tmp):
     check(st["requests"] == 3, "stats requests", 3, st["requests"])
 
 
+def stalled_reader(backend, model, tmp):
+    """A client that pipelines more than the socket buffers hold and never
+    reads: the server's writes stall; it must give up at the timeout (not
+    hang, not spin), count it, and serve others."""
+    stats = os.path.join(tmp, "stalled.json")
+    srv = syspath_server(backend, model, "--header-timeout", str(TIMEOUT_S), "--idle-timeout",
+                         str(TIMEOUT_S), "--stats", stats)
+    with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+        wmem = int(f.read().split()[2])
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", srv.port))
+    data = REQ * min(2 * wmem // 90 + 1000, 400000)
+    s.setblocking(False)
+    sent, t0, closed_at = 0, time.monotonic(), None
+    while time.monotonic() - t0 < LATE:
+        try:
+            sent += s.send(data[sent:sent + 65536])
+            continue
+        except BlockingIOError:
+            pass                    # the server stopped reading: its writes are stalled
+        except (BrokenPipeError, ConnectionResetError):
+            closed_at = time.monotonic() - t0
+            break
+        # never read the responses; ask the kernel whether the server closed its side
+        st = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+        if st in (7, 8):            # TCP_CLOSE, TCP_CLOSE_WAIT: the server's FIN or RST arrived
+            closed_at = time.monotonic() - t0
+            break
+        time.sleep(0.05)
+    s.close()
+    check(closed_at is not None, "a client that never reads its responses is closed",
+          f"closed within {LATE} s", f"still open after {sent} bytes sent")
+    print(f"stalled reader ({sent} bytes of requests, nothing read) closed after {closed_at:.2f} s")
+    status, _, _ = get(srv.port, "/", {"Connection": "close"})
+    check(status == 200, "GET after the stalled reader", 200, status)
+    rc = srv.stop()
+    check(rc == 0, "exit status after SIGTERM", 0, rc)
+    st = load_json(stats)
+    check(st["timeouts"] == 1, "stats timeouts (the stalled reader)", 1, st["timeouts"])
+
+
 def main():
     backend, model = sys.argv[1], sys.argv[2]
     why = model_unavailable(model)
@@ -137,6 +181,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         header_timeouts(backend, model, tmp)
         idle_timeouts(backend, model, tmp)
+        stalled_reader(backend, model, tmp)
 
 
 run(main)

@@ -157,21 +157,21 @@ def wait_closed(s, timeout):
     """Read until the peer closes (EOF or reset) or timeout seconds pass.
     Returns (bytes read, seconds until closed or None if still open)."""
     start = time.monotonic()
-    data = b""
+    chunks = []
     while True:
         left = start + timeout - time.monotonic()
         if left <= 0:
-            return data, None
+            return b"".join(chunks), None
         s.settimeout(left)
         try:
-            chunk = s.recv(65536)
+            chunk = s.recv(1 << 20)
         except socket.timeout:
-            return data, None
+            return b"".join(chunks), None
         except (ConnectionResetError, BrokenPipeError):
-            return data, time.monotonic() - start
+            return b"".join(chunks), time.monotonic() - start
         if not chunk:
-            return data, time.monotonic() - start
-        data += chunk
+            return b"".join(chunks), time.monotonic() - start
+        chunks.append(chunk)
 
 
 def model_unavailable(model):
