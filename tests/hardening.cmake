@@ -23,3 +23,15 @@ foreach(model ${SYSPATH_MODELS})
                        ARGS ${backend} ${model} LABELS hardening TIMEOUT 180)
   endforeach()
 endforeach()
+
+# 500 idle connections beside a fresh GET: the event models only (iterative
+# serves one connection at a time by design).
+foreach(model ${SYSPATH_MODELS})
+  if(model STREQUAL "iterative")
+    continue()
+  endif()
+  foreach(backend asm raw libc)
+    sp_add_script_test(hardening_idle_conns_${backend}_${model} test_hardening_idle_conns.py
+                       ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
+  endforeach()
+endforeach()
