@@ -14,7 +14,8 @@ own rusage (--stats) covers exactly that run. Rounds interleave the rows
 Per run we keep: rate (wrk's requests / wrk's measured duration), wrk's socket
 errors and non-2xx count, the server's CPU time (syspath: user+system from its
 --stats JSON, children included; nginx and syspath-asm-server: /proc/PID/schedstat
-just before stopping it), and wrk's own CPU time (os.wait4 rusage) so we can
+just before stopping it; on a syspath row the two agree within 0.1%), and
+wrk's own CPU time (os.wait4 rusage) so we can
 say which side was saturated.
 
 Errors are results: a row whose counted rounds saw any socket error, non-2xx

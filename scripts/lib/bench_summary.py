@@ -284,9 +284,12 @@ def helpers_section(series):
             for v in fams[fam][sz]:
                 if v not in variants:
                     variants.append(v)
-        if "libc" in variants:
-            variants.remove("libc")
-            variants.insert(0, "libc")
+        # the baseline first, then DESIGN.md's order (stable whatever order the
+        # interleaved repetitions were written in), then anything new
+        canon = ["libc", "libc_erms", "rep_stosb", "repne_scasb", "rep_movsb", "tutorial",
+                 "loop", "word", "swar", "rol", "bswap", "builtin", "sse2", "avx2", "avx512",
+                 "nt", "auto"]
+        variants.sort(key=lambda v: (canon.index(v) if v in canon else len(canon), v))
         body = []
         for sz in sizes:
             cells = [sz]
