@@ -35,6 +35,29 @@ static int worker_count(const struct sp_config *cfg)
     return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (int)n;
 }
 
+/* A worker only ever stops gracefully. Exiting at once on a second signal
+ * is the parent's job; a worker routinely gets two: Ctrl-C reaches the whole
+ * process group and the parent then forwards SIGTERM, or the parent's stop
+ * flag was already set when it forked the worker. With the CLI's handler the
+ * second one made the worker _exit(128+sig), and the parent reported the
+ * server as failed. If the parent does exit at once, PR_SET_PDEATHSIG's
+ * SIGTERM still stops the worker within SP_STOP_POLL_MS. */
+static void worker_stop(int sig)
+{
+    (void)sig;
+    sp_stop_requested = 1;
+}
+
+static void worker_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = worker_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);       /* no SA_RESTART: waits return -EINTR, as in the CLI */
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static void worker(const struct sp_sys *sys, const struct sp_config *cfg,
                    const struct sp_listener *l, struct shared *sh, int i)
 {
@@ -74,6 +97,7 @@ static long reuseport_run(const struct sp_sys *sys, const struct sp_config *cfg,
             break;
         }
         if (pid == 0) {
+            worker_signals();
             prctl(PR_SET_PDEATHSIG, SIGTERM);   /* no orphan workers holding the port */
             if (getppid() != parent)
                 _exit(1);                       /* the parent died before prctl */
