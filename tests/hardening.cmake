@@ -42,3 +42,10 @@ foreach(model ${SYSPATH_MODELS})
                        ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
   endforeach()
 endforeach()
+
+foreach(model ${SYSPATH_MODELS})
+  foreach(backend asm raw libc)
+    sp_add_script_test(hardening_signals_${backend}_${model} test_hardening_signals.py
+                       ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
+  endforeach()
+endforeach()
