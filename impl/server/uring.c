@@ -93,6 +93,7 @@ struct features {
     int multishot_accept;
     int multishot_recv;                 /* with the buffer ring */
     int ring_close;                     /* IORING_OP_CLOSE */
+    int close_quiet;                    /* ... without a completion when it succeeds (CQE_SKIP, 5.17+) */
     unsigned setup_flags;
     int registered_fd;
 };
@@ -233,6 +234,7 @@ static int ring_init(struct loop *L, int plain)
         return r;
     if (!plain && io_uring_register_ring_fd(&L->ring) == 1)
         L->f.registered_fd = 1;
+    L->f.close_quiet = !plain && (L->ring.features & IORING_FEAT_CQE_SKIP);
     return 0;
 }
 
@@ -328,6 +330,9 @@ static void release(struct loop *L, struct uconn *u)
     L->st->connections++;
 }
 
+/* Nothing is in flight on u: close its socket. With CQE_SKIP_SUCCESS the
+ * close posts no completion unless it fails, so u is free again at once (a
+ * failure's completion carries no connection: it is only ignored). */
 static void submit_close(struct loop *L, struct uconn *u)
 {
     struct io_uring_sqe *sqe = L->f.ring_close ? sqe_get(L) : NULL;
@@ -337,6 +342,12 @@ static void submit_close(struct loop *L, struct uconn *u)
         return;
     }
     io_uring_prep_close(sqe, u->c.fd);
+    if (L->f.close_quiet) {
+        sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        io_uring_sqe_set_data64(sqe, TAG_IGNORE);
+        release(L, u);
+        return;
+    }
     io_uring_sqe_set_data64(sqe, ud(u, TAG_CLOSE));
     u->close_busy = 1;
 }
@@ -570,7 +581,11 @@ static void new_conn(struct loop *L, int fd)
     }
     sp_conn_init(&u->c, fd, L->cfg);
     u->recv_busy = u->send_busy = u->close_busy = u->recv_multi = u->recv_cancel = 0;
-    u->single_next = u->dying = u->eof = u->linger_reads = 0;
+    u->dying = u->eof = u->linger_reads = 0;
+    /* The first recv is one-shot: with deferred accept the request is already
+     * there, so it completes at once and leaves nothing armed; a Connection:
+     * close exchange then needs no cancel. Keep-alive turns multishot after. */
+    u->single_next = 1;
     u->stash_head = u->stash_tail = -1;
     u->prev = NULL;
     u->next = L->open;
@@ -727,11 +742,12 @@ static void describe(const struct loop *L)
         if (L->f.setup_flags & names[i].flag)
             snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "%s%s",
                      setup[0] ? "+" : "", names[i].name);
-    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s ring_fd=%s\n",
+    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s%s ring_fd=%s\n",
             L->f.multishot_accept ? "multishot" : "oneshot",
             L->f.multishot_recv ? "multishot" : "oneshot", L->f.multishot_recv ? L->nbuf : 0,
             setup[0] ? setup : "none",
-            L->f.ring_close ? "ring" : "syscall", L->f.registered_fd ? "registered" : "plain");
+            L->f.ring_close ? "ring" : "syscall", L->f.close_quiet ? "+quiet" : "",
+            L->f.registered_fd ? "registered" : "plain");
 }
 
 static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
@@ -829,6 +845,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         L->open_count--;
         st->connections++;
     }
+    io_uring_submit(&L->ring);              /* the last turn's closes */
     io_uring_queue_exit(&L->ring);
     bufs_exit(L);
     while (L->free) {
