@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -146,6 +147,41 @@ static int write_stats(const char *path, const struct sp_sys *sys, const struct 
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* SO_REUSEPORT lets a second reuseport server bind a port that a first one
+ * already serves: the kernel then splits the connections between them and
+ * neither says a word (a benchmark would measure half its load). So before
+ * listening with it, check that nobody holds the port: a plain bind
+ * (SO_REUSEADDR only, so TIME_WAIT remnants do not count) fails on any socket
+ * bound there, reuseport or not. Through the table, like every other call. */
+static long port_taken(const struct sp_sys *sys, const struct sp_config *cfg)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    unsigned len;
+    memset(&ss, 0, sizeof ss);
+    if (inet_pton(AF_INET, cfg->addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((unsigned short)cfg->port);
+        len = sizeof *in4;
+    } else if (inet_pton(AF_INET6, cfg->addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((unsigned short)cfg->port);
+        len = sizeof *in6;
+    } else {
+        return 0;                   /* sp_listen reports the bad address */
+    }
+    long fd = sys->socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fd;
+    int one = 1;
+    long r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (r == 0)
+        r = sys->bind((int)fd, &ss, len);
+    sys->close((int)fd);
+    return r == -EADDRINUSE ? r : 0;  /* anything else: sp_listen will say */
+}
+
 static int is_loopback(const char *addr)
 {
     return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
@@ -207,7 +243,11 @@ int main(int argc, char **argv)
         die("model %s is unavailable here: %s", model->name, why);
     install_signals();
     struct sp_listener l;
-    long r = sp_listen(sys, &cfg, &l);
+    long r = 0;
+    if ((model->listen_flags & SP_LISTEN_REUSEPORT) && cfg.port != 0)
+        r = port_taken(sys, &cfg);
+    if (r == 0)
+        r = sp_listen(sys, &cfg, &l);
     if (r == -EADDRINUSE)
         die("port %d in use", cfg.port);
     if (r == -EADDRNOTAVAIL)
