@@ -49,3 +49,16 @@ foreach(model ${SYSPATH_MODELS})
                        ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
   endforeach()
 endforeach()
+
+# Startup errors for every model x backend (one test: it loops over --list),
+# and the security defaults: the bind address and its warning, no format
+# string from input, no path taken from a request (every backend x model).
+sp_add_script_test(hardening_startup test_hardening_startup.py LABELS hardening TIMEOUT 180)
+sp_add_script_test(hardening_security_defaults test_hardening_security.py ARGS defaults
+                   LABELS hardening TIMEOUT 120)
+foreach(model ${SYSPATH_MODELS})
+  foreach(backend asm raw libc)
+    sp_add_script_test(hardening_security_${backend}_${model} test_hardening_security.py
+                       ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
+  endforeach()
+endforeach()
