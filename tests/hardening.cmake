@@ -62,3 +62,12 @@ foreach(model ${SYSPATH_MODELS})
                        ARGS ${backend} ${model} LABELS hardening TIMEOUT 120)
   endforeach()
 endforeach()
+
+# valgrind memcheck over one end-to-end run (no errors, no definite leaks);
+# reports SKIP for uring (memcheck cannot follow io_uring) and in a sanitizer build.
+foreach(model ${SYSPATH_MODELS})
+  foreach(backend asm raw libc)
+    sp_add_script_test(hardening_valgrind_${backend}_${model} test_hardening_valgrind.py
+                       ARGS ${backend} ${model} LABELS valgrind TIMEOUT 300)
+  endforeach()
+endforeach()
