@@ -398,25 +398,26 @@ def _load_load(run, doc, kind):
         if not name:
             run.notes.append("%s.json: a row without a name, skipped" % kind)
             continue
-        errors = _d(r.get("errors"))
-        n_err = sum(v for v in errors.values() if _is_num(v))
+        errors = {k: v for k, v in _d(r.get("errors")).items() if _is_num(v)}   # counts only
+        n_err = sum(errors.values())
         flagged = r.get("flagged")
         if flagged is None:
             flagged = n_err > 0
         meta = {"server": r.get("server"), "backend": r.get("backend"), "model": r.get("model"),
                 "errors": errors, "error_total": n_err, "cpu_pct": r.get("server_cpu_pct"),
-                "wrk_connections": r.get("wrk_connections"), "note": r.get("note"), "label": name}
+                "wrk_connections": r.get("wrk_connections"), "label": name,
+                "note": r.get("note") if isinstance(r.get("note"), str) else None}
         if meta["server"] is None and name == "nginx":
             meta["server"] = "nginx"
         rounds = _l(r.get("rounds"))
         if rounds or _is_num(r.get("median")):
             run._add(Row("%s/%s" % (kind, name), kind, unit, rounds, higher_is_better=True,
                          median=r.get("median"), ci=r.get("ci95"), flagged=flagged,
-                         note=r.get("note"), meta=meta))
+                         note=meta["note"], meta=meta))
         cpu_rounds = _l(r.get("server_cpu_us_rounds"))
         if cpu_rounds or _is_num(r.get(cpu_key)):
             run._add(Row("%s-cpu/%s" % (kind, name), kind + "-cpu", cpu_unit, cpu_rounds,
-                         median=r.get(cpu_key), flagged=flagged, note=r.get("note"), meta=meta))
+                         median=r.get(cpu_key), flagged=flagged, note=meta["note"], meta=meta))
 
 
 # -- hyperfine-*.json -------------------------------------------------------------------------
@@ -426,7 +427,7 @@ _WRAPPERS = {"taskset", "env", "nice", "chrt", "sh", "bash", "exec", "timeout"}
 
 def hyperfine_command_name(res):
     """A short, stable name for one hyperfine result: its parameters, else its program."""
-    params = _d(res.get("parameters"))
+    params = {k: v for k, v in _d(res.get("parameters")).items() if isinstance(v, (str, int, float))}
     if params:
         return ",".join("%s=%s" % (k, params[k]) for k in sorted(params))
     cmd = str(res.get("command", "")).strip()

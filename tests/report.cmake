@@ -1,0 +1,11 @@
+# tests/report.cmake — scripts/plot, scripts/report, scripts/compare (issue 6).
+#
+# They run on synthetic run folders written by tests/report/mkrun.py (the shape of
+# scripts/bench's output, deterministic noise), so they need no benchmark run and
+# depend on no machine's speed. Debian's python3 with matplotlib, scipy and numpy;
+# without them the tests exit 77 (skipped) and say which is missing.
+sp_add_script_test(report_compare_slowdown report/test_compare_slowdown.py LABELS report TIMEOUT 900)
+sp_add_script_test(report_compare_machines report/test_compare_machines.py LABELS report TIMEOUT 900)
+sp_add_script_test(report_plot_report report/test_plot_report.py LABELS report TIMEOUT 600)
+sp_add_script_test(report_old_folder report/test_old_folder.py LABELS report TIMEOUT 900)
+sp_add_script_test(report_bad_input report/test_bad_input.py LABELS report TIMEOUT 300)

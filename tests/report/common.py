@@ -1,0 +1,75 @@
+"""tests/report/common.py — what the report tests share: run a script, make a fixture, fail clearly.
+
+Each test is one behaviour (liburing's habit); they exit 0 on success, 1 on a
+failure (with what was expected and what came), 77 when they cannot run here.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SRC = os.environ.get("SYSPATH_SRC") or os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PY = "/usr/bin/python3"
+MKRUN = os.path.join(SRC, "tests", "report", "mkrun.py")
+SKIP = 77
+
+
+def script(name):
+    return os.path.join(SRC, "scripts", name)
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def need(*modules):
+    """Skip (77) when Debian's python3 lacks a module the scripts need."""
+    if not os.path.exists(PY):
+        skip("%s not found (the scripts run with Debian's python3)" % PY)
+    for m in modules:
+        r = subprocess.run([PY, "-c", "import " + m], capture_output=True)
+        if r.returncode != 0:
+            skip("%s cannot import %s (apt-get install python3-%s)" % (PY, m, m))
+
+
+def run(cmd, expect_rc=None, timeout=600):
+    """Run cmd (a list); return (rc, stdout, stderr); fail when the exit status is not expect_rc."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        fail("%s: no exit within %d s" % (" ".join(cmd), timeout))
+    if "Traceback (most recent call last)" in p.stderr:
+        fail("%s crashed with a Python traceback:\n%s" % (" ".join(cmd), p.stderr))
+    if expect_rc is not None and p.returncode != expect_rc:
+        fail("%s: expected exit %d, got %d\nstdout:\n%s\nstderr:\n%s" % (" ".join(cmd), expect_rc, p.returncode,
+                                                                          p.stdout[-3000:], p.stderr[-3000:]))
+    return p.returncode, p.stdout, p.stderr
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="syspath-report-test-")
+    import atexit
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+def mkrun(out, *args):
+    run([PY, MKRUN, "make", out] + list(args), expect_rc=0)
+    return out
+
+
+def slow(src, dst, row, factor=1.10):
+    run([PY, MKRUN, "slow", src, dst, "--row", row, "--factor", str(factor)], expect_rc=0)
+    return dst
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)

@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Behaviour: scripts/compare flags exactly the one row that got 10% slower, and nothing else.
+
+Issue 6's test. Two synthetic run folders (10 repetitions / rounds a row, like a
+full run): B is a copy of A with syscall/getppid/raw 10% slower. compare must
+call that row, and only that row, "worse" with a ratio near 1.10. Two controls
+make the test able to fail both ways: an untouched copy must show no difference
+at all, and a second run of the same machine (fresh noise on all ~600 rows) with
+one helper row 10% slower must again flag exactly that row: no false alarm from
+noise, no miss.
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from common import check, fail, mkrun, need, run, script, slow, tmpdir  # noqa: E402
+
+need("scipy", "numpy")
+T = tmpdir()
+A = mkrun(os.path.join(T, "A"), "--seed", "1", "--reps", "10", "--rounds", "10")
+
+
+def compare(a, b):
+    out = os.path.join(T, "cmp.json")
+    rc, text, err = run([script("compare"), a, b, "--json", out], expect_rc=0)
+    with open(out) as f:
+        doc = json.load(f)
+    rows = doc["comparisons"][0]["rows"]
+    return rows, text
+
+
+def flagged(rows):
+    return [r["name"] for r in rows if r["significant"]]
+
+
+# 1. exact copy, one row 10% slower
+row = "syscall/getppid/raw"
+B = slow(A, os.path.join(T, "B"), row, 1.10)
+rows, text = compare(A, B)
+got = flagged(rows)
+check(got == [row], "copy with %s 10%% slower: expected exactly [%s] flagged, got %s" % (row, row, got))
+r = next(r for r in rows if r["name"] == row)
+check(r["verdict"] == "worse", "%s: expected verdict 'worse' (ns/call went up), got %r" % (row, r["verdict"]))
+check(1.08 <= r["ratio"] <= 1.12, "%s: expected B/A near 1.10, got %.4f" % (row, r["ratio"]))
+check(r["ci95"][0] > 1.0, "%s: expected the 95%% interval above 1, got %s" % (row, r["ci95"]))
+line = [l for l in text.splitlines() if row in l]
+check(line and line[0].startswith("*"), "terminal table: expected the %s line marked '*', got %r" % (row, line))
+check(len(rows) > 500, "expected the whole fixture compared (> 500 rows), got %d" % len(rows))
+
+# 2. control: an untouched copy differs nowhere
+C = os.path.join(T, "C")
+shutil.copytree(A, C)
+rows, _ = compare(A, C)
+check(flagged(rows) == [], "untouched copy: expected no flagged row, got %s" % flagged(rows))
+check(all(r["verdict"] in ("same", "exact: same") for r in rows),
+      "untouched copy: expected every verdict 'same', got %s" % sorted({r["verdict"] for r in rows}))
+
+# 3. a second run of the same machine (new noise everywhere), one helper row 10% slower
+row2 = "memset/avx2/4096"
+N = mkrun(os.path.join(T, "N"), "--seed", "2", "--reps", "10", "--rounds", "10")
+NS = slow(N, os.path.join(T, "NS"), row2, 1.10)
+rows, _ = compare(A, NS)
+got = flagged(rows)
+check(got == [row2], "fresh noise with %s 10%% slower: expected exactly [%s] flagged, got %s" % (row2, row2, got))
+r = next(r for r in rows if r["name"] == row2)
+check(r["verdict"] == "worse", "%s: expected 'worse' (GB/s went down), got %r" % (row2, r["verdict"]))
+print("ok: exactly %s flagged in the copy, nothing in the untouched copy, exactly %s with fresh noise" % (row, row2))
