@@ -72,14 +72,22 @@ def main():
         if model == "iterative":
             srv = syspath_server(backend, model, *extra)
             pid = srv.proc.pid
-            # one answered request: the server is in its accept loop, its spare taken
-            status, _, _ = get(srv.port, "/", {"Connection": "close"})
-            check(status == 200, "GET before the limit is lowered", 200, status)
+            # one answered request, read until the server's close: it is back in its
+            # accept loop, its spare taken and that connection's descriptor freed
+            with connect(srv.port) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data, closed = wait_closed(s, 5)
+            check(data.startswith(b"HTTP/1.1 200 ") and closed is not None,
+                  "GET before the limit is lowered, then close", "200, closed", data[:20])
             saved_limit = resource.prlimit(pid, resource.RLIMIT_NOFILE)
-            n = fd_count(pid)
+            # the lowest free descriptor number: a new one can only be below the
+            # limit, and every lower one is taken (its spare included)
+            fds = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+            n = min(set(range(len(fds) + 1)) - fds)
             # the soft limit only: raising a hard limit again needs CAP_SYS_RESOURCE
             resource.prlimit(pid, resource.RLIMIT_NOFILE, (n, saved_limit[1]))
-            print(f"iterative: limit lowered to the {n} descriptors it has open")
+            print(f"iterative: limit lowered to {n}, its lowest free descriptor "
+                  f"(open: {sorted(fds)})")
         else:
             if model == "reuseport":
                 extra += ["--workers", str(WORKERS)]
