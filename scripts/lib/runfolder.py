@@ -355,6 +355,9 @@ def _load_microbench(run, doc):
 
 def _load_counts(run, doc):
     run.counts = _d(doc)
+    for s in _l(_d(doc).get("skipped")):
+        if isinstance(s, dict):
+            run.notes.append("counts: %s not counted (%s)" % (s.get("name", "?"), s.get("reason") or s.get("why") or "?"))
     for r in _l(_d(doc).get("rows")):
         if not isinstance(r, dict) or not isinstance(r.get("name"), str):
             continue
@@ -403,8 +406,10 @@ def _load_load(run, doc, kind):
         flagged = r.get("flagged")
         if flagged is None:
             flagged = n_err > 0
+        sat = r.get("saturated")
         meta = {"server": r.get("server"), "backend": r.get("backend"), "model": r.get("model"),
                 "errors": errors, "error_total": n_err, "cpu_pct": r.get("server_cpu_pct"),
+                "client_cpu_pct": r.get("client_cpu_pct"), "saturated": sat if isinstance(sat, str) else None,
                 "wrk_connections": r.get("wrk_connections"), "label": name,
                 "note": r.get("note") if isinstance(r.get("note"), str) else None}
         if meta["server"] is None and name == "nginx":
@@ -417,7 +422,13 @@ def _load_load(run, doc, kind):
         cpu_rounds = _l(r.get("server_cpu_us_rounds"))
         if cpu_rounds or _is_num(r.get(cpu_key)):
             run._add(Row("%s-cpu/%s" % (kind, name), kind + "-cpu", cpu_unit, cpu_rounds,
-                         median=r.get(cpu_key), flagged=flagged, note=meta["note"], meta=meta))
+                         median=r.get(cpu_key), ci=r.get("server_cpu_ci95"), flagged=flagged,
+                         note=meta["note"], meta=meta))
+    for s in _l(doc.get("skipped")):   # rows the bench could not measure, and why
+        if isinstance(s, dict):
+            run.notes.append("%s: %s not measured (%s)" % (kind, s.get("name", "?"), s.get("why", "no reason given")))
+        elif isinstance(s, str):
+            run.notes.append("%s: %s not measured" % (kind, s))
 
 
 # -- hyperfine-*.json -------------------------------------------------------------------------
