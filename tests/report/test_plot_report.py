@@ -46,6 +46,11 @@ check("**Headline — server CPU per connection:**" in md, "report.md: expected 
 check("⚠ `libc/reuseport`" in md, "report.md: expected the flagged accept row marked")
 check("`nginx` (baseline)" in md, "report.md: expected nginx as the baseline row")
 check("| `getppid` | libc | " in md, "report.md: expected a syscall table row for getppid/libc")
+check("| saturated |" in md and "client (wrk 99%)" in md, "report.md: expected the saturated side per load row")
+check("- accept: asm/uring-sqpoll not measured (" in md, "report.md: expected the bench's skipped rows as notes")
+check("- counts: syscall/getppid/int80 not counted (" in md, "report.md: expected counts.json's skipped rows as notes")
+check("`syspath-hello-glibc` (baseline)" in md, "report.md: expected dynamic glibc hello as the hyperfine baseline")
+check("`syspath-hello-glibc-static`" in md, "report.md: expected a command given by full path named by its program")
 check("matches glibc from" in md or "never matches glibc" in md, "report.md: expected the rep-string crossover sentence")
 check("amd-epyc-7b13-zen3-2c-linux6.1/2026-11-26T041500Z" in md, "report.md: expected the run's label")
 # tables are well formed: every table line has the header's column count
