@@ -57,7 +57,25 @@ def flood(port, seconds):
             answered += 1
         else:
             shed += 1
+        # a few hundred a second: enough to keep the accept queue busy, little
+        # enough that shedding them costs the server a few percent of a core,
+        # while a server spinning on accept would burn a whole one
+        time.sleep(0.002)
     return shed, answered
+
+
+def wait_listeners(port, n, timeout=5.0):
+    """Wait until n sockets listen on port (reuseport: every worker has its own),
+    so the held connections spread over all of them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/net/tcp") as f:
+            listening = sum(1 for l in f.readlines()[1:]
+                            if l.split()[1].endswith(f":{port:04X}") and l.split()[3] == "0A")
+        if listening >= n:
+            return
+        time.sleep(0.05)
+    raise Failure(f"{n} listeners on port {port}: only {listening} after {timeout} s")
 
 
 def main():
@@ -93,6 +111,7 @@ def main():
                 extra += ["--workers", str(WORKERS)]
             srv = syspath_server(backend, model, *extra, preexec_fn=low_limit)
             workers = WORKERS if model == "reuseport" else 1
+            wait_listeners(srv.port, workers)
             # each holds a byte of a request head, so the server must keep it open
             for _ in range(2 * LIMIT * workers):
                 s = connect(srv.port)
