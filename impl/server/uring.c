@@ -25,13 +25,20 @@
  * multishot recv (or when the ring runs out of buffers: -ENOBUFS), a one-shot
  * recv straight into in[], re-armed after each response.
  *
+ * The first recv on a connection is one-shot: the listener defers accept
+ * (SP_LISTEN_DEFER) until the request has arrived, so it completes at once and
+ * leaves nothing armed, and a Connection: close exchange is accept, recv,
+ * send, close with nothing to cancel. Keep-alive connections turn multishot.
+ *
  * Close goes through the ring (IORING_OP_CLOSE): it rides in the same
  * io_uring_enter as the other submissions, so a Connection: close exchange
- * costs no syscall of its own. A close is submitted only once nothing else is
- * in flight on the connection: a pending recv holds its own reference to the
- * socket, so closing the descriptor would neither wake it nor free the socket.
- * Timeouts and shutdown therefore cancel first (IORING_OP_ASYNC_CANCEL), then
- * close when the cancelled operation has completed.
+ * costs no syscall of its own, and where the kernel can skip a successful
+ * completion (IOSQE_CQE_SKIP_SUCCESS) it costs no completion either. A close
+ * is submitted only once nothing else is in flight on the connection: a
+ * pending recv holds its own reference to the socket, so closing the
+ * descriptor would neither wake it nor free the socket. Timeouts and shutdown
+ * therefore cancel first (IORING_OP_ASYNC_CANCEL), then close when the
+ * cancelled operation has completed.
  *
  * What the kernel offers is probed, with fallbacks, so older kernels still work:
  *   - accept: multishot (Linux 5.19+) where it works, else one-shot accepts
@@ -41,7 +48,10 @@
  *   - ring setup flags SINGLE_ISSUER + DEFER_TASKRUN (6.1+: completions are
  *     run only inside our io_uring_enter, no interrupting task work), else
  *     COOP_TASKRUN (5.19+), else none; SUBMIT_ALL where known;
+ *   - close without a completion on success (5.17+), else with one;
  *   - the ring descriptor registered (5.18+) so io_uring_enter skips a fd lookup.
+ * Under valgrind, received bytes are marked defined for memcheck and each turn
+ * makes one sched_yield so that signals get in (see the loop).
  * Test hooks (environment, read once):
  *   SYSPATH_URING_DISABLE=1  available() fails, as where io_uring is disabled;
  *   SYSPATH_URING_PLAIN=1    no optional feature: one-shot accept and recv, no
@@ -80,8 +90,8 @@
 #define LINGER_MAX_MS 1000
 #define STOP_DRAIN_MS 500               /* after SIGTERM: wait this long for cancellations */
 #define BACKOFF_MS 10                   /* after an accept error that a retry will not fix at once */
-#define NBUF 256                        /* provided recv buffers (a power of two; see SYSPATH_URING_BUFS) ... */
-#define BUF_SIZE 2048                   /* ... of this size: a typical request fits one */
+#define NBUF 256                        /* provided recv buffers (a power of two; SYSPATH_URING_BUFS) */
+#define BUF_SIZE 2048                   /* each: a typical request fits one; 512 KiB in all */
 #define BGID 0                          /* their buffer group */
 
 /* user_data: a struct uconn * (malloc'd, so 16-byte aligned) or NULL, ORed with a tag. */
@@ -94,7 +104,7 @@ struct uconn {
     unsigned char recv_busy, send_busy, close_busy;   /* operations in flight */
     unsigned char recv_multi;           /* the recv in flight is multishot (it writes no in[]) */
     unsigned char recv_cancel;          /* ... and is being cancelled for back-pressure */
-    unsigned char single_next;          /* the ring ran out of buffers: next recv is one-shot */
+    unsigned char single_next;          /* next recv one-shot: the first, or the ring ran dry */
     unsigned char dying;                /* close once nothing is in flight */
     unsigned char eof;                  /* the client has finished sending */
     unsigned char linger_reads;
@@ -638,8 +648,10 @@ static void arm_timer(struct loop *L)
 }
 
 /* EMFILE: give up the spare descriptor and accept the pending connection with
- * it (on the ring, so a connection that vanished cannot block us), close it at
- * once, then take the spare back. Without a spare, back off briefly. */
+ * it (on the ring, so a connection that vanished cannot block us), then take
+ * the spare back: if that fails the accepted connection is closed at once (it
+ * is shed), else descriptors came back meanwhile and it is served. Without a
+ * spare, back off briefly. */
 static void shed(struct loop *L)
 {
     if (L->spare.fd < 0) {
