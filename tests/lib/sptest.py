@@ -180,6 +180,10 @@ def model_unavailable(model):
     for line in out.splitlines():
         if line.startswith(f"unavailable: {model} "):
             return line.split(" ", 2)[2]
+        # a model whose library was missing at configure time (uring without
+        # liburing) is left out of the build: not listed at all
+        if line.startswith("models:") and model not in line.split()[1:]:
+            return f"not built into this syspath-server (its --list: {line.strip()})"
     return None
 
 
