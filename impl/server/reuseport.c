@@ -90,6 +90,14 @@ static long reuseport_run(const struct sp_sys *sys, const struct sp_config *cfg,
     int started = 0;
     long r = 0;
     pid_t parent = getpid();
+    /* Stop signals wait while workers are forked: a worker must have its own
+     * handler before a stop signal (forwarded, or the parent's flag inherited)
+     * can reach it. */
+    sigset_t stop_sigs, old_mask;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_sigs, &old_mask);
     for (; started < n; started++) {
         pid_t pid = fork();
         if (pid < 0) {
@@ -98,6 +106,7 @@ static long reuseport_run(const struct sp_sys *sys, const struct sp_config *cfg,
         }
         if (pid == 0) {
             worker_signals();
+            sigprocmask(SIG_SETMASK, &old_mask, NULL);
             prctl(PR_SET_PDEATHSIG, SIGTERM);   /* no orphan workers holding the port */
             if (getppid() != parent)
                 _exit(1);                       /* the parent died before prctl */
@@ -105,6 +114,7 @@ static long reuseport_run(const struct sp_sys *sys, const struct sp_config *cfg,
         }
         pids[started] = pid;
     }
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     /* The parent keeps no listener: a socket nobody accepts on would still get
      * its share of connections. */
     sys->close(l->fd);
