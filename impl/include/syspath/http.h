@@ -8,7 +8,9 @@
  *   request-line = method SP target SP "HTTP/1." ("0" | "1") CRLF
  *   header-line  = token ":" OWS value OWS CRLF     (names case-insensitive)
  *   the head ends at the first empty line (CRLFCRLF).
- * GET and HEAD are served (200). Any other well-formed method gets 405.
+ * GET and HEAD are served (200). Any other well-formed method gets 405; a
+ * method longer than 32 bytes is 400 (decided the same way however the bytes
+ * are split across reads).
  * A well-formed HTTP/x.y other than 1.0/1.1 gets 505. Everything else that is
  * not this grammar gets 400: a bare LF, a NUL or other control byte, a request
  * line without version, whitespace before a header colon, an HTTP/1.1 request
