@@ -12,6 +12,14 @@
 
 #include "syspath/server.h"
 
+int sp_defer_accept_s(const struct sp_config *cfg)
+{
+    const struct sp_model *model = sp_model_find(cfg->model);
+    if (cfg->defer_accept_s >= 0)
+        return cfg->defer_accept_s;
+    return model && (model->listen_flags & SP_LISTEN_DEFER) ? 1 : 0;
+}
+
 long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out)
 {
     const struct sp_model *model = sp_model_find(cfg->model);
@@ -48,8 +56,7 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
     long r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (r == 0 && (model->listen_flags & SP_LISTEN_REUSEPORT))
         r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    int defer = cfg->defer_accept_s >= 0 ? cfg->defer_accept_s
-                                         : (model->listen_flags & SP_LISTEN_DEFER) ? 1 : 0;
+    int defer = sp_defer_accept_s(cfg);
     if (r == 0 && defer > 0)
         r = sys->setsockopt((int)fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
     struct timeval tick = { .tv_sec = 0, .tv_usec = SP_STOP_POLL_MS * 1000 };

@@ -138,10 +138,11 @@ static int write_stats(const char *path, const struct sp_sys *sys, const struct 
     }
     fprintf(f, "{\"backend\":\"%s\",\"model\":\"%s\",\"connections\":%ld,\"requests\":%ld,"
                "\"bad_requests\":%ld,\"timeouts\":%ld,\"accept_errors\":%ld,"
-               "\"user_us\":%ld,\"system_us\":%ld,\"wall_us\":%ld,\"workers\":%d}\n",
+               "\"user_us\":%ld,\"system_us\":%ld,\"wall_us\":%ld,\"workers\":%d,"
+               "\"defer_accept_s\":%d}\n",
             sys->name, cfg->model, st->connections, st->requests, st->bad_requests,
             st->timeouts, st->accept_errors, usec(self.ru_utime) + usec(kids.ru_utime),
-            usec(self.ru_stime) + usec(kids.ru_stime), wall_us, workers);
+            usec(self.ru_stime) + usec(kids.ru_stime), wall_us, workers, sp_defer_accept_s(cfg));
     if (f == stdout)
         return fflush(f) == 0 ? 0 : -1;
     return fclose(f) == 0 ? 0 : -1;

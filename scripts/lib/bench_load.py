@@ -113,6 +113,11 @@ def plan_rows(mode, bin_dir, workers):
     if shutil.which("nginx"):
         rows.append(Row("nginx", "nginx", note="nginx-light, 1 worker, return 200, "
                         "access_log off, keepalive_requests 1000000"))
+        if mode == "accept":
+            # the like-for-like peer of syspath's event models, which defer accept
+            # by default: the same nginx with `listen ... deferred` (TCP_DEFER_ACCEPT)
+            rows.append(Row("nginx", "nginx-deferred", note="as nginx, with listen ... deferred "
+                            "(TCP_DEFER_ACCEPT)"))
     else:
         skipped.append({"name": "nginx", "why": "nginx not installed (Debian: nginx-light)"})
     return rows, skipped
@@ -168,7 +173,7 @@ http {{
     # syspath-server never does, so lift it to compare the same work
     keepalive_requests 1000000;
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port} backlog=4096{deferred};
         location / {{ default_type text/plain; return 200 "Hello, World!\\n"; }}
     }}
 }}
@@ -230,7 +235,8 @@ def start_server(row, pin, bin_dir, tmp, tag, workers):
         os.makedirs(ndir, exist_ok=True)
         conf = os.path.join(ndir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(tmp=ndir, port=port))
+            f.write(NGINX_CONF.format(tmp=ndir, port=port,
+                                      deferred=" deferred" if row.name == "nginx-deferred" else ""))
         errpath = os.path.join(ndir, "stderr.txt")
         argv = _taskset(pin["server_cpus"]) + [
             "nginx", "-p", ndir, "-c", conf, "-e", os.path.join(ndir, "error.log")]
@@ -311,7 +317,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log):
         units = st.get("connections" if mode == "accept" else "requests") or 0
         res["server_counters"] = {k: st.get(k) for k in
                                   ("connections", "requests", "bad_requests", "timeouts",
-                                   "accept_errors", "workers")}
+                                   "accept_errors", "workers", "defer_accept_s")}
         res["cpu_source"] = "--stats (getrusage user+system, children included)"
     else:
         cpu_us = cpu / 1000.0 if cpu is not None else None
@@ -372,9 +378,13 @@ def row_json(row, mode):
     counters = {}
     for r in ok:
         for k, v in (r.get("server_counters") or {}).items():
-            if isinstance(v, (int, float)) and k != "workers":
+            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s"):
                 counters[k] = counters.get(k, 0) + v
     notes = [row.note] if row.note else []
+    defer = [r["server_counters"].get("defer_accept_s") for r in ok if r.get("server_counters")]
+    if mode == "accept" and defer and defer[0]:
+        # say it: nginx's like-for-like row is nginx-deferred
+        notes.append("TCP_DEFER_ACCEPT %d s (this model's default)" % defer[0])
     if failed:
         notes.append("%d of %d rounds failed: %s" % (len(failed), len(row.runs),
                                                      failed[0]["failed"]))

@@ -10,6 +10,12 @@ benchmarks are shuffled, so drift hits them alike).
 
 counts.json is scripts/count's output (valgrind --tool=callgrind).
 
+calibrate.json is syspath-calibrate's: where, on this machine, rep stosb/movsb
+and non-temporal stores overtake the vector loop. bench-helpers runs with
+those thresholds in its environment, so memset/auto and memcpy/auto use this
+machine's crossovers (without them auto falls back to cache-derived defaults,
+which a VM reporting a huge L3 makes useless).
+
 A binary that is not built is skipped with a note, never an error.
 """
 import json
@@ -36,6 +42,7 @@ class Micro:
         self.run = run
         self.cfg = QUICK if run.args.quick else FULL
         self.parts = {}        # binary label -> google-benchmark JSON (in run order)
+        self.helper_env = None # SYSPATH_*_THRESHOLD from syspath-calibrate, for bench-helpers
 
     def _exe(self, name):
         path = os.path.join(self.run.bin, name)
@@ -55,7 +62,12 @@ class Micro:
             self.run.note("%s: %s not built in %s: skipped" % (part, name, self.run.bin))
             return []
         cfg, est = self.cfg[part], self.cfg["est"]
-        steps = [Step("microbench: %s, %d repetitions, interleaved" % (name, cfg["repetitions"]),
+        steps = []
+        calibrate = self._exe("syspath-calibrate")
+        if part == "helpers" and calibrate:
+            steps.append(Step("microbench: syspath-calibrate (rep / non-temporal crossovers)",
+                              5.0, "micro", lambda: self.calibrate(calibrate)))
+        steps += [Step("microbench: %s, %d repetitions, interleaved" % (name, cfg["repetitions"]),
                       est[part], "micro", lambda: self.bench(name, exe, cfg, []))]
         # glibc's memset with rep stosb forced: glibc reads GLIBC_TUNABLES only at
         # process start, so bench-helpers re-runs itself for these rows
@@ -75,7 +87,12 @@ class Micro:
         with open(jpath, "wb") as out, self.run.logfile("microbench.log") as lf:
             lf.write("$ %s\n" % " ".join(argv))
             lf.flush()
-            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 900, stdout=out, stderr=lf)
+            env = None
+            if self.helper_env and label.startswith("bench-helpers"):
+                env = dict(os.environ, **self.helper_env)
+                lf.write("  with %s\n" % " ".join("%s=%s" % kv for kv in sorted(self.helper_env.items())))
+                lf.flush()
+            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 900, stdout=out, stderr=lf, env=env)
         if rc != 0 or timed_out:
             raise RuntimeError("%s %s (see logs/microbench.log)"
                                % (label, "timed out" if timed_out else "exited %d" % rc))
@@ -83,6 +100,33 @@ class Micro:
             doc = json.load(f)
         self.parts[label] = doc
         self.write()
+
+    def calibrate(self, exe):
+        """syspath-calibrate -> calibrate.json, and its thresholds as bench-helpers' env."""
+        path = os.path.join(self.run.out, "calibrate.json")
+        budget = "2" if self.run.args.quick else "8"
+        with open(path + ".tmp", "wb") as out, self.run.logfile("microbench.log") as lf:
+            argv = [exe, "--budget", budget]
+            lf.write("$ %s\n" % " ".join(argv))
+            lf.flush()
+            rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 120, stdout=out, stderr=lf)
+        if rc != 0 or timed_out:
+            raise RuntimeError("syspath-calibrate %s (see logs/microbench.log)"
+                               % ("timed out" if timed_out else "exited %d" % rc))
+        os.replace(path + ".tmp", path)
+        with open(path) as f:
+            doc = json.load(f)
+
+        def size(v):
+            return "never" if v is None else str(int(v))
+        env = {}
+        for family, prefix in (("memset", "SYSPATH_"), ("memcpy", "SYSPATH_MEMCPY_")):
+            t = doc.get(family, {})
+            if "rep_threshold" in t:
+                env[prefix + "REP_THRESHOLD"] = size(t["rep_threshold"])
+            if "nt_threshold" in t:
+                env[prefix + "NT_THRESHOLD"] = size(t["nt_threshold"])
+        self.helper_env = env
 
     def write(self):
         docs = list(self.parts.values())

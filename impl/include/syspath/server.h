@@ -54,6 +54,10 @@ struct sp_listener {
  * address is not local; -EINVAL: cfg->addr is not a numeric address. */
 long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out);
 
+/* The TCP_DEFER_ACCEPT seconds sp_listen applies for cfg (its model's default
+ * unless cfg->defer_accept_s says otherwise); 0 = off. */
+int sp_defer_accept_s(const struct sp_config *cfg);
+
 /* Serve on an open listener with cfg->model until max_conns is reached or
  * sp_stop_requested is set. Stats are added to *stats. -ENOENT: unknown model;
  * -ENOSYS: the model is unavailable here (io_uring disabled). */
