@@ -134,6 +134,10 @@ def figure(width, height, **kw):
 def finish(fig, title, footer, legend_right=0.0):
     """Title on top, machine and run in the footer; legend_right reserves a margin (inches)."""
     w, h = fig.get_figwidth(), fig.get_figheight()
+    # a narrow figure breaks the footer at its separators rather than cut it off
+    # (7 pt text: about 17 characters per inch)
+    if "\n" not in footer and len(footer) > 17 * w:
+        footer = footer.replace("  ·  ", "\n", 1)
     fig.suptitle(title, fontsize=11, fontweight="bold", x=0.01, y=1 - 0.1 / h, ha="left", va="top")
     fig.text(0.01, 0.05 / h, footer, fontsize=7, color="#555555", ha="left", va="bottom", linespacing=1.4)
     right = 1.0 - legend_right / w if legend_right else 1.0
