@@ -295,6 +295,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log):
             text = out.read().decode(errors="replace")
         # the server's CPU before it is stopped (for those without --stats)
         cpu = bench_proc.cpu_ns(server.proc.pid) if server.stats_path is None else None
+        share = bench_proc.user_share(server.proc.pid) if server.stats_path is None else None
     finally:
         _rc, clean = bench_proc.stop(server.proc)
     log.write("### %s %s %s\n$ %s\n%s\n" % (mode, row.name, tag, shlex.join(argv), text))
@@ -314,6 +315,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log):
             res["failed"] = "syspath-server wrote no --stats JSON"
             return res
         cpu_us = float(st.get("user_us", 0)) + float(st.get("system_us", 0))
+        share = float(st.get("user_us", 0)) / cpu_us if cpu_us else None
         units = st.get("connections" if mode == "accept" else "requests") or 0
         res["server_counters"] = {k: st.get(k) for k in
                                   ("connections", "requests", "bad_requests", "timeouts",
@@ -325,6 +327,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log):
         units = w["requests"]
         res["cpu_source"] = "/proc/PID/schedstat"
     res["server_cpu_us"] = cpu_us
+    res["user_share"] = share
     res["units"] = units
     res["cpu_per_unit"] = cpu_us / units if cpu_us is not None and units else None
     res["server_cpu_pct"] = (100.0 * cpu_us / (w["duration_s"] * 1e6)
@@ -396,6 +399,7 @@ def row_json(row, mode):
     lo, hi = stats.bootstrap_ci(rates)
     clo, chi = stats.bootstrap_ci(cpu)
     spct_med, cpct_med = stats.median(spct), stats.median(cpct)
+    shares = [r["user_share"] for r in ok if r.get("user_share") is not None]
     out = {
         "server": row.server,
         "backend": row.backend,
@@ -413,6 +417,8 @@ def row_json(row, mode):
         "client_cpu_pct": cpct_med,
         "saturated": _saturated(spct_med, cpct_med),
         "server_cpu_source": ok[0].get("cpu_source") if ok else None,
+        # how much of the server's CPU was its own code rather than the kernel's
+        "server_user_share": stats.median(shares),
         "wrk_connections": row.connections(mode),
         "failed_rounds": len(failed),
         "note": "; ".join(notes) if notes else None,

@@ -132,6 +132,18 @@ def run_timed(argv, timeout, stdout, stderr=subprocess.STDOUT, env=None):
     return p.returncode, timed_out, ru, wall
 
 
+def user_share(pid):
+    """utime / (utime + stime) of pid from /proc/PID/stat (clock ticks: coarse,
+    but a ratio over a second of busy CPU is good to a few percent). None if unknown."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ut, st = int(fields[11]), int(fields[12])
+        return ut / (ut + st) if ut + st else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def cpu_ns(pid):
     """Nanoseconds pid has spent on a CPU (user+system), from /proc/PID/schedstat
     (precise); falls back to /proc/PID/stat utime+stime (clock ticks). None if gone."""
