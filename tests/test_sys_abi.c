@@ -24,20 +24,7 @@
 
 #include "abi.h"
 
-long sp_asm_socket(int domain, int type, int protocol);
-long sp_asm_setsockopt(int fd, int level, int optname, const void *optval, unsigned optlen);
-long sp_asm_bind(int fd, const void *addr, unsigned addrlen);
-long sp_asm_listen(int fd, int backlog);
-long sp_asm_accept4(int fd, void *addr, unsigned *addrlen, int flags);
-long sp_asm_read(int fd, void *buf, unsigned long count);
-long sp_asm_write(int fd, const void *buf, unsigned long count);
-long sp_asm_close(int fd);
-long sp_asm_getsockname(int fd, void *addr, unsigned *addrlen);
-long sp_asm_shutdown(int fd, int how);
-long sp_asm_epoll_create1(int flags);
-long sp_asm_epoll_ctl(int epfd, int op, int fd, void *event);
-long sp_asm_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms);
-long sp_asm_getppid(void);
+#include "asm.h"     /* impl/sys: the routines' prototypes */
 
 /* Garbage for the upper half of a 32-bit argument's register. */
 #define HI(x) ((long)(0xdeadbeef00000000ul | (unsigned)(x)))

@@ -9,30 +9,9 @@
  *
  * Built with -nostdlib -static -ffreestanding: no crt1.o, no libc.a.
  */
-#include <sys/syscall.h>
+#include "raw_syscall.h"   /* impl/sys: the nolibc register-constraint pattern */
 
 static const char msg[] = "Hello, World!\n";
-
-/* The nolibc register-constraint pattern, as impl/sys/raw.c explains it:
- * arguments pinned to rdi/rsi/rdx, rcx and r11 clobbered by `syscall`. */
-static inline long sys1(long n, long a1)
-{
-    register long rax __asm__("rax") = n;
-    register long rdi __asm__("rdi") = a1;
-    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi) : "rcx", "r11", "memory", "cc");
-    return rax;
-}
-
-static inline long sys3(long n, long a1, long a2, long a3)
-{
-    register long rax __asm__("rax") = n;
-    register long rdi __asm__("rdi") = a1;
-    register long rsi __asm__("rsi") = a2;
-    register long rdx __asm__("rdx") = a3;
-    __asm__ volatile("syscall" : "+a"(rax) : "r"(rdi), "r"(rsi), "r"(rdx)
-                     : "rcx", "r11", "memory", "cc");
-    return rax;
-}
 
 __attribute__((noreturn, used)) void sp_hello_main(void)
 {

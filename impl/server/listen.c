@@ -12,6 +12,25 @@
 
 #include "syspath/server.h"
 
+long sp_parse_addr(const char *addr, int port, struct sockaddr_storage *out, unsigned *len)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((unsigned short)port);
+        *len = sizeof *in4;
+    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((unsigned short)port);
+        *len = sizeof *in6;
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int sp_defer_accept_s(const struct sp_config *cfg)
 {
     const struct sp_model *model = sp_model_find(cfg->model);
@@ -28,23 +47,13 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
     if (cfg->port < 0 || cfg->port > 65535 || cfg->backlog <= 0)
         return -EINVAL;
 
-    /* inet_pton is pure parsing, no kernel call: it does not bypass the path. */
     struct sockaddr_storage ss;
     unsigned len;
-    memset(&ss, 0, sizeof ss);
+    long r = sp_parse_addr(cfg->addr, cfg->port, &ss, &len);
+    if (r < 0)
+        return r;
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, cfg->addr, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((unsigned short)cfg->port);
-        len = sizeof *in4;
-    } else if (inet_pton(AF_INET6, cfg->addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((unsigned short)cfg->port);
-        len = sizeof *in6;
-    } else {
-        return -EINVAL;
-    }
 
     int type = SOCK_STREAM | SOCK_CLOEXEC;
     if (model->listen_flags & SP_LISTEN_NONBLOCK)
@@ -53,7 +62,7 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
     if (fd < 0)
         return fd;
     int one = 1;
-    long r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (r == 0 && (model->listen_flags & SP_LISTEN_REUSEPORT))
         r = sys->setsockopt((int)fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     int defer = sp_defer_accept_s(cfg);

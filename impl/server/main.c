@@ -157,21 +157,9 @@ static int write_stats(const char *path, const struct sp_sys *sys, const struct 
 static long port_taken(const struct sp_sys *sys, const struct sp_config *cfg)
 {
     struct sockaddr_storage ss;
-    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
     unsigned len;
-    memset(&ss, 0, sizeof ss);
-    if (inet_pton(AF_INET, cfg->addr, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((unsigned short)cfg->port);
-        len = sizeof *in4;
-    } else if (inet_pton(AF_INET6, cfg->addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((unsigned short)cfg->port);
-        len = sizeof *in6;
-    } else {
+    if (sp_parse_addr(cfg->addr, cfg->port, &ss, &len) < 0)
         return 0;                   /* sp_listen reports the bad address */
-    }
     long fd = sys->socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return fd;

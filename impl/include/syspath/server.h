@@ -54,6 +54,12 @@ struct sp_listener {
  * address is not local; -EINVAL: cfg->addr is not a numeric address. */
 long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out);
 
+/* cfg->addr and port as a socket address: *len set to its size. -EINVAL when
+ * addr is not a numeric IPv4/IPv6 address. (inet_pton is pure parsing: no
+ * kernel call bypasses the syscall path.) */
+struct sockaddr_storage;
+long sp_parse_addr(const char *addr, int port, struct sockaddr_storage *out, unsigned *len);
+
 /* The TCP_DEFER_ACCEPT seconds sp_listen applies for cfg (its model's default
  * unless cfg->defer_accept_s says otherwise); 0 = off. */
 int sp_defer_accept_s(const struct sp_config *cfg);
