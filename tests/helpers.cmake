@@ -35,6 +35,11 @@ sp_helpers_env_test(memcpy_page_edges_auto_classes memcpy_page_edges
 sp_helpers_env_test(memcpy_lengths_auto_sse2 memcpy_lengths "SYSPATH_CPU_MASK=0x3" --only auto)
 sp_helpers_env_test(memcpy_page_edges_auto_sse2 memcpy_page_edges "SYSPATH_CPU_MASK=0x3" --only auto)
 sp_helpers_env_test(memset_lengths_auto_sse2 memset_lengths "SYSPATH_CPU_MASK=0x3" --only auto)
+# ... and on an AVX-512 CPU with AVX-512 masked off (sse2 sse4.2 avx2 erms),
+# memset/auto's AVX-512 build hands every call to its AVX2 code
+sp_helpers_env_test(memset_lengths_auto_avx2 memset_lengths "SYSPATH_CPU_MASK=0x27" --only auto)
+sp_helpers_env_test(memset_page_edges_auto_avx2 memset_page_edges
+  "SYSPATH_CPU_MASK=0x27;SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
 
 # CPU features: against /proc/cpuinfo and sysfs, then under SYSPATH_CPU_MASK
 sp_add_c_test(cpu_features test_cpu_features.c LIBS syspath_helpers LABELS helpers TIMEOUT 30)

@@ -41,7 +41,7 @@ for fam in ("memset", "memcpy"):
         v = f[k]
         if not (v is None or v in sizes):
             bad.append(f"{fam}.{k} = {v!r}: not null or a measured size")
-    if f["vector"] not in ("avx2", "sse2"):
+    if f["vector"] not in ("avx512", "avx2", "sse2"):
         bad.append(f"{fam}.vector = {f['vector']!r}")
     if [r["bytes"] for r in f["rows"]] != sizes:
         bad.append(f"{fam}.rows sizes {[r['bytes'] for r in f['rows']]}")

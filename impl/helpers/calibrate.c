@@ -8,7 +8,8 @@
  *
  * Method (also printed in the JSON's "method"): sizes 64 B .. --max-size in
  * x2 steps; for each size, three candidates — the vector loop auto uses
- * (AVX2, else SSE2), rep stos/movs, streaming stores — each timed as one
+ * (memset: AVX-512, else AVX2, else SSE2; memcpy: AVX2, else SSE2), rep
+ * stos/movs, streaming stores — each timed as one
  * sample of K calls (K*n ~ 1 MiB, at least 1 call) after one untimed call
  * of the same candidate (so each starts from its own steady cache state,
  * not the state the previous candidate left). Candidates are interleaved
@@ -260,9 +261,12 @@ int main(int argc, char **argv)
     memset(src_buf, 2, max_size);
 
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
+    /* memset/auto's vector class is AVX-512 where it can be (memset_auto.c) */
+    int avx512 = sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2);
     struct family fams[2] = {
-        { .name = "memset", .vec_name = avx2 ? "avx2" : "sse2",
-          .set = { avx2 ? sp_memset_avx2 : sp_memset_sse2, sp_memset_rep_stosb, sp_memset_nt } },
+        { .name = "memset", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
+          .set = { avx512 ? sp_memset_avx512 : avx2 ? sp_memset_avx2 : sp_memset_sse2,
+                   sp_memset_rep_stosb, sp_memset_nt } },
         { .name = "memcpy", .vec_name = avx2 ? "avx2" : "sse2",
           .cpy = { avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
     };

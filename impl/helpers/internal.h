@@ -33,22 +33,30 @@ void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming
 unsigned sp_cpu_detect_hw(void);
 
 /*
- * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX2 or
- * the SSE2 build once, while the program is loaded, so the table row is
- * the implementation itself and a call costs what a call to glibc's memset
- * costs. Each build compares n against its *_lim and runs its inlined vector
- * code below it; at or above it, *_big (baseline code) does the rest: the
- * first-call set-up of the thresholds, rep string, streaming stores.
+ * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX-512
+ * (memset only), AVX2 or SSE2 build once, while the program is loaded, so
+ * the table row is the implementation itself and a call costs what a call
+ * to glibc's memset costs. Each build compares n against its *_lim and runs
+ * its inlined vector code below it; at or above it, *_big (baseline code)
+ * does the rest: the first-call set-up of the thresholds, rep string,
+ * streaming stores.
  *   lim = min(rep, nt), the first size that leaves the vector class; 0 until
  *   sp_auto_thresholds() has run, so the first call always takes the big
- *   path, which sets it up. The AVX2 build's lim stays 0 when
- *   SYSPATH_CPU_MASK hides AVX2 (the resolver cannot read the environment),
- *   so every call goes to *_big, which then uses the SSE2 vector code.
+ *   path, which sets it up. A build's lim stays 0 when SYSPATH_CPU_MASK
+ *   hides its features (the resolver cannot read the environment): the
+ *   AVX-512 build then passes every call to the AVX2 build, and the AVX2
+ *   build every call to *_big, which then uses the SSE2 vector code.
  * The lims are read and written with relaxed atomics: a stale 0 only costs
  * one trip through *_big, which synchronises with the set-up.
  */
-struct sp_auto_cfg { size_t set_lim_avx2, set_lim_sse2, cpy_lim_avx2, cpy_lim_sse2; };
+struct sp_auto_cfg {
+    size_t set_lim_avx512, set_lim_avx2, set_lim_sse2, cpy_lim_avx2, cpy_lim_sse2;
+    /* the AVX-512 build runs rep stosb itself for set_lim_avx512 <= n < this:
+     * nt when the rep class is not empty, else 0 (and 0 under the mask) */
+    size_t set_rep_end_avx512;
+};
 extern struct sp_auto_cfg sp_auto_cfg;
+void *sp_memset_auto_avx512(void *dst, int c, size_t n);
 void *sp_memset_auto_avx2(void *dst, int c, size_t n);
 void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);

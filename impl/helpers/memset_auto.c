@@ -2,15 +2,17 @@
  * memset_auto.c — memset by size class: what a libc does, with every
  * boundary measured on this machine (syspath-calibrate) instead of assumed.
  *
- *   n <  rep, nt     the vector code (AVX2 when the CPU has it, else SSE2),
- *                    inlined: small sizes are overlapping stores, no loop
+ *   n <  rep, nt     the vector code (AVX-512 when the CPU has it, else
+ *                    AVX2, else SSE2), inlined: small sizes are one masked
+ *                    store (AVX-512) or overlapping stores, no loop
  *   rep <= n < nt    rep stosb
  *   n >= nt          non-temporal stores + sfence
  * Thresholds: sp_auto_thresholds() (env from `syspath-calibrate --env`, else
  * cache-derived defaults), read at the first call.
  *
- * Dispatch is glibc's: an ifunc resolver picks the AVX2 or SSE2 build once,
- * at load time, so `sp_memset_auto` (and the table row) is that build itself;
+ * Dispatch is glibc's: an ifunc resolver picks the AVX-512 (+ BMI2, for
+ * bzhi), AVX2 or SSE2 build once, at load time, so `sp_memset_auto` (and
+ * the table row) is that build itself;
  * a first version that jumped through a function pointer cost ~0.6 ns per
  * call at 64 B on a Sapphire Rapids, 40% of the call. The scheme, and how
  * SYSPATH_CPU_MASK still takes effect: internal.h, struct sp_auto_cfg.
@@ -38,7 +40,11 @@ static void *auto_sse2(void *dst, int c, size_t n)
 
 __attribute__((used)) SP_RAW_FN static sp_memset_fn resolve_memset_auto(void)
 {
-    return (sp_cpu_detect_hw() & SP_CPU_AVX2) ? sp_memset_auto_avx2 : auto_sse2;
+    unsigned hw = sp_cpu_detect_hw();
+    const unsigned avx512 = SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2;
+    if ((hw & avx512) == avx512)
+        return sp_memset_auto_avx512;
+    return (hw & SP_CPU_AVX2) ? sp_memset_auto_avx2 : auto_sse2;
 }
 
 void *sp_memset_auto(void *dst, int c, size_t n) __attribute__((ifunc("resolve_memset_auto")));

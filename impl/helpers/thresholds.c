@@ -80,9 +80,13 @@ static void init(void)
     size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;
     size_t cpy_lim = th.memcpy_rep < th.memcpy_nt ? th.memcpy_rep : th.memcpy_nt;
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
+    int avx512 = sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2);
     __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.set_lim_avx2, avx2 ? set_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_lim_avx512, avx512 ? set_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512,
+                     avx512 && th.memset_rep < th.memset_nt ? th.memset_nt : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELAXED);
 }
 

@@ -128,7 +128,7 @@ void *sp_memset_loop(void *dst, int c, size_t n);
 void *sp_memset_word(void *dst, int c, size_t n);
 void *sp_memset_sse2(void *dst, int c, size_t n);
 void *sp_memset_avx2(void *dst, int c, size_t n);        /* needs SP_CPU_AVX2 */
-void *sp_memset_avx512(void *dst, int c, size_t n);      /* needs SP_CPU_AVX512F|BW */
+void *sp_memset_avx512(void *dst, int c, size_t n);      /* needs SP_CPU_AVX512F|BW|BMI2 */
 void *sp_memset_nt(void *dst, int c, size_t n);          /* SSE2 streaming stores */
 void *sp_memset_auto(void *dst, int c, size_t n);
 
@@ -137,7 +137,7 @@ size_t sp_strlen_loop(const char *s);
 size_t sp_strlen_swar(const char *s);
 size_t sp_strlen_sse2(const char *s);
 size_t sp_strlen_avx2(const char *s);                     /* needs SP_CPU_AVX2 */
-size_t sp_strlen_avx512(const char *s);                   /* needs SP_CPU_AVX512F|BW */
+size_t sp_strlen_avx512(const char *s);                   /* needs SP_CPU_AVX512F|BW|BMI2 */
 
 uint16_t sp_htons_tutorial(uint16_t host);                /* NASM */
 uint16_t sp_htons_rol(uint16_t host);                     /* NASM */
@@ -151,7 +151,8 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 
 /*
  * The size classes of memset/auto and memcpy/auto, in bytes:
- *   n <  rep  -> vector stores (AVX2 when the CPU has it, else SSE2)
+ *   n <  rep  -> vector stores (AVX2 when the CPU has it, else SSE2;
+ *                memset: AVX-512 + BMI2 first)
  *   rep <= n < nt -> rep stosb / rep movsb
  *   n >= nt   -> non-temporal (streaming) stores + sfence
  * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
@@ -167,10 +168,11 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * A malformed value is reported once on stderr and replaced by the default.
  * `source` says where each value came from ("env" or "cache"), for reports.
  *
- * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX2 or the SSE2
- * build is bound at load time (cpuid only), so a call costs what a call to
- * glibc's memset costs. SYSPATH_CPU_MASK, read later, is still obeyed: with
- * AVX2 masked off the AVX2 build hands every call to SSE2 code.
+ * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512 (memset
+ * only), AVX2 or SSE2 build is bound at load time (cpuid only), so a call
+ * costs what a call to glibc's memset costs. SYSPATH_CPU_MASK, read later,
+ * is still obeyed: with AVX-512 masked off the AVX-512 build hands every
+ * call to the AVX2 code, with AVX2 masked off too to SSE2 code.
  */
 #define SP_THRESHOLD_NEVER ((size_t)-1)
 struct sp_auto_thresholds {

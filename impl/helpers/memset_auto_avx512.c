@@ -1,0 +1,32 @@
+/*
+ * memset_auto_avx512.c — memset/auto's AVX-512 build (see memset_auto.c):
+ * the AVX-512 vector code (memset_avx512.h: one masked store below 64 B, no
+ * vzeroupper) inlined below min(rep, nt), and rep stosb inlined for the rep
+ * class [rep, nt). Built with -mavx512f -mavx512bw -mbmi2; the ifunc picks
+ * it only when the CPU and OS support all three.
+ *
+ * Why rep stosb is inline here: reaching it through the AVX2 build and
+ * sp_memset_auto_big (two more compares and jumps, the pthread_once of the
+ * thresholds, a call) cost ~1.5 ns, 9% of a 4 KiB memset (0.91x glibc,
+ * which jumps straight to its own rep stosb).
+ *
+ * Everything else (n >= nt, or the first call, or AVX-512 hidden by
+ * SYSPATH_CPU_MASK) goes to the AVX2 build, not straight to
+ * sp_memset_auto_big: both fields read here stay 0 when the mask hides
+ * AVX-512, and then the AVX2 build (or, with AVX2 hidden too, the SSE2 code
+ * in *_big) is what the mask leaves.
+ */
+#include "memset_avx512.h"
+
+__attribute__((aligned(64))) void *sp_memset_auto_avx512(void *dst, int c, size_t n)
+{
+    if (__builtin_expect(n < SP_LIM(set_lim_avx512), 1))
+        return sp_memset_avx512_body(dst, c, n);
+    if (n < SP_LIM(set_rep_end_avx512)) {
+        void *d = dst;
+        /* DF = 0 at every call (SysV), so rep stosb walks upwards */
+        __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+        return dst;
+    }
+    return sp_memset_auto_avx2(dst, c, n);
+}
