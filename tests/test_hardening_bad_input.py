@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (check, connect, get, load_json, model_unavailable, run, skip, syspath_server,
+from sptest import (backend_and_model, check, connect, get, load_json, model_unavailable, run, skip, syspath_server,
                     wait_closed)
 
 BODY = b"Hello, World!\n"
@@ -261,10 +261,7 @@ def more_than_buffers():
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "stats.json")
         srv = syspath_server(backend, model, "--stats", stats)

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (Failure, check, connect, cpu_seconds, fd_count, get, load_json, model_unavailable,
+from sptest import (backend_and_model, Failure, check, connect, cpu_seconds, fd_count, get, load_json, model_unavailable,
                     proc_tree, run, skip, syspath_server, wait_closed)
 
 LIMIT = 32
@@ -79,10 +79,7 @@ def wait_listeners(port, n, timeout=5.0):
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
     with tempfile.TemporaryDirectory() as tmp:
         stats = os.path.join(tmp, "stats.json")
         extra = ["--header-timeout", "60", "--idle-timeout", "60", "--stats", stats]

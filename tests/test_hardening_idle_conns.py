@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (check, connect, get, model_unavailable, read_response, run, skip,
+from sptest import (backend_and_model, check, connect, get, model_unavailable, read_response, run, skip,
                     syspath_server)
 
 SILENT, PARTIAL, KEEPALIVE = 200, 150, 150
@@ -25,10 +25,7 @@ REQ = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
     srv = syspath_server(backend, model, "--header-timeout", "60", "--idle-timeout", "60")
     port = srv.port
     silent = [connect(port) for _ in range(SILENT)]

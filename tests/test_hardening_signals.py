@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (check, connect, get, load_json, model_unavailable, proc_tree, read_response,
+from sptest import (backend_and_model, check, connect, get, load_json, model_unavailable, proc_tree, read_response,
                     run, skip, syspath_server)
 
 STOP_S = 2.0
@@ -154,10 +154,7 @@ def sigpipe(backend, model, tmp):
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
     with tempfile.TemporaryDirectory() as tmp:
         stop_signals(backend, model, tmp)
         stop_with_idle_keepalive(backend, model, tmp)

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (check, connect, get, load_json, model_unavailable, read_response, run, skip,
+from sptest import (backend_and_model, check, connect, get, load_json, model_unavailable, read_response, run, skip,
                     syspath_server, wait_closed)
 
 TIMEOUT_S = 0.5         # the timeout under test
@@ -174,10 +174,7 @@ def stalled_reader(backend, model, tmp):
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
     with tempfile.TemporaryDirectory() as tmp:
         header_timeouts(backend, model, tmp)
         idle_timeouts(backend, model, tmp)

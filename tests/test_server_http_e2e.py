@@ -11,17 +11,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sptest import (check, connect, get, read_response, recv_until_close, run, skip,
+from sptest import (backend_and_model, check, connect, get, read_response, recv_until_close, run, skip,
                     model_unavailable, syspath_server, load_json)
 
 BODY = b"Hello, World!\n"
 
 
 def main():
-    backend, model = sys.argv[1], sys.argv[2]
-    why = model_unavailable(model)
-    if why:
-        skip(f"model {model} unavailable here: {why}")
+    backend, model = backend_and_model()
 
     srv = syspath_server(backend, model)
     check(srv.line.endswith(f"backend={backend} model={model}"), "listening line", 

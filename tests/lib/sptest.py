@@ -187,6 +187,15 @@ def model_unavailable(model):
     return None
 
 
+def backend_and_model():
+    """(BACKEND, MODEL) from argv[1:3]; reports SKIP when the model cannot run here."""
+    backend, model = sys.argv[1], sys.argv[2]
+    why = model_unavailable(model)
+    if why:
+        skip(f"model {model} unavailable here: {why}")
+    return backend, model
+
+
 def connect(port, host="127.0.0.1", timeout=TIMEOUT):
     s = socket.create_connection((host, port), timeout=timeout)
     s.settimeout(timeout)
