@@ -11,11 +11,16 @@ hyperfine-serve.json: `--parameter-list backend asm,raw,libc,freestanding` over
 (syspath-server --backend B --port 0 --max-conns N, or syspath-asm-server 0 N),
 reads its port from the listening line, makes N sequential connect -> GET ->
 read -> close, and waits for the server to exit. One process per measurement,
-no shell, no port race (see bench/load/client.c).
+no shell, no port race (see bench/load/client.c). The client and the server it
+starts are pinned to one CPU (taskset; the server inherits the affinity): left to
+the scheduler, the pair sometimes shares a CPU (~20 us a connection here) and
+sometimes wakes across two (~60 us), and the runs split into two clusters that
+say nothing about the path. On one CPU the wall time is the two processes' work.
 """
 import os
 import shutil
 
+import bench_load
 import bench_proc
 from bench_steps import Step
 
@@ -88,8 +93,10 @@ class Hyperfine:
         if not backends:
             raise RuntimeError("no server built in %s" % self.run.bin)
         n = self.cfg["serve_conns"]
+        cpu = bench_load.pinning().get("server_cpus")
+        pin = "taskset -c %s " % cpu if cpu is not None and shutil.which("taskset") else ""
         args = ["--warmup", "3", "--runs", str(self.cfg["serve_runs"]),
                 "--parameter-list", "backend", ",".join(backends),
                 "-n", "{backend}",
-                "%s --serve {backend} --count %d --timeout 10 --quiet" % (client, n)]
+                "%s%s --serve {backend} --count %d --timeout 10 --quiet" % (pin, client, n)]
         self._hyperfine("hyperfine-serve.json", args, 600)
