@@ -104,9 +104,14 @@ class Micro:
     def calibrate(self, exe):
         """syspath-calibrate -> calibrate.json, and its thresholds as bench-helpers' env."""
         path = os.path.join(self.run.out, "calibrate.json")
-        budget = "2" if self.run.args.quick else "8"
+        # A full run measures up to 256 MiB: with 64 MiB the largest size, whether
+        # non-temporal stores "win" hung on one noisy point (calibrate answered
+        # "never" in some runs, and memset/auto then used rep stosb at 64 MiB).
+        if self.run.args.quick:
+            argv = [exe, "--budget", "2"]
+        else:
+            argv = [exe, "--budget", "10", "--max-size", "256M"]
         with open(path + ".tmp", "wb") as out, self.run.logfile("microbench.log") as lf:
-            argv = [exe, "--budget", budget]
             lf.write("$ %s\n" % " ".join(argv))
             lf.flush()
             rc, timed_out, _ru, _w = bench_proc.run_timed(argv, 120, stdout=out, stderr=lf)
