@@ -1,4 +1,4 @@
-# Hardening (issue 7): the server survives slow clients, bad input, descriptor
+# Hardening: the server survives slow clients, bad input, descriptor
 # exhaustion and signals, for every backend x model. The models are those of
 # tests/server.cmake's SYSPATH_MODELS; a model unavailable on this machine
 # (io_uring disabled) makes its tests report SKIP with the reason.

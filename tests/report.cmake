@@ -1,4 +1,4 @@
-# tests/report.cmake — scripts/plot, scripts/report, scripts/compare (issue 6).
+# tests/report.cmake — scripts/plot, scripts/report, scripts/compare.
 #
 # They run on synthetic run folders written by tests/report/mkrun.py (the shape of
 # scripts/bench's output, deterministic noise), so they need no benchmark run and

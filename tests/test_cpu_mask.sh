@@ -14,7 +14,7 @@ if [ "${1:-}" = "--help" ]; then
 fi
 bin=${SYSPATH_BIN:?SYSPATH_BIN not set (run through ctest)}
 
-# The variants that need no optional CPU feature (issue 4's scalar, rep-string
+# The variants that need no optional CPU feature (the scalar, rep-string
 # and libc rows). Every other row must be skipped under SYSPATH_CPU_MASK=0.
 no_features="memset/rep_stosb memset/loop memset/word memset/libc
 strlen/repne_scasb strlen/loop strlen/swar strlen/libc

@@ -22,7 +22,7 @@ typedef uint64_t __attribute__((may_alias)) sp_u64a;   /* 8-byte aligned */
 #define SP_NO_ASAN __attribute__((no_sanitize_address))
 
 /* Kernels the auto variants and syspath-calibrate share but that are not
- * table rows of their own (issue 4 lists the rows). */
+ * table rows of their own (bench-helpers' variant list names the rows). */
 void *sp_memcpy_sse2(void *dst, const void *src, size_t n);
 void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming stores */
 

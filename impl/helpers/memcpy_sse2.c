@@ -1,7 +1,7 @@
 /*
  * memcpy_sse2.c — memcpy with 16-byte SSE2 loads/stores: memcpy/auto's vector
  * class on a CPU without AVX2 and syspath-calibrate's baseline there; not a
- * table row of its own (issue 4 lists rep_movsb, loop, avx2, auto, libc).
+ * table row of its own (the memcpy rows are rep_movsb, loop, avx2, auto, libc).
  * The body is in memcpy_sse2.h.
  */
 #include "memcpy_sse2.h"

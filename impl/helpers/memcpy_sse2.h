@@ -1,6 +1,6 @@
 /*
  * memcpy_sse2.h — memcpy with 16-byte SSE2 loads/stores. Not a table row of
- * its own (issue 4 lists rep_movsb, loop, avx2, auto, libc): it is memcpy/auto's
+ * its own (the memcpy rows are rep_movsb, loop, avx2, auto, libc): it is memcpy/auto's
  * vector class on a CPU without AVX2, and syspath-calibrate's baseline there.
  *
  * < 16 B general-purpose; 16..64 B two or four overlapping vectors (every

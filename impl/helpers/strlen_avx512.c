@@ -17,7 +17,7 @@
  * vpcmpeqb writes a 64-bit mask register, so no movemask step is needed.
  * The first version walked a loop of single vectors up to the 256-B
  * boundary instead of step 2: 0.83x glibc at 64 B, 0.87x at 256 B on a
- * Sapphire Rapids (issue 4).
+ * Sapphire Rapids.
  */
 #include "internal.h"
 

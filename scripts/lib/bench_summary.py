@@ -6,7 +6,7 @@ Written by scripts/bench at the end of a run (and after an interruption);
 
 What it says, in order: the machine in one line; the headline (server CPU per
 connection / request of the best syspath row against nginx, beside conn/s and
-req/s, with the issue's targets); every server row with median, 95% interval,
+req/s, with the suite's targets); every server row with median, 95% interval,
 ratios to nginx, server and wrk CPU % and which side was saturated; flagged
 rows; the syscall paths against libc; the helpers against glibc; instruction
 counts; the hyperfine process runs; what was skipped and why.
@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stats  # noqa: E402
 
-TARGETS = {  # the targets for the best syspath row, as ratios to nginx
+TARGETS = {  # the suite's targets for the best syspath row, as ratios to nginx
     "accept": {"cpu": 0.5, "rate": 1.2},
     "keepalive": {"cpu": 0.6},
 }
@@ -284,7 +284,7 @@ def helpers_section(series):
             for v in fams[fam][sz]:
                 if v not in variants:
                     variants.append(v)
-        # the baseline first, then DESIGN.md's order (stable whatever order the
+        # the baseline first, then the canonical order below (stable whatever order the
         # interleaved repetitions were written in), then anything new
         canon = ["libc", "libc_erms", "rep_stosb", "repne_scasb", "rep_movsb", "tutorial",
                  "loop", "word", "swar", "rol", "bswap", "builtin", "sse2", "avx2", "avx512",

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """bench-helpers emits valid google-benchmark JSON with the contract's names:
-<family>/<variant>/<bytes>, .../misaligned, htons/<variant>; the size grid of
-issue 4 (1 B .. 64 B by x2, then x4 to 64 MiB) and the --quick subset; every
+<family>/<variant>/<bytes>, .../misaligned, htons/<variant>; the size grid
+(1 B .. 64 B by x2, then x4 to 64 MiB) and the --quick subset; every
 variant without CPU requirements always present, any other one either run or
 named on stderr as skipped."""
 import os
@@ -14,7 +14,7 @@ from microtest import binary, check_rows, fail, run, run_json  # noqa: E402
 exe = binary("bench-helpers")
 KiB, MiB = 1024, 1024 * 1024
 
-# The variants of issue 4 (libc_erms has its own test: it needs a second process).
+# Every variant bench-helpers knows (libc_erms has its own test: it needs a second process).
 variants = {
     "memset": ["rep_stosb", "loop", "word", "sse2", "avx2", "avx512", "nt", "auto", "libc"],
     "strlen": ["repne_scasb", "loop", "swar", "sse2", "avx2", "avx512", "libc"],

@@ -4,7 +4,7 @@
 The real run folders come from scripts/bench, which needs minutes of quiet
 machine; the tests of scripts/plot, scripts/report and scripts/compare need
 folders that are fast to make, deterministic, and shaped exactly like the
-contract (DESIGN.md "Results layout", issue 5's accept.json schema,
+run-folder contract (docs/ARCHITECTURE.md, accept.json's schema,
 google-benchmark's JSON with repetitions, hyperfine's --export-json).
 
   mkrun.py make OUT [--seed N] [--reps N] [--rounds N] [--machine zen3|spr]
@@ -13,7 +13,7 @@ google-benchmark's JSON with repetitions, hyperfine's --export-json).
       per-repetition rows plus median/mean/stddev/cv aggregates), counts.json,
       accept.json, keepalive.json, hyperfine-hello.json, hyperfine-serve.json,
       summary.md. The "true" figures are fixed functions of the machine (made
-      to look like the figures in issues 4 and 5); --seed only changes the
+      to look like real runs' figures); --seed only changes the
       noise, so two seeds are two runs of the same machine.
       --drop FILE: leave that file out. --extra-keys: add keys no reader knows,
       at every level. --old: drop the optional keys an older bench did not

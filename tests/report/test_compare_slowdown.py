@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Behaviour: scripts/compare flags exactly the one row that got 10% slower, and nothing else.
 
-Issue 6's test. Two synthetic run folders (10 repetitions / rounds a row, like a
+Two synthetic run folders (10 repetitions / rounds a row, like a
 full run): B is a copy of A with syscall/getppid/raw 10% slower. compare must
 call that row, and only that row, "worse" with a ratio near 1.10. Two controls
 make the test able to fail both ways: an untouched copy must show no difference

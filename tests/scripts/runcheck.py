@@ -1,7 +1,7 @@
 """tests/scripts/runcheck.py — what the scripts tests share: running a command
 with a deadline, SKIP/FAIL, and the run-folder schema checks (machine.json,
-accept.json / keepalive.json) exactly as the contract in DESIGN/issue 5 states
-them. Nothing here looks at a speed: the machine is shared and noisy."""
+accept.json / keepalive.json) exactly as the run-folder contract
+(docs/ARCHITECTURE.md) states them. Nothing here looks at a speed: the machine is shared and noisy."""
 import json
 import os
 import subprocess
