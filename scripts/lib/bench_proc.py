@@ -132,30 +132,160 @@ def run_timed(argv, timeout, stdout, stderr=subprocess.STDOUT, env=None):
     return p.returncode, timed_out, ru, wall
 
 
-def user_share(pid):
-    """utime / (utime + stime) of pid from /proc/PID/stat (clock ticks: coarse,
-    but a ratio over a second of busy CPU is good to a few percent). None if unknown."""
+def stat_ticks(pid):
+    """(utime, stime) of pid in clock ticks from /proc/PID/stat; None if gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        ut, st = int(fields[11]), int(fields[12])
-        return ut / (ut + st) if ut + st else None
+        return int(fields[11]), int(fields[12])         # fields 14 and 15 of stat(5)
     except (OSError, ValueError, IndexError):
         return None
 
 
-def cpu_ns(pid):
-    """Nanoseconds pid has spent on a CPU (user+system), from /proc/PID/schedstat
-    (precise); falls back to /proc/PID/stat utime+stime (clock ticks). None if gone."""
+# ---------------------------------------------------------------------------
+# the window meter: a server's CPU, context switches and the machine's
+# counters, read at the two edges of a measured window
+
+def process_tree(pid):
+    """[pid] and every descendant still running (reuseport workers, nginx
+    workers), found through the ppid field of /proc/*/stat: this kernel may be
+    built without /proc/PID/task/TID/children."""
+    kids = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return sorted(out)
+
+
+_getcpuclockid = None
+
+
+def _process_clock_ns(pid):
+    """CPU time of the whole process pid in ns: clock_gettime on its
+    clock_getcpuclockid() clock, which the kernel reads as the sum of
+    sum_exec_runtime over the thread group, threads that already exited
+    included. None where that clock is not available."""
+    global _getcpuclockid
+    if _getcpuclockid is None:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).clock_getcpuclockid
+            fn.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+            _getcpuclockid = fn
+        except (OSError, AttributeError):
+            _getcpuclockid = False
+    if not _getcpuclockid:
+        return None
+    cid = ctypes.c_int()
+    if _getcpuclockid(pid, ctypes.byref(cid)) != 0:
+        return None
     try:
-        with open("/proc/%d/schedstat" % pid) as f:
-            return int(f.read().split()[0])
+        return time.clock_gettime_ns(cid.value)
+    except OSError:
+        return None
+
+
+def _tasks(pid):
+    try:
+        return [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except (OSError, ValueError):
+        return []
+
+
+def _schedstat_ns(pid):
+    """Sum of /proc/PID/task/TID/schedstat's first field (ns on a CPU) over pid's
+    live threads; None if any cannot be read."""
+    total = 0
+    for tid in _tasks(pid):
+        try:
+            with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+    return total
+
+
+def _ticks_ns(pid):
+    ticks = stat_ticks(pid)
+    return sum(ticks) * 1_000_000_000 // os.sysconf("SC_CLK_TCK") if ticks else None
+
+
+# the instruments, best first: (what the row's server_cpu_source says, reader)
+CPU_METERS = (
+    ("process CPU clock (clock_gettime on clock_getcpuclockid: the kernel's "
+     "sum_exec_runtime of every thread, exited ones included; ns)", _process_clock_ns),
+    ("/proc/PID/task/TID/schedstat summed over live threads (ns)", _schedstat_ns),
+    ("/proc/PID/stat utime+stime (clock ticks of %d ms)" % (1000 // os.sysconf("SC_CLK_TCK")),
+     _ticks_ns),
+)
+
+
+def _ctx_switches(pid):
+    """voluntary + involuntary context switches summed over pid's live threads."""
+    total = 0
+    for tid in _tasks(pid):
+        try:
+            with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:",
+                                        "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def server_snapshot(pid):
+    """What a server (pid and its descendants) has used so far:
+    {"pids", "tasks", "cpu_ns", "cpu_source", "ctx_switches"}; cpu_ns is None
+    when no instrument could read every process."""
+    pids = process_tree(pid)
+    snap = {"pids": pids, "tasks": sum(len(_tasks(p)) for p in pids),
+            "cpu_ns": None, "cpu_source": None,
+            "ctx_switches": sum(_ctx_switches(p) for p in pids)}
+    for source, read in CPU_METERS:
+        vals = [read(p) for p in pids]
+        if vals and all(v is not None for v in vals):
+            snap["cpu_ns"], snap["cpu_source"] = sum(vals), source
+            break
+    return snap
+
+
+STAT_BUSY = ("user", "nice", "system", "irq", "softirq")   # guest time is inside user
+
+
+def machine_snapshot(cpus):
+    """Counters of the whole machine: busy clock ticks of /proc/stat on the
+    given CPUs (a list of ints; None = every CPU) and the TCP segments sent
+    (/proc/net/snmp Tcp OutSegs, every socket of this network namespace).
+    {"busy_ticks", "out_segs"}; a value is None when unreadable."""
+    snap = {"busy_ticks": None, "out_segs": None}
+    names = ("cpu",) if cpus is None else tuple("cpu%d" % c for c in cpus)
+    try:
+        with open("/proc/stat") as f:
+            busy = 0
+            for line in f:
+                parts = line.split()
+                if parts and parts[0] in names:
+                    v = [int(x) for x in parts[1:8]]   # user nice system idle iowait irq softirq
+                    busy += v[0] + v[1] + v[2] + v[5] + v[6]
+            snap["busy_ticks"] = busy
     except (OSError, ValueError, IndexError):
         pass
     try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
-        return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+        with open("/proc/net/snmp") as f:
+            tcp = [line.split() for line in f if line.startswith("Tcp:")]
+        snap["out_segs"] = int(tcp[1][tcp[0].index("OutSegs")])
     except (OSError, ValueError, IndexError):
-        return None
+        pass
+    return snap
