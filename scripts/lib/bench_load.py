@@ -6,8 +6,8 @@ syspath-asm-server (accept only: it closes every connection), and nginx (Debian
 nginx-light, one worker, `return 200`, started here from a generated config).
 
 One *run* is: start the row's server fresh, pinned to the server CPU (taskset),
-on a free 127.0.0.1 port; warm it up (a short syspath-client burst, or in the
-first round a 1 s wrk under `strace -c -f`, which also counts its syscalls);
+on a free 127.0.0.1 port; warm it up (a short syspath-client burst, and in the
+first round then a 1 s wrk under `strace -c -f`, which counts its syscalls);
 read the meters; run wrk pinned to the client CPU for the measured window;
 read the meters again; stop the server. Rounds interleave the rows
 (A B C ... A B C ...).
@@ -433,15 +433,15 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
     # it would not see before they are reaped
     rusage = server.stats_path is not None and row.model != "reuseport"
     try:
+        # first the burst: a reuseport server forks its workers after it says
+        # it listens, and strace must find them all
+        warm_up(server, pin, bin_dir)
         if count_calls:
             calls = count_syscalls(server, row, mode, pin, tmp, tag, log)
             if "why" in calls:
                 res["syscalls_why"] = calls["why"]
-                warm_up(server, pin, bin_dir)
             else:
                 res["syscalls"], res["syscall_units"] = calls["syscalls"], calls["units"]
-        else:
-            warm_up(server, pin, bin_dir)
         a = _edge(server, pin, rusage)
         rc, timed_out, ru, text = _run_wrk(argv, duration, tmp)
         b = _edge(server, pin, rusage)

@@ -175,7 +175,7 @@ class Run:
     def load_steps(self, mode, rows, skipped):
         steps = []
         warm = ("per run, against the same server process: syspath-client, %d connections; "
-                "in round 1 wrk for 1 s under strace -c -f instead (counts the syscalls)"
+                "in round 1 then wrk for 1 s under strace -c -f (counts the syscalls)"
                 % bench_load.WARMUP_CONNECTIONS)
         state = {"rows": rows, "skipped": skipped, "warmup": warm}
 

@@ -13,7 +13,8 @@ One syspath row (libc/epoll) runs exactly as scripts/bench runs it
     syscalls (accept, read, write, close), the two CPUs' total busy time at
     least the server's share of it.
 Then one reuseport row (parent + worker): the meter sums over both processes
-and sees the worker's CPU, which the parent's own clock would not.
+and sees the worker's CPU, which the parent's own clock would not, and strace
+counts the worker's syscalls.
 No speed is asserted."""
 import os
 import shutil
@@ -92,6 +93,14 @@ print("ok: libc/epoll meter %.0f µs, getrusage %.0f µs (%+.3f%%); %.2f segment
 
 if "reuseport" in models and "reuseport" not in unavailable:
     row = bench_load.Row("syspath", "libc/reuseport", "libc", "reuseport")
+    if shutil.which("strace"):
+        res = run(row, count_calls=True)
+        # the parent makes a few wait calls a second: a count of 1 or more per
+        # connection is the worker's, which strace attaches to as well
+        want(res.get("syscalls_per_unit") is not None and res["syscalls_per_unit"] >= 1,
+             "reuseport: syscalls per connection %r (%s): the worker was not traced"
+             % (res.get("syscalls_per_unit"), res.get("syscalls_why")))
+    # without strace, whose traced burst costs the server more CPU than the window
     res = run(row, count_calls=False)
     want("over 2 processes" in (res.get("cpu_source") or ""),
          "reuseport (parent + 1 worker): cpu_source %r should sum over 2 processes"
