@@ -7,7 +7,7 @@ nginx-light, one worker, `return 200`, started here from a generated config).
 
 One *run* is: start the row's server fresh, pinned to the server CPU (taskset),
 on a free 127.0.0.1 port; warm it up (a short syspath-client burst, and in the
-first round then a 1 s wrk under `strace -c -f`, which counts its syscalls);
+first round then a 0.5 s wrk under `strace -c -f`, which counts its syscalls);
 read the meters; run wrk pinned to the client CPU for the measured window;
 read the meters again; stop the server. Rounds interleave the rows
 (A B C ... A B C ...).
@@ -64,6 +64,7 @@ WRK_CONNECTIONS = 50
 SATURATED_PCT = 85.0   # a side using >= this share of its core is the bottleneck
 WARMUP_CONNECTIONS = 200
 SETTLE_S = 0.03        # before reading the meters: let the server finish wrk's last connections
+STRACE_BURST_S = 0.5   # round 1's traced warm-up: wrk under strace -c -f this long
 
 
 # ---------------------------------------------------------------------------
@@ -380,7 +381,7 @@ def parse_strace_total(text):
 
 def count_syscalls(server, row, mode, pin, tmp, tag, log):
     """The warm-up of a first round: strace -c -f attached to the server and
-    its descendants while wrk runs for 1 s; {"syscalls", "units"} or
+    its descendants while wrk runs for STRACE_BURST_S; {"syscalls", "units"} or
     {"why"}. Outside every timed window: strace slows the server many times."""
     if not shutil.which("strace"):
         return {"why": "strace not installed (Debian: strace)"}
@@ -401,8 +402,16 @@ def count_syscalls(server, row, mode, pin, tmp, tag, log):
     if attached < len(pids):
         bench_proc.stop(st, signal.SIGKILL)
         return {"why": "strace did not attach: %s" % (_last_line(errpath) or "no message")}
-    wargv = _wrk_argv(row, mode, pin, server.port, 1)
-    rc, timed_out, _ru, text = _run_wrk(wargv, 1, tmp)
+    # wrk counts whole seconds; on SIGINT it stops and prints its summary all
+    # the same, so the traced burst is cut at STRACE_BURST_S
+    wargv = _wrk_argv(row, mode, pin, server.port, 2)
+    with tempfile.TemporaryFile(dir=tmp) as wout:
+        wrk = bench_proc.spawn(wargv, stdout=wout, stderr=subprocess.STDOUT)
+        time.sleep(STRACE_BURST_S)
+        rc, clean = bench_proc.stop(wrk, signal.SIGINT, grace=5.0)
+        timed_out = not clean
+        wout.seek(0)
+        text = wout.read().decode(errors="replace")
     time.sleep(SETTLE_S)
     bench_proc.stop(st, signal.SIGINT, grace=10.0)
     log.write("### %s %s %s syscalls (strace -c -f)\n$ %s\n$ %s\n%s\n"
@@ -640,11 +649,11 @@ def counters_note(mode):
         "ctx_switches_per_" + per: "voluntary + involuntary context switches, summed over "
                                    "every thread of the server and its child processes",
         "syscalls_per_" + per: "strace -c -f attached to the server and its child processes "
-                               "during round 1's warm-up (wrk for 1 s), outside every timed "
+                               "during round 1's warm-up (wrk for %g s), outside every timed "
                                "window: one value per row; up to -c connections cut at the "
-                               "end are served but not counted",
+                               "end are served but not counted" % STRACE_BURST_S,
         "total_cpu_us_per_" + per: "/proc/stat busy time (user nice system irq softirq) of "
                                    "the server's and client's CPUs, clock ticks of %d ms: "
-                                   "server, wrk and the kernel's network work together"
-                                   % tick_ms,
+                                   "server, wrk and the kernel's network work together, "
+                                   "and any other work on those CPUs in the window" % tick_ms,
     }

@@ -42,8 +42,8 @@ PARTS = ("helpers", "syscalls", "counts", "accept", "keepalive", "hyperfine")
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
 FULL = {"rounds": 5, "duration": None, "min_duration": 2, "load_budget_s": 420}
 QUICK = {"rounds": 1, "duration": 1, "min_duration": 1, "load_budget_s": None}
-LOAD_OVERHEAD_S = 0.5     # start, warm-up burst, meters and stop around each window (measured here)
-STRACE_WARMUP_S = 1.5     # round 1's warm-up: wrk for 1 s under strace, attach and detach
+LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
+STRACE_WARMUP_S = 0.8     # round 1's warm-up: wrk for 0.5 s under strace, attach and detach
 
 
 def log(msg):
@@ -175,8 +175,8 @@ class Run:
     def load_steps(self, mode, rows, skipped):
         steps = []
         warm = ("per run, against the same server process: syspath-client, %d connections; "
-                "in round 1 then wrk for 1 s under strace -c -f (counts the syscalls)"
-                % bench_load.WARMUP_CONNECTIONS)
+                "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
+                % (bench_load.WARMUP_CONNECTIONS, bench_load.STRACE_BURST_S))
         state = {"rows": rows, "skipped": skipped, "warmup": warm}
 
         def write():
