@@ -24,3 +24,6 @@ set_tests_properties(scripts_bench_accept PROPERTIES RUN_SERIAL TRUE)
 #                         reuseport's worker counted.
 sp_add_script_test(scripts_window_meter scripts/test_window_meter.py LABELS scripts TIMEOUT 120)
 set_tests_properties(scripts_window_meter PROPERTIES RUN_SERIAL TRUE)
+# scripts_server_snapshot: syspath-server's SIGUSR1 writes {snapshot, user_us, system_us} over
+#                         --stats PATH (or to stdout) and keeps serving; ignored without --stats.
+sp_add_script_test(scripts_server_snapshot scripts/test_server_snapshot.py LABELS scripts TIMEOUT 60)
