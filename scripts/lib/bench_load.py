@@ -483,8 +483,10 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
     units = w["requests"]
     res["units"] = units
     if a["pids"] != b["pids"]:
-        res["note"] = "the server's processes changed in the window: %s -> %s" % (a["pids"],
-                                                                                 b["pids"])
+        # a process that left took its CPU time with it: no honest figure
+        res["failed"] = "the server's processes changed in the window: %s -> %s" % (
+            a["pids"], b["pids"])
+        return res
     cpu_ns = _delta(a, b, "cpu_ns") if a["cpu_source"] == b["cpu_source"] else None
     cpu_us = cpu_ns / 1000.0 if cpu_ns is not None else None
     res["cpu_source"] = "%s, summed over %d process%s (%d thread%s), window only" % (
@@ -495,8 +497,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
     # the window's wall time, as wrk measured it
     res["server_cpu_pct"] = (100.0 * cpu_us / (w["duration_s"] * 1e6)
                              if cpu_us is not None and w["duration_s"] > 0 else None)
-    ticks = [(y[0] - x[0], y[1] - x[1]) for x, y in zip(a["ticks"], b["ticks"])
-             if x and y] if a["pids"] == b["pids"] else []
+    ticks = [(y[0] - x[0], y[1] - x[1]) for x, y in zip(a["ticks"], b["ticks"]) if x and y]
     ut, stt = sum(t[0] for t in ticks), sum(t[1] for t in ticks)
     res["user_share"] = ut / (ut + stt) if ut + stt else None
     res["user_share_ticks"] = ut + stt
