@@ -647,8 +647,9 @@ def counters_note(mode):
         "segments_per_" + per: "/proc/net/snmp Tcp OutSegs delta / %ss: on loopback both "
                                "sides' segments count (client's and server's), and so does "
                                "any other TCP traffic on this machine in the window" % unit,
-        "ctx_switches_per_" + per: "voluntary + involuntary context switches, summed over "
-                                   "every thread of the server and its child processes",
+        "ctx_switches_per_" + per: "voluntary + involuntary context switches "
+                                   "(/proc/PID/task/TID/status), summed over the live threads "
+                                   "of the server and its child processes",
         "syscalls_per_" + per: "strace -c -f attached to the server and its child processes "
                                "during round 1's warm-up (wrk for %g s), outside every timed "
                                "window: one value per row; up to -c connections cut at the "
