@@ -9,9 +9,12 @@ spawn(), which
   - gives every wait a deadline: nothing here blocks without one.
 """
 import ctypes
+import fcntl
 import os
 import selectors
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -26,8 +29,27 @@ def _die_with_parent():
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def spawn(argv, **kw):
-    """subprocess.Popen(argv, **kw), tracked and tied to our lifetime."""
+_CLONE_NEWNET = 0x40000000
+_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def _die_with_parent_in_own_netns():
+    """In the child: as _die_with_parent, then a network namespace of its own
+    with its loopback up, so the TCP counters of that namespace count this
+    child's traffic and nobody else's. An exception here fails the Popen."""
+    _die_with_parent()
+    if _libc.unshare(_CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = fcntl.ioctl(s, _SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
+        flags = struct.unpack("16sH22x", ifr)[1] | _IFF_UP
+        fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags))
+
+
+def spawn(argv, own_netns=False, **kw):
+    """subprocess.Popen(argv, **kw), tracked and tied to our lifetime.
+    own_netns: the child starts in a network namespace of its own (root only;
+    see own_netns_works), reachable through join_netns(pid)."""
     global _libc
     if _libc is None:
         try:
@@ -35,9 +57,57 @@ def spawn(argv, **kw):
         except OSError:
             _libc = False
     kw.setdefault("stdin", subprocess.DEVNULL)
-    p = subprocess.Popen(argv, preexec_fn=_die_with_parent if _libc else None, **kw)
+    pre = _die_with_parent if _libc else None
+    if own_netns:
+        pre = _die_with_parent_in_own_netns
+    p = subprocess.Popen(argv, preexec_fn=pre, **kw)
     _children.append(p)
     return p
+
+
+_own_netns = None
+
+
+def own_netns_works():
+    """Whether spawn(own_netns=True) works here (it needs CAP_SYS_ADMIN) and
+    nsenter can join such a namespace; asked once."""
+    global _own_netns
+    if _own_netns is None:
+        _own_netns = False
+        try:
+            p = spawn(["sleep", "5"], own_netns=True)
+        except (OSError, subprocess.SubprocessError, AttributeError):
+            return False
+        try:
+            r = subprocess.run(join_netns(p.pid) + ["true"], capture_output=True, timeout=5)
+            _own_netns = r.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            stop(p, signal.SIGKILL)
+    return _own_netns
+
+
+def join_netns(pid):
+    """The argv prefix that runs a command in pid's network namespace."""
+    return ["nsenter", "--net=/proc/%d/ns/net" % pid, "--"]
+
+
+def listening(pid, port):
+    """Whether a socket in pid's network namespace listens on TCP port
+    (/proc/PID/net/tcp and tcp6, state 0A)."""
+    want = ":%04X" % port
+    for name in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, name)) as f:
+                next(f, None)
+                for line in f:
+                    fields = line.split()
+                    if len(fields) > 3 and fields[1].endswith(want) and fields[3] == "0A":
+                        return True
+        except OSError:
+            continue
+    return False
 
 
 def forget(p):
@@ -264,10 +334,10 @@ def server_snapshot(pid):
 STAT_BUSY = ("user", "nice", "system", "irq", "softirq")   # guest time is inside user
 
 
-def machine_snapshot(cpus):
-    """Counters of the whole machine: busy clock ticks of /proc/stat on the
-    given CPUs (a list of ints; None = every CPU) and the TCP segments sent
-    (/proc/net/snmp Tcp OutSegs, every socket of this network namespace).
+def machine_snapshot(cpus, pid):
+    """Counters beyond the server: busy clock ticks of /proc/stat on the given
+    CPUs (a list of ints; None = every CPU) and the TCP segments sent in pid's
+    network namespace (/proc/PID/net/snmp Tcp OutSegs, every socket there).
     {"busy_ticks", "out_segs"}; a value is None when unreadable."""
     snap = {"busy_ticks": None, "out_segs": None}
     names = ("cpu",) if cpus is None else tuple("cpu%d" % c for c in cpus)
@@ -283,7 +353,7 @@ def machine_snapshot(cpus):
     except (OSError, ValueError, IndexError):
         pass
     try:
-        with open("/proc/net/snmp") as f:
+        with open("/proc/%d/net/snmp" % pid) as f:
             tcp = [line.split() for line in f if line.startswith("Tcp:")]
         snap["out_segs"] = int(tcp[1][tcp[0].index("OutSegs")])
     except (OSError, ValueError, IndexError):
