@@ -7,7 +7,7 @@ nginx-light, one worker, `return 200`, started here from a generated config).
 
 One *run* is: start the row's server fresh, pinned to the server CPU (taskset),
 on a free 127.0.0.1 port; warm it up (a short syspath-client burst, and in the
-first round then a 0.5 s wrk under `strace -c -f`, which counts its syscalls);
+first round then a 0.3 s wrk under `strace -c -f`, which counts its syscalls);
 read the meters; run wrk pinned to the client CPU for the measured window;
 read the meters again; stop the server. Rounds interleave the rows
 (A B C ... A B C ...).
@@ -64,7 +64,7 @@ WRK_CONNECTIONS = 50
 SATURATED_PCT = 85.0   # a side using >= this share of its core is the bottleneck
 WARMUP_CONNECTIONS = 200
 SETTLE_S = 0.03        # before reading the meters: let the server finish wrk's last connections
-STRACE_BURST_S = 0.5   # round 1's traced warm-up: wrk under strace -c -f this long
+STRACE_BURST_S = 0.3   # round 1's traced warm-up: wrk under strace -c -f this long
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ PARTS = ("helpers", "syscalls", "counts", "accept", "keepalive", "hyperfine")
 FULL = {"rounds": 5, "duration": None, "min_duration": 2, "load_budget_s": 420}
 QUICK = {"rounds": 1, "duration": 1, "min_duration": 1, "load_budget_s": None}
 LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
-STRACE_WARMUP_S = 0.8     # round 1's warm-up: wrk for 0.5 s under strace, attach and detach
+STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
 
 
 def log(msg):
