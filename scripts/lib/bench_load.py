@@ -58,7 +58,7 @@ MODES = {
 }
 # the counters of a window, per connection (accept) or request (keep-alive):
 # <name>_per_conn / <name>_per_req in the row, with _rounds and _ci95
-COUNTERS = ("segments", "ctx_switches", "syscalls", "total_cpu_us")
+COUNTERS = ("segments", "ctx_switches", "syscalls", "total_cpu_us", "pair_cpu_us")
 WRK_THREADS = 1
 WRK_CONNECTIONS = 50
 SATURATED_PCT = 85.0   # a side using >= this share of its core is the bottleneck
@@ -524,6 +524,8 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         res["total_cpu_us_per_unit"] = (busy * 1e6 / os.sysconf("SC_CLK_TCK") / units
                                         if busy is not None else None)
         res["total_cpu_ticks"] = busy
+        if cpu_us is not None:
+            res["pair_cpu_us_per_unit"] = (cpu_us + 1e6 * (ru.ru_utime + ru.ru_stime)) / units
     if res.get("syscalls") is not None:
         res["syscalls_per_unit"] = res["syscalls"] / res["syscall_units"]
     return res
@@ -676,4 +678,8 @@ def counters_note(mode):
                                    "the server's and client's CPUs, clock ticks of %d ms: "
                                    "server, wrk and the kernel's network work together, "
                                    "and any other work on those CPUs in the window" % tick_ms,
+        "pair_cpu_us_per_" + per: "the server's CPU over the window + wrk's own (getrusage "
+                                  "of the wrk process): the exchange's cost without the "
+                                  "machine's other work; softirq work done while either "
+                                  "runs is in it, ksoftirqd's is not",
     }

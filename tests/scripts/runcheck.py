@@ -116,7 +116,7 @@ def check_load(path, mode, rounds):
     # each run warms its own server up before its window: no uncounted rounds
     want(d["warmup_rounds"] == 0, "%s: warmup_rounds %r" % (path, d["warmup_rounds"]))
     per = "conn" if mode == "accept" else "req"
-    counters = ("segments", "ctx_switches", "syscalls", "total_cpu_us")
+    counters = ("segments", "ctx_switches", "syscalls", "total_cpu_us", "pair_cpu_us")
     check_types(d, {"counters_note": dict}, path)
     for c in counters:
         want(isinstance(d["counters_note"].get("%s_per_%s" % (c, per)), str),
@@ -164,7 +164,7 @@ def check_load(path, mode, rounds):
             want((r[f + "_ci95"] is None) == (len(r[f + "_rounds"]) < 3),
                  "%s: %s_ci95 %r with %d rounds (an interval from 3 rounds on, else null)"
                  % (where, f, r[f + "_ci95"], len(r[f + "_rounds"])))
-        for c in ("segments", "total_cpu_us"):
+        for c in ("segments", "total_cpu_us", "pair_cpu_us"):
             f = "%s_per_%s" % (c, per)
             want(r[f] is not None and r[f] > 0, "%s: %s %r, every window has some" % (where, f,
                                                                                         r[f]))

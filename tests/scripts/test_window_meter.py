@@ -12,7 +12,7 @@ One syspath row (libc/epoll) runs exactly as scripts/bench runs it
     5..12 TCP segments (SYN, SYN-ACK, ACK, request, response, FINs; the
     upper bound where the server has a network namespace of its own), >= 3
     syscalls (accept, read, write, close), the two CPUs' total busy time at
-    least the server's share of it.
+    least the server's share of it, server + wrk CPU above the server's.
 Then one reuseport row (parent + worker): the meter sums over both processes
 and sees the worker's CPU, which the parent's own clock would not, and strace
 counts the worker's syscalls.
@@ -80,6 +80,10 @@ total = res.get("total_cpu_us_per_unit")
 want(total is not None and total >= 0.8 * res["cpu_per_unit"],
      "total CPU per connection %r is below the server's own %r: the two CPUs' /proc/stat "
      "busy time should include the server" % (total, res["cpu_per_unit"]))
+pair = res.get("pair_cpu_us_per_unit")
+want(pair is not None and pair > res["cpu_per_unit"],
+     "server + wrk CPU per connection %r should exceed the server's own %r"
+     % (pair, res["cpu_per_unit"]))
 if shutil.which("strace"):
     want(res.get("syscalls_per_unit") is not None and res["syscalls_per_unit"] >= 3,
          "syscalls per connection %r (%s), expected >= 3"
