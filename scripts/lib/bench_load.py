@@ -97,7 +97,6 @@ class Row:
         self.server, self.name, self.backend, self.model = server, name, backend, model
         self.note = note
         self.runs = []           # counted rounds: dicts from run_once
-        self.warmup = []
 
     def connections(self, mode):
         # iterative serves one connection at a time: in keep-alive 49 of 50 wrk
