@@ -17,3 +17,13 @@ endif()
 sp_add_script_test(scripts_bench_accept scripts/test_bench_accept.py LABELS scripts TIMEOUT 240)
 # a second bench run at the same moment would share the two CPUs and the ports
 set_tests_properties(scripts_bench_accept PROPERTIES RUN_SERIAL TRUE)
+# scripts_window_meter:   one syspath row as scripts/bench runs it: the window meter (process CPU
+#                         clock over the server's process tree) and the server's getrusage at the
+#                         same edges (SIGUSR1) agree within 3%; warm-up outside the window; the
+#                         counters (segments, syscalls, ctx switches, total CPU) present and sane;
+#                         reuseport's worker counted.
+sp_add_script_test(scripts_window_meter scripts/test_window_meter.py LABELS scripts TIMEOUT 120)
+set_tests_properties(scripts_window_meter PROPERTIES RUN_SERIAL TRUE)
+# scripts_server_snapshot: syspath-server's SIGUSR1 writes {snapshot, user_us, system_us} over
+#                         --stats PATH (or to stdout) and keeps serving; ignored without --stats.
+sp_add_script_test(scripts_server_snapshot scripts/test_server_snapshot.py LABELS scripts TIMEOUT 60)

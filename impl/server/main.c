@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -45,12 +46,15 @@ static void usage(FILE *out)
         "      --idle-timeout S      close keep-alive connections idle for S seconds (default 30)\n"
         "      --defer-accept S      TCP_DEFER_ACCEPT seconds, 0 = off (default: 1 for epoll,\n"
         "                            uring and reuseport, off for iterative)\n"
-        "  -s, --stats PATH|-        on exit, write counters and CPU time as JSON to PATH or stdout\n"
+        "  -s, --stats PATH|-        on exit, write counters and CPU time as JSON to PATH or stdout;\n"
+        "                            SIGUSR1 writes the CPU time so far there now (see below)\n"
         "  -l, --list                list backends and models (and why a model is unavailable)\n"
         "  -h, --help                this text\n"
         "\n"
         "Once listening it prints one line: listening on ADDR:PORT backend=NAME model=NAME\n"
-        "SIGINT/SIGTERM stop it (within a second) and write --stats; a second signal exits at once.\n",
+        "SIGINT/SIGTERM stop it (within a second) and write --stats; a second signal exits at once.\n"
+        "SIGUSR1 (with --stats) writes {\"snapshot\":N,\"user_us\":..,\"system_us\":..} over PATH (or\n"
+        "to stdout) and keeps serving; reuseport workers count only once reaped, at exit.\n",
         prog, sp_sys_names(), sp_model_names());
 }
 
@@ -105,6 +109,85 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);       /* a client that resets mid-response gives -EPIPE, not death */
 }
 
+/* SIGUSR1: the CPU time so far, written to --stats at once, while the server
+ * keeps serving. A benchmark brackets its measured window with two of these
+ * to read getrusage over that window alone, as a cross-check of its own meter.
+ * Only async-signal-safe calls: getrusage, open, write, close, rename, and our
+ * own digits. The file is written whole to PATH.tmp and renamed over PATH, so a
+ * reader never sees half of it; N counts the snapshots, so a reader knows its
+ * own has landed. */
+static const char *snap_path;
+static char snap_tmp[PATH_MAX];
+static long snap_seq;
+
+static char *put_str(char *p, const char *s)
+{
+    while (*s)
+        *p++ = *s++;
+    return p;
+}
+
+static char *put_long(char *p, long v)
+{
+    char digits[24];
+    int n = 0;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    if (v < 0)
+        *p++ = '-';
+    do
+        digits[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    while (n)
+        *p++ = digits[--n];
+    return p;
+}
+
+static long usec(struct timeval tv) { return tv.tv_sec * 1000000L + tv.tv_usec; }
+
+static void on_snapshot_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    char line[160], *p = line;
+    p = put_long(put_str(p, "{\"snapshot\":"), ++snap_seq);
+    p = put_long(put_str(p, ",\"user_us\":"), usec(self.ru_utime) + usec(kids.ru_utime));
+    p = put_long(put_str(p, ",\"system_us\":"), usec(self.ru_stime) + usec(kids.ru_stime));
+    p = put_str(p, "}\n");
+    if (strcmp(snap_path, "-") == 0) {
+        ssize_t w = write(STDOUT_FILENO, line, (size_t)(p - line));
+        (void)w;
+    } else {
+        int fd = open(snap_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ssize_t w = write(fd, line, (size_t)(p - line));
+            close(fd);
+            if (w == p - line)
+                rename(snap_tmp, snap_path);
+        }
+    }
+    errno = saved;
+}
+
+static void install_snapshot_signal(const char *stats_path)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (stats_path && strlen(stats_path) + sizeof ".tmp" <= sizeof snap_tmp) {
+        snap_path = stats_path;
+        strcpy(snap_tmp, stats_path);
+        strcat(snap_tmp, ".tmp");
+        sa.sa_handler = on_snapshot_signal;
+        sa.sa_flags = SA_RESTART;   /* a snapshot is no reason to cut a blocking call short */
+    } else {
+        sa.sa_handler = SIG_IGN;    /* its default would kill the server */
+    }
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
 static void list(void)
 {
     printf("backends:");
@@ -122,8 +205,6 @@ static void list(void)
     for (const struct sp_model *const *m = sp_model_all; *m; m++)
         printf("  %-10s %s\n", (*m)->name, (*m)->summary);
 }
-
-static long usec(struct timeval tv) { return tv.tv_sec * 1000000L + tv.tv_usec; }
 
 static int write_stats(const char *path, const struct sp_sys *sys, const struct sp_config *cfg,
                        const struct sp_stats *st, long wall_us, int workers)
@@ -231,6 +312,7 @@ int main(int argc, char **argv)
     if (model->available && model->available(why, sizeof why) < 0)
         die("model %s is unavailable here: %s", model->name, why);
     install_signals();
+    install_snapshot_signal(stats_path);
     struct sp_listener l;
     long r = 0;
     if ((model->listen_flags & SP_LISTEN_REUSEPORT) && cfg.port != 0)

@@ -9,9 +9,12 @@ spawn(), which
   - gives every wait a deadline: nothing here blocks without one.
 """
 import ctypes
+import fcntl
 import os
 import selectors
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -26,8 +29,27 @@ def _die_with_parent():
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def spawn(argv, **kw):
-    """subprocess.Popen(argv, **kw), tracked and tied to our lifetime."""
+_CLONE_NEWNET = 0x40000000
+_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def _die_with_parent_in_own_netns():
+    """In the child: as _die_with_parent, then a network namespace of its own
+    with its loopback up, so the TCP counters of that namespace count this
+    child's traffic and nobody else's. An exception here fails the Popen."""
+    _die_with_parent()
+    if _libc.unshare(_CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = fcntl.ioctl(s, _SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
+        flags = struct.unpack("16sH22x", ifr)[1] | _IFF_UP
+        fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags))
+
+
+def spawn(argv, own_netns=False, **kw):
+    """subprocess.Popen(argv, **kw), tracked and tied to our lifetime.
+    own_netns: the child starts in a network namespace of its own (root only;
+    see own_netns_works), reachable through join_netns(pid)."""
     global _libc
     if _libc is None:
         try:
@@ -35,9 +57,57 @@ def spawn(argv, **kw):
         except OSError:
             _libc = False
     kw.setdefault("stdin", subprocess.DEVNULL)
-    p = subprocess.Popen(argv, preexec_fn=_die_with_parent if _libc else None, **kw)
+    pre = _die_with_parent if _libc else None
+    if own_netns:
+        pre = _die_with_parent_in_own_netns
+    p = subprocess.Popen(argv, preexec_fn=pre, **kw)
     _children.append(p)
     return p
+
+
+_own_netns = None
+
+
+def own_netns_works():
+    """Whether spawn(own_netns=True) works here (it needs CAP_SYS_ADMIN) and
+    nsenter can join such a namespace; asked once."""
+    global _own_netns
+    if _own_netns is None:
+        _own_netns = False
+        try:
+            p = spawn(["sleep", "5"], own_netns=True)
+        except (OSError, subprocess.SubprocessError, AttributeError):
+            return False
+        try:
+            r = subprocess.run(join_netns(p.pid) + ["true"], capture_output=True, timeout=5)
+            _own_netns = r.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            stop(p, signal.SIGKILL)
+    return _own_netns
+
+
+def join_netns(pid):
+    """The argv prefix that runs a command in pid's network namespace."""
+    return ["nsenter", "--net=/proc/%d/ns/net" % pid, "--"]
+
+
+def listening(pid, port):
+    """Whether a socket in pid's network namespace listens on TCP port
+    (/proc/PID/net/tcp and tcp6, state 0A)."""
+    want = ":%04X" % port
+    for name in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, name)) as f:
+                next(f, None)
+                for line in f:
+                    fields = line.split()
+                    if len(fields) > 3 and fields[1].endswith(want) and fields[3] == "0A":
+                        return True
+        except OSError:
+            continue
+    return False
 
 
 def forget(p):
@@ -132,30 +202,160 @@ def run_timed(argv, timeout, stdout, stderr=subprocess.STDOUT, env=None):
     return p.returncode, timed_out, ru, wall
 
 
-def user_share(pid):
-    """utime / (utime + stime) of pid from /proc/PID/stat (clock ticks: coarse,
-    but a ratio over a second of busy CPU is good to a few percent). None if unknown."""
+def stat_ticks(pid):
+    """(utime, stime) of pid in clock ticks from /proc/PID/stat; None if gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        ut, st = int(fields[11]), int(fields[12])
-        return ut / (ut + st) if ut + st else None
+        return int(fields[11]), int(fields[12])         # fields 14 and 15 of stat(5)
     except (OSError, ValueError, IndexError):
         return None
 
 
-def cpu_ns(pid):
-    """Nanoseconds pid has spent on a CPU (user+system), from /proc/PID/schedstat
-    (precise); falls back to /proc/PID/stat utime+stime (clock ticks). None if gone."""
+# ---------------------------------------------------------------------------
+# the window meter: a server's CPU, context switches and the machine's
+# counters, read at the two edges of a measured window
+
+def process_tree(pid):
+    """[pid] and every descendant still running (reuseport workers, nginx
+    workers), found through the ppid field of /proc/*/stat: this kernel may be
+    built without /proc/PID/task/TID/children."""
+    kids = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return sorted(out)
+
+
+_getcpuclockid = None
+
+
+def _process_clock_ns(pid):
+    """CPU time of the whole process pid in ns: clock_gettime on its
+    clock_getcpuclockid() clock, which the kernel reads as the sum of
+    sum_exec_runtime over the thread group, threads that already exited
+    included. None where that clock is not available."""
+    global _getcpuclockid
+    if _getcpuclockid is None:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).clock_getcpuclockid
+            fn.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+            _getcpuclockid = fn
+        except (OSError, AttributeError):
+            _getcpuclockid = False
+    if not _getcpuclockid:
+        return None
+    cid = ctypes.c_int()
+    if _getcpuclockid(pid, ctypes.byref(cid)) != 0:
+        return None
     try:
-        with open("/proc/%d/schedstat" % pid) as f:
-            return int(f.read().split()[0])
+        return time.clock_gettime_ns(cid.value)
+    except OSError:
+        return None
+
+
+def _tasks(pid):
+    try:
+        return [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except (OSError, ValueError):
+        return []
+
+
+def _schedstat_ns(pid):
+    """Sum of /proc/PID/task/TID/schedstat's first field (ns on a CPU) over pid's
+    live threads; None if any cannot be read."""
+    total = 0
+    for tid in _tasks(pid):
+        try:
+            with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+    return total
+
+
+def _ticks_ns(pid):
+    ticks = stat_ticks(pid)
+    return sum(ticks) * 1_000_000_000 // os.sysconf("SC_CLK_TCK") if ticks else None
+
+
+# the instruments, best first: (what the row's server_cpu_source says, reader)
+CPU_METERS = (
+    ("process CPU clock (clock_gettime on clock_getcpuclockid: the kernel's "
+     "sum_exec_runtime of every thread, exited ones included; ns)", _process_clock_ns),
+    ("/proc/PID/task/TID/schedstat summed over live threads (ns)", _schedstat_ns),
+    ("/proc/PID/stat utime+stime (clock ticks of %d ms)" % (1000 // os.sysconf("SC_CLK_TCK")),
+     _ticks_ns),
+)
+
+
+def _ctx_switches(pid):
+    """voluntary + involuntary context switches summed over pid's live threads."""
+    total = 0
+    for tid in _tasks(pid):
+        try:
+            with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:",
+                                        "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def server_snapshot(pid):
+    """What a server (pid and its descendants) has used so far:
+    {"pids", "tasks", "cpu_ns", "cpu_source", "ctx_switches"}; cpu_ns is None
+    when no instrument could read every process."""
+    pids = process_tree(pid)
+    snap = {"pids": pids, "tasks": sum(len(_tasks(p)) for p in pids),
+            "cpu_ns": None, "cpu_source": None,
+            "ctx_switches": sum(_ctx_switches(p) for p in pids)}
+    for source, read in CPU_METERS:
+        vals = [read(p) for p in pids]
+        if vals and all(v is not None for v in vals):
+            snap["cpu_ns"], snap["cpu_source"] = sum(vals), source
+            break
+    return snap
+
+
+STAT_BUSY = ("user", "nice", "system", "irq", "softirq")   # guest time is inside user
+
+
+def machine_snapshot(cpus, pid):
+    """Counters beyond the server: busy clock ticks of /proc/stat on the given
+    CPUs (a list of ints; None = every CPU) and the TCP segments sent in pid's
+    network namespace (/proc/PID/net/snmp Tcp OutSegs, every socket there).
+    {"busy_ticks", "out_segs"}; a value is None when unreadable."""
+    snap = {"busy_ticks": None, "out_segs": None}
+    names = ("cpu",) if cpus is None else tuple("cpu%d" % c for c in cpus)
+    try:
+        with open("/proc/stat") as f:
+            busy = 0
+            for line in f:
+                parts = line.split()
+                if parts and parts[0] in names:
+                    v = [int(x) for x in parts[1:8]]   # user nice system idle iowait irq softirq
+                    busy += v[0] + v[1] + v[2] + v[5] + v[6]
+            snap["busy_ticks"] = busy
     except (OSError, ValueError, IndexError):
         pass
     try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
-        return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+        with open("/proc/%d/net/snmp" % pid) as f:
+            tcp = [line.split() for line in f if line.startswith("Tcp:")]
+        snap["out_segs"] = int(tcp[1][tcp[0].index("OutSegs")])
     except (OSError, ValueError, IndexError):
-        return None
+        pass
+    return snap

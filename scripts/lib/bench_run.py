@@ -40,9 +40,10 @@ ROOT = bench_machine.ROOT
 PARTS = ("helpers", "syscalls", "counts", "accept", "keepalive", "hyperfine")
 
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
-FULL = {"rounds": 5, "duration": None, "warmup": "wrk", "load_budget_s": 320}
-QUICK = {"rounds": 1, "duration": 1, "warmup": "client", "load_budget_s": None}
-LOAD_OVERHEAD_S = 0.35    # start + stop of a server and wrk around each run (measured here)
+FULL = {"rounds": 5, "duration": None, "min_duration": 2, "load_budget_s": 420}
+QUICK = {"rounds": 1, "duration": 1, "min_duration": 1, "load_budget_s": None}
+LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
+STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
 
 
 def log(msg):
@@ -159,11 +160,11 @@ class Run:
         nrows = sum(len(r) for r, _ in planned.values())
         self.duration = self.args.duration or self.mode["duration"]
         if self.duration is None:
-            # the full run's budget decides: 2 s runs while there are few rows, 1 s
-            # once every model exists (27 rows x 6 rounds); warm-ups are 1 s each
-            budget = self.mode["load_budget_s"] - nrows * (1 + LOAD_OVERHEAD_S)
+            # the full run's budget decides, from 2 s windows up to 5 s while
+            # there are few rows; round 1's strace'd warm-up comes out of it first
+            budget = self.mode["load_budget_s"] - nrows * STRACE_WARMUP_S
             per = budget / max(nrows * self.rounds, 1) - LOAD_OVERHEAD_S
-            self.duration = int(max(1, min(5, per)))
+            self.duration = int(max(self.mode["min_duration"], min(5, per)))
         for mode in parts:
             rows, skipped = planned[mode]
             if not rows:
@@ -173,8 +174,9 @@ class Run:
 
     def load_steps(self, mode, rows, skipped):
         steps = []
-        warm = "wrk 1 s per row" if self.mode["warmup"] == "wrk" \
-            else "syspath-client: 200 connections per row"
+        warm = ("per run, against the same server process: syspath-client, %d connections; "
+                "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
+                % (bench_load.WARMUP_CONNECTIONS, bench_load.STRACE_BURST_S))
         state = {"rows": rows, "skipped": skipped, "warmup": warm}
 
         def write():
@@ -185,38 +187,31 @@ class Run:
 
         # after a Ctrl-C, the rows' finished runs are written too (complete: false)
         self.flushers.append(lambda: any(r.runs for r in rows) and write())
-        for rnd in range(self.rounds + 1):
+        for rnd in range(1, self.rounds + 1):
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
-                if rnd == 0:
-                    label = "%s: %s warm-up" % (mode, row.name)
-                    est = (1 + LOAD_OVERHEAD_S) if self.mode["warmup"] == "wrk" else 0.3
-                else:
-                    label = "%s: %s round %d/%d" % (mode, row.name, rnd, self.rounds)
-                    est = self.duration + LOAD_OVERHEAD_S
+                label = "%s: %s round %d/%d" % (mode, row.name, rnd, self.rounds)
+                est = self.duration + LOAD_OVERHEAD_S + (STRACE_WARMUP_S if rnd == 1 else 0)
 
                 def fn(row=row, rnd=rnd, last=last):
                     tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
                     with self.logfile("%s.log" % mode) as lf:
-                        if rnd == 0 and self.mode["warmup"] == "client":
-                            res = bench_load.warm_up_client(row, self.pin, self.bin, self.tmp,
-                                                            tag, self.workers)
-                        else:
-                            res = bench_load.run_once(row, mode, 1 if rnd == 0 else self.duration,
-                                                      self.pin, self.bin, self.tmp, tag,
-                                                      self.workers, lf)
-                    (row.warmup if rnd == 0 else row.runs).append(res)
+                        res = bench_load.run_once(row, mode, self.duration, self.pin, self.bin,
+                                                  self.tmp, tag, self.workers, lf,
+                                                  count_calls=rnd == 1)
+                    row.runs.append(res)
                     if res.get("failed"):
-                        self.note("%s: %s %s: %s" % (mode, row.name,
-                                                     "warm-up" if rnd == 0 else "round %d" % rnd,
-                                                     res["failed"]))
-                    elif rnd and any(res.get("errors", {}).values()):
+                        self.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))
+                    elif any(res.get("errors", {}).values()):
                         log("%s: %s round %d: wrk errors %s" % (mode, row.name, rnd, res["errors"]))
+                    if res.get("syscalls_why"):
+                        self.note("%s: %s: no syscall count: %s" % (mode, row.name,
+                                                                   res["syscalls_why"]))
                     if last and rnd == self.rounds:
                         state["complete"] = True
-                    if last and rnd > 0:
+                    if last:
                         write()
-                steps.append(Step(label, est, "warmup" if rnd == 0 else "load", fn))
+                steps.append(Step(label, est, "load", fn))
         return steps
 
     # -- steps --------------------------------------------------------------

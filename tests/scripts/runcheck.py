@@ -113,7 +113,14 @@ def check_load(path, mode, rounds):
                     "warmup_rounds": int}, path)
     want(d["unit"] == ("conn/s" if mode == "accept" else "req/s"), "%s: unit %r" % (path, d["unit"]))
     want(d["rounds"] == rounds, "%s: rounds %r, asked for %d" % (path, d["rounds"], rounds))
-    want(d["warmup_rounds"] == 1, "%s: warmup_rounds %r" % (path, d["warmup_rounds"]))
+    # each run warms its own server up before its window: no uncounted rounds
+    want(d["warmup_rounds"] == 0, "%s: warmup_rounds %r" % (path, d["warmup_rounds"]))
+    per = "conn" if mode == "accept" else "req"
+    counters = ("segments", "ctx_switches", "syscalls", "total_cpu_us", "pair_cpu_us")
+    check_types(d, {"counters_note": dict}, path)
+    for c in counters:
+        want(isinstance(d["counters_note"].get("%s_per_%s" % (c, per)), str),
+             "%s: counters_note says nothing about %s_per_%s" % (path, c, per))
     check_types(d["pinning"], {"server_cpus": (str, None), "client_cpus": (str, None)},
                 path + " pinning")
     check_types(d["wrk"], {"threads": int, "connections": int, "duration_s": float}, path + " wrk")
@@ -147,4 +154,18 @@ def check_load(path, mode, rounds):
         if r["server"] == "syspath":
             want(r["name"] == "%s/%s" % (r["backend"], r["model"]),
                  "%s: name should be backend/model" % where)
+        check_types(r, {"server_cpu_source": str}, where)
+        for c in counters:
+            f = "%s_per_%s" % (c, per)
+            check_types(r, {f: (float, None), f + "_rounds": list, f + "_ci95": (list, None)},
+                        where)
+            want(all(is_num(v) and v >= 0 for v in r[f + "_rounds"]),
+                 "%s: %s_rounds %r" % (where, f, r[f + "_rounds"]))
+            want((r[f + "_ci95"] is None) == (len(r[f + "_rounds"]) < 3),
+                 "%s: %s_ci95 %r with %d rounds (an interval from 3 rounds on, else null)"
+                 % (where, f, r[f + "_ci95"], len(r[f + "_rounds"])))
+        for c in ("segments", "total_cpu_us", "pair_cpu_us"):
+            f = "%s_per_%s" % (c, per)
+            want(r[f] is not None and r[f] > 0, "%s: %s %r, every window has some" % (where, f,
+                                                                                        r[f]))
     return d
