@@ -24,14 +24,25 @@ def _resampled_medians(values, resamples, rng):
     """Medians of `resamples` bootstrap resamples of values, as a numpy array."""
     import numpy as np  # Debian python3-numpy
     arr = np.asarray(values, dtype=float)
-    idx = rng.integers(0, len(arr), size=(resamples, len(arr)))
-    return np.median(arr[idx], axis=1)
+    n = len(arr)
+    draws = arr[rng.integers(0, n, size=(resamples, n))]
+    half = n // 2
+    # a full sort of each short row is about twice as fast as np.median's partition
+    # up to a few dozen values; beyond that the partition wins
+    if n <= 64:
+        draws.sort(axis=1)
+    else:
+        draws = np.partition(draws, [half - 1, half] if n % 2 == 0 else half, axis=1)
+    return draws[:, half] if n % 2 else (draws[:, half - 1] + draws[:, half]) / 2
 
 
-def _percentiles(sorted_values, conf):
-    n = len(sorted_values)
-    return (float(sorted_values[int(math.floor((1 - conf) / 2 * (n - 1)))]),
-            float(sorted_values[int(math.ceil((1 + conf) / 2 * (n - 1)))]))
+def _percentiles(values, conf):
+    """The (1-conf)/2 and (1+conf)/2 order statistics of a numpy array (no full sort needed)."""
+    import numpy as np
+    n = len(values)
+    lo, hi = int(math.floor((1 - conf) / 2 * (n - 1))), int(math.ceil((1 + conf) / 2 * (n - 1)))
+    picked = np.partition(values, [lo, hi])
+    return (float(picked[lo]), float(picked[hi]))
 
 
 def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
@@ -48,8 +59,7 @@ def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
         return (None, None)
     if len(values) == 1:
         return (values[0], values[0])
-    meds = np.sort(_resampled_medians(values, resamples, np.random.default_rng(_SEED)))
-    return _percentiles(meds, conf)
+    return _percentiles(_resampled_medians(values, resamples, np.random.default_rng(_SEED)), conf)
 
 
 def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
@@ -63,8 +73,9 @@ def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     ma = _resampled_medians(a, resamples, rng)
     mb = _resampled_medians(b, resamples, rng)
     keep = ma != 0
-    ratios = np.sort(mb[keep] / ma[keep])
-    lo, hi = _percentiles(ratios, conf)
+    if not keep.any():
+        return (median(b) / median(a), None, None)
+    lo, hi = _percentiles(mb[keep] / ma[keep], conf)
     return (median(b) / median(a), lo, hi)
 
 
