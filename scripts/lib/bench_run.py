@@ -1,7 +1,8 @@
 """scripts/lib/bench_run.py — what scripts/bench runs once the build is done.
 
-scripts/bench (bash) checks the options, installs what is missing and builds;
-then it hands over to this driver, which plans every step up front (so the
+scripts/bench (bash) asks this driver to check its options (--plan: one
+line, what to build), installs what is missing and builds; then it hands
+every option over to this driver, which plans every step up front (so the
 progress line can say "[37/170] ... ~4m10s left"), runs them in order, writes
 the run folder as it goes (a Ctrl-C keeps every finished round), stops every
 child it started, writes summary.md, calls scripts/plot and scripts/report if
@@ -37,7 +38,55 @@ import bench_summary  # noqa: E402
 from bench_steps import Progress, Step, fmt_s  # noqa: E402
 
 ROOT = bench_machine.ROOT
-PARTS = ("helpers", "syscalls", "counts", "accept", "keepalive", "hyperfine")
+# The parts a run is made of, in the order they run: what each measures, and where.
+PARTS = {
+    "helpers": ("bench-helpers: memset/strlen/memcpy/htons variants vs glibc", "microbench.json"),
+    "syscalls": ("bench-syscalls: asm vs raw vs libc syscall paths, vDSO, io_uring", "microbench.json"),
+    "counts": ("scripts/count: instructions per call under callgrind", "counts.json"),
+    "accept": ("every server row under wrk -H 'Connection: close' (conn/s)", "accept.json"),
+    "keepalive": ("every server row under plain wrk, keep-alive (req/s)", "keepalive.json"),
+    "hyperfine": ("hello-world processes and N-connection server runs", "hyperfine-*.json"),
+}
+MAX_DURATION_S = 600
+MAX_ROUNDS = 100
+
+USAGE = """usage: scripts/bench [options]
+
+Measures what each syscall path costs, on this machine, into one run folder:
+%(parts)s
+plus machine.json, run.json, summary.md, and (when present) scripts/plot and
+scripts/report's plots and report.md. Server rows: every backend x model that
+`syspath-server --list` reports available, syspath-asm-server (accept only)
+and nginx (one worker); server on one CPU, wrk on another (taskset), 127.0.0.1.
+
+  --quick            fewer rounds and shorter runs (about 1.5 minutes; counts left out)
+  --only PART        run only PART (repeatable, or comma-separated):
+                     %(names)s
+  --out DIR          run folder (default: results/<machine-slug>/<UTC timestamp>/);
+                     an existing one is added to: the files of the parts run are replaced
+  --duration S       seconds per wrk run (whole number, at most %(max_d)d; default: fits the
+                     10-minute budget, 1..5; --quick: 1)
+  --rounds N         counted rounds per server row (default 5, at most %(max_r)d; --quick: 1),
+                     plus one warm-up round that is not counted
+  --build-dir DIR    build (and use) DIR (default: build/)
+  --no-build         use the binaries already in --build-dir; install nothing
+  -h, --help         this text
+
+Progress goes to stderr, one line per step with the time left; the last line
+on stdout is the run folder's path. Ctrl-C stops every server and client it
+started and keeps the rounds already finished.
+
+Examples:
+  scripts/bench                         # the full run, under 10 minutes on 2 cores
+  scripts/bench --quick --only accept   # a minute's smoke run of the accept rows
+  scripts/compare results/A/... results/B/...   # then compare two run folders
+"""
+
+
+def usage():
+    parts = "\n".join("  %-10s %-66s %s" % (name, what, out) for name, (what, out) in PARTS.items())
+    return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S, "max_r": MAX_ROUNDS}
+
 
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
 FULL = {"rounds": 5, "duration": None, "min_duration": 2, "load_budget_s": 420}
@@ -52,28 +101,42 @@ def log(msg):
 
 
 def parse_args(argv):
+    """scripts/bench's options, checked once, here: a bad one is one line on stderr and exit 2."""
     class Parser(argparse.ArgumentParser):
         def error(self, message):
             sys.stderr.write("bench: %s (see --help)\n" % message)
             sys.exit(2)
 
-    def positive(s):
-        try:
-            v = int(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError("wants a whole number >= 1, got '%s'" % s)
-        if v < 1:
-            raise argparse.ArgumentTypeError("wants a whole number >= 1, got '%s'" % s)
-        return v
+    def whole(most):
+        def check(s):
+            try:
+                v = int(s)
+            except ValueError:
+                v = 0
+            if v < 1:
+                raise argparse.ArgumentTypeError("wants a whole number >= 1, got '%s'" % s)
+            if v > most:
+                raise argparse.ArgumentTypeError("%s: at most %d" % (s, most))
+            return v
+        return check
 
-    ap = Parser(prog="bench_run.py", description="the driver behind scripts/bench")
-    ap.add_argument("--build-dir", required=True)
+    ap = Parser(prog="scripts/bench", add_help=False, allow_abbrev=False)
+    ap.add_argument("-h", "--help", action="store_true")
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--duration", type=positive)
-    ap.add_argument("--rounds", type=positive)
+    ap.add_argument("--duration", type=whole(MAX_DURATION_S))
+    ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
+    # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
+    ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.help:
+        return args
+    for name in ("out", "build_dir"):
+        if getattr(args, name) == "":
+            ap.error("--%s needs a value" % name.replace("_", "-"))
     only = []
     for o in args.only:
         for part in o.split(","):
@@ -82,7 +145,23 @@ def parse_args(argv):
             if part not in only:
                 only.append(part)
     args.only = only
+    if args.out:
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError:
+            pass
+        if not (os.path.isdir(args.out) and os.access(args.out, os.W_OK)):
+            ap.error("--out %s: cannot create or write that folder" % args.out)
+    if args.no_build and not os.path.isdir(os.path.join(args.build_dir, "bin")):
+        ap.error("--no-build: %s/bin does not exist (build first, or drop --no-build)" % args.build_dir)
     return args
+
+
+def plan_line(args):
+    """What scripts/bench needs before it hands over: 'help', or 'build DIR' / 'no-build DIR'."""
+    if args.help:
+        return "help"
+    return "%s %s" % ("no-build" if args.no_build else "build", os.path.abspath(args.build_dir))
 
 
 class Run:
@@ -322,6 +401,12 @@ def write_json(path, doc):
 
 def main(argv):
     args = parse_args(argv)
+    if args.plan:
+        print(plan_line(args))
+        return 0
+    if args.help:
+        sys.stdout.write(usage())
+        return 0
     run = Run(args)
     rc = run.execute()
     # the last line on stdout: the run folder (scripts and people pick it up from here)

@@ -5,8 +5,9 @@ made the same way on a headless server as on a laptop. Every figure carries
 the machine and the run date in a footer (Run.footer()) and is written as PNG
 (for README and report.md) and SVG (text kept as text, for zooming).
 """
-import math
 import os
+
+from fmt import fmt_bytes, num
 
 import matplotlib
 
@@ -51,36 +52,6 @@ def color_for(name, others):
     return PALETTE[idx % len(PALETTE)]
 
 
-def fmt_bytes(n):
-    """1 -> '1 B', 4096 -> '4 KiB', 67108864 -> '64 MiB'."""
-    n = int(n)
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size and n % size == 0:
-            return "%d %s" % (n // size, unit)
-    if n >= 1 << 10:
-        for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-            if n >= size:
-                return "%.3g %s" % (n / size, unit)
-    return "%d B" % n
-
-
-def fmt_num(v, digits=3):
-    """A figure for a table or a label: 3 significant digits, thousands grouped."""
-    if v is None:
-        return "–"
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 10 ** digits:
-        return "{:,.0f}".format(v)
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
-    return "{:.{d}f}".format(v, d=decimals)
-
-
-def fmt_ratio(r):
-    return "–" if r is None else ("%.2f×" % r if r < 100 else "%.0f×" % r)
-
-
 def bytes_axis(ax, lo=1, hi=64 << 20):
     """A log-2 x axis from lo to hi bytes, labelled 1 B, 4 B, … 64 MiB."""
     ax.set_xscale("log", base=2)
@@ -110,7 +81,7 @@ def log_value_axis(ax, axis="y"):
     a = ax.yaxis if axis == "y" else ax.xaxis
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
     a.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    a.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_num(v, 1) if v < 1 else "{:,.0f}".format(v)))
+    a.set_major_formatter(ticker.FuncFormatter(lambda v, _: num(v, 1) if v < 1 else "{:,.0f}".format(v)))
     a.set_minor_formatter(ticker.NullFormatter())
 
 

@@ -41,6 +41,7 @@ MICROBENCH = "microbench.json"
 COUNTS = "counts.json"
 ACCEPT = "accept.json"
 KEEPALIVE = "keepalive.json"
+RUN_INFO = "run.json"       # scripts/bench's options, timings and notes; optional, no note when absent
 HYPERFINE_GLOB = re.compile(r"^hyperfine-(.+)\.json$")
 KNOWN = (MACHINE, MICROBENCH, COUNTS, ACCEPT, KEEPALIVE)
 
@@ -117,6 +118,7 @@ class Run:
         self.accept = {}
         self.keepalive = {}
         self.counts = {}
+        self.info = {}          # run.json: options, elapsed_s, notes
         self.hyperfine = {}     # "hello" -> hyperfine JSON
         self.files = []         # the known files found
         self.notes = []         # what was missing or skipped, for the reader
@@ -126,7 +128,7 @@ class Run:
 
     def machine_line(self):
         """The machine in one line: CPU (microarch), cores, kernel, glibc."""
-        cpu = _d(self.machine.get("cpu"))
+        cpu = as_dict(self.machine.get("cpu"))
         parts = []
         model = cpu.get("model_name")
         arch = cpu.get("microarch")
@@ -135,10 +137,10 @@ class Run:
         cores, threads = cpu.get("cores"), cpu.get("threads")
         if cores:
             parts.append("%s cores" % cores + ("/%s threads" % threads if threads and threads != cores else ""))
-        rel = _d(self.machine.get("kernel")).get("release")
+        rel = as_dict(self.machine.get("kernel")).get("release")
         if rel:
             parts.append("Linux " + str(rel))
-        glibc = _d(self.machine.get("software")).get("glibc")
+        glibc = as_dict(self.machine.get("software")).get("glibc")
         if glibc:
             parts.append("glibc " + str(glibc))
         slug = self.machine.get("slug")
@@ -200,6 +202,9 @@ def load(path):
     if machine is not None and not isinstance(machine, dict):
         run.notes.append("machine.json: not an object, ignored")
 
+    if os.path.exists(os.path.join(path, RUN_INFO)):
+        run.info = as_dict(_read_json(path, RUN_INFO, run))
+
     mb = _read_json(path, MICROBENCH, run)
     if mb is not None:
         _load_microbench(run, mb)
@@ -237,11 +242,13 @@ def _is_num(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
 
 
-def _d(v):
+def as_dict(v):
+    """v when it is a JSON object, else {}: a file's odd shape reads as missing, not as a crash."""
     return v if isinstance(v, dict) else {}
 
 
-def _l(v):
+def as_list(v):
+    """v when it is a JSON array, else []."""
     return v if isinstance(v, list) else []
 
 
@@ -314,9 +321,9 @@ def _load_microbench(run, doc):
     if not isinstance(doc, dict):
         run.notes.append("microbench.json: not an object, ignored")
         return
-    run.microbench_context = _d(doc.get("context"))
+    run.microbench_context = as_dict(doc.get("context"))
     groups = {}   # name -> {"values": [...], "median": agg, "meta", "unit", "hib", "error"}
-    for b in _l(doc.get("benchmarks")):
+    for b in as_list(doc.get("benchmarks")):
         if not isinstance(b, dict):
             continue
         name = canonical_name(b)
@@ -354,11 +361,11 @@ def _load_microbench(run, doc):
 # -- counts.json (callgrind) ------------------------------------------------------------------
 
 def _load_counts(run, doc):
-    run.counts = _d(doc)
-    for s in _l(_d(doc).get("skipped")):
+    run.counts = as_dict(doc)
+    for s in as_list(as_dict(doc).get("skipped")):
         if isinstance(s, dict):
             run.notes.append("counts: %s not counted (%s)" % (s.get("name", "?"), s.get("reason") or s.get("why") or "?"))
-    for r in _l(_d(doc).get("rows")):
+    for r in as_list(as_dict(doc).get("rows")):
         if not isinstance(r, dict) or not isinstance(r.get("name"), str):
             continue
         v = r.get("instructions_per_call")
@@ -394,14 +401,14 @@ def _load_load(run, doc, kind):
     unit = doc.get("unit") or ("conn/s" if kind == "accept" else "req/s")
     cpu_key = "server_cpu_us_per_conn" if kind == "accept" else "server_cpu_us_per_req"
     cpu_unit = "µs/conn" if kind == "accept" else "µs/req"
-    for r in _l(doc.get("rows")):
+    for r in as_list(doc.get("rows")):
         if not isinstance(r, dict):
             continue
         name = load_row_name(r)
         if not name:
             run.notes.append("%s.json: a row without a name, skipped" % kind)
             continue
-        errors = {k: v for k, v in _d(r.get("errors")).items() if _is_num(v)}   # counts only
+        errors = {k: v for k, v in as_dict(r.get("errors")).items() if _is_num(v)}   # counts only
         n_err = sum(errors.values())
         flagged = r.get("flagged")
         if flagged is None:
@@ -411,20 +418,21 @@ def _load_load(run, doc, kind):
                 "errors": errors, "error_total": n_err, "cpu_pct": r.get("server_cpu_pct"),
                 "client_cpu_pct": r.get("client_cpu_pct"), "saturated": sat if isinstance(sat, str) else None,
                 "wrk_connections": r.get("wrk_connections"), "label": name,
+                "user_share": r.get("server_user_share") if _is_num(r.get("server_user_share")) else None,
                 "note": r.get("note") if isinstance(r.get("note"), str) else None}
         if meta["server"] is None and name == "nginx":
             meta["server"] = "nginx"
-        rounds = _l(r.get("rounds"))
+        rounds = as_list(r.get("rounds"))
         if rounds or _is_num(r.get("median")):
             run._add(Row("%s/%s" % (kind, name), kind, unit, rounds, higher_is_better=True,
                          median=r.get("median"), ci=r.get("ci95"), flagged=flagged,
                          note=meta["note"], meta=meta))
-        cpu_rounds = _l(r.get("server_cpu_us_rounds"))
+        cpu_rounds = as_list(r.get("server_cpu_us_rounds"))
         if cpu_rounds or _is_num(r.get(cpu_key)):
             run._add(Row("%s-cpu/%s" % (kind, name), kind + "-cpu", cpu_unit, cpu_rounds,
                          median=r.get(cpu_key), ci=r.get("server_cpu_ci95"), flagged=flagged,
                          note=meta["note"], meta=meta))
-    for s in _l(doc.get("skipped")):   # rows the bench could not measure, and why
+    for s in as_list(doc.get("skipped")):   # rows the bench could not measure, and why
         if isinstance(s, dict):
             run.notes.append("%s: %s not measured (%s)" % (kind, s.get("name", "?"), s.get("why", "no reason given")))
         elif isinstance(s, str):
@@ -438,7 +446,7 @@ _WRAPPERS = {"taskset", "env", "nice", "chrt", "sh", "bash", "exec", "timeout"}
 
 def hyperfine_command_name(res):
     """A short, stable name for one hyperfine result: its parameters, else its program."""
-    params = {k: v for k, v in _d(res.get("parameters")).items() if isinstance(v, (str, int, float))}
+    params = {k: v for k, v in as_dict(res.get("parameters")).items() if isinstance(v, (str, int, float))}
     if params:
         return ",".join("%s=%s" % (k, params[k]) for k in sorted(params))
     cmd = str(res.get("command", "")).strip()
@@ -456,24 +464,25 @@ def hyperfine_command_name(res):
 def _load_hyperfine(run, doc, stem):
     run.hyperfine[stem] = doc
     seen = {}
-    for res in _l(_d(doc).get("results")):
+    for res in as_list(as_dict(doc).get("results")):
         if not isinstance(res, dict):
             continue
         short = hyperfine_command_name(res)
         seen[short] = seen.get(short, 0) + 1
         if seen[short] > 1:
             short = "%s#%d" % (short, seen[short])
-        times = [t * 1e3 for t in _l(res.get("times")) if _is_num(t)]
+        times = [t * 1e3 for t in as_list(res.get("times")) if _is_num(t)]
         median = res.get("median")
         median = median * 1e3 if _is_num(median) else None
         if not times and median is None:
             continue
-        codes = [c for c in _l(res.get("exit_codes")) if c is not None]
+        codes = [c for c in as_list(res.get("exit_codes")) if c is not None]
         failed = sum(1 for c in codes if c != 0)
         run._add(Row("hyperfine-%s/%s" % (stem, short), "hyperfine", "ms", times, median=median,
                      flagged=failed > 0, meta={"stem": stem, "command": res.get("command"),
                                                "short": short, "failed": failed,
-                                               "mean": res.get("mean"), "stddev": res.get("stddev")}))
+                                               "mean": res.get("mean"), "stddev": res.get("stddev"),
+                                               "user": res.get("user"), "system": res.get("system")}))
 
 
 # -- derived views the plots and the report share ---------------------------------------------

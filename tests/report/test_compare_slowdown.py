@@ -19,7 +19,9 @@ from common import check, fail, mkrun, need, run, script, slow, tmpdir  # noqa: 
 
 need("scipy", "numpy")
 T = tmpdir()
-A = mkrun(os.path.join(T, "A"), "--seed", "1", "--reps", "10", "--rounds", "10")
+# 20 hyperfine runs a command, not 100: the rows are still compared, and the exact U
+# distribution of 100 v 100 runs alone took most of this test's time
+A = mkrun(os.path.join(T, "A"), "--seed", "1", "--reps", "10", "--rounds", "10", "--hyperfine-runs", "20")
 
 
 def compare(a, b):
@@ -59,7 +61,7 @@ check(all(r["verdict"] in ("same", "exact: same") for r in rows),
 
 # 3. a second run of the same machine (new noise everywhere), one helper row 10% slower
 row2 = "memset/avx2/4096"
-N = mkrun(os.path.join(T, "N"), "--seed", "2", "--reps", "10", "--rounds", "10")
+N = mkrun(os.path.join(T, "N"), "--seed", "2", "--reps", "10", "--rounds", "10", "--hyperfine-runs", "20")
 NS = slow(N, os.path.join(T, "NS"), row2, 1.10)
 rows, _ = compare(A, NS)
 got = flagged(rows)

@@ -10,7 +10,7 @@ from common import check, mkrun, need, run, script, tmpdir  # noqa: E402
 
 need("matplotlib", "scipy", "numpy")
 T = tmpdir()
-OLD = mkrun(os.path.join(T, "old"), "--old", "--extra-keys", "--reps", "5", "--rounds", "6",
+OLD = mkrun(os.path.join(T, "old"), "--old", "--extra-keys", "--reps", "5", "--rounds", "6", "--hyperfine-runs", "20",
             "--drop", "keepalive.json", "--drop", "hyperfine-serve.json", "--drop", "counts.json",
             "--drop", "summary.md")
 
@@ -39,7 +39,7 @@ check(out.strip() == "" and err.count("skipped") == 5, "plot with machine.json o
 run([script("report"), ONLY], expect_rc=0)
 
 # compare a new folder with the old one: missing rows are n/a, exit 0
-NEW = mkrun(os.path.join(T, "new"), "--reps", "5", "--rounds", "6")
+NEW = mkrun(os.path.join(T, "new"), "--reps", "5", "--rounds", "6", "--hyperfine-runs", "20")
 rc, out, err = run([script("compare"), NEW, OLD], expect_rc=0)
 check("keepalive/raw/epoll" in out and "n/a (only in A)" in out, "compare new vs old: expected keep-alive rows n/a")
 check("accept/raw/epoll" in out, "compare new vs old: expected accept rows matched by name")

@@ -1,0 +1,635 @@
+"""scripts/lib/render.py — the markdown of one run folder: summary.md and report.md.
+
+Both files are made here, from the same sections over scripts/lib/runfolder.py's
+rows, so a figure is computed and worded once:
+
+  load_section(run, kind)   accept / keep-alive: setup, headline, every server row
+  syscalls_section(run)     every op x path against libc, io_uring batches
+  helpers_section(run)      every helper variant against glibc, per size
+  hyperfine_section(run)    process runs against the dynamic glibc / libc backend
+  counts_section(run)       callgrind instructions per call
+  machine_section(run)      the machine as a table
+
+summary(run) is what scripts/bench writes at the end of a run (summary.md):
+the machine in one line, the run's options, the headline, then the sections
+without plots. report(run) is what scripts/report writes (report.md): the same
+sections with the plots embedded, a table of contents, the machine table and
+what the folder lacks. Ratios are always to a baseline measured in the same
+run; intervals come from scripts/lib/stats.py through runfolder.
+"""
+import os
+
+import fmt
+import runfolder
+from fmt import FLAG, num, order_key, right, table
+from runfolder import as_dict, as_list
+
+# the suite's targets for the best syspath row, as ratios to nginx
+TARGETS = {
+    "accept": {"cpu": 0.5, "rate": 1.2},
+    "keepalive": {"cpu": 0.6},
+}
+
+
+# -- cells of a row ---------------------------------------------------------------------------
+
+def count(row):
+    """An instruction count: whole numbers as such (9, not 9.000)."""
+    if row is None or row.median is None:
+        return "–"
+    v = row.median
+    return "{:,}".format(int(v)) if v == int(v) else num(v, 4)
+
+
+def with_ci(row):
+    """'16.5 [16.2, 16.9]' — median and 95% interval."""
+    if row is None or row.median is None:
+        return "n/a"
+    lo, hi = row.ci
+    if lo is None or row.exact or lo == hi == row.median:
+        return num(row.median)
+    return "%s [%s, %s]" % (num(row.median), num(lo), num(hi))
+
+
+def ratio_cell(ref, row, bold_wins=False):
+    """'0.55× [0.53, 0.57]' — row / reference and its bootstrap interval (stats.ratio_ci)."""
+    if ref is None or row is None:
+        return "–"
+    if ref is row:
+        return "1× (baseline)"
+    r, lo, hi = runfolder.ratio_to(ref, row)
+    if r is None:
+        return "–"
+    text = fmt.ratio_with_ci(r, lo, hi)
+    if bold_wins and runfolder.verdict(r, lo, hi, row.higher_is_better) == "win":
+        text = "**%s**" % text
+    return text
+
+
+def short_ratio(ref, row):
+    """'1.25×' in bold when significantly better, plain otherwise; '–' when unknown."""
+    if ref is None or row is None:
+        return "–"
+    r, lo, hi = runfolder.ratio_to(ref, row)
+    if r is None:
+        return "–"
+    v = runfolder.verdict(r, lo, hi, row.higher_is_better)
+    return ("**%.2f×**" if v == "win" else "%.2f×") % r
+
+
+def image(run, stem, alt):
+    if os.path.exists(os.path.join(run.path, stem + ".png")):
+        return "![%s](%s.png)\n\n<sub>[SVG](%s.svg)</sub>" % (alt, stem, stem) \
+            if os.path.exists(os.path.join(run.path, stem + ".svg")) else "![%s](%s.png)" % (alt, stem)
+    return "<sub>(%s.png not drawn: run `scripts/plot %s`)</sub>" % (stem, run.path)
+
+
+def _images(out, images, run, stem):
+    return out + ["", image(run, stem, stem)] if images else out
+
+
+# -- machine ----------------------------------------------------------------------------------
+
+def machine_summary_line(run):
+    """The machine in one dense line: CPU, cores, flags, kernel, virtualisation, io_uring, versions."""
+    m = run.machine
+    if not m:
+        return "machine: unknown (no machine.json)"
+    cpu, sw, git = as_dict(m.get("cpu")), as_dict(m.get("software")), as_dict(m.get("syspath"))
+    flags = [k for k, v in as_dict(cpu.get("flags")).items() if v]
+    parts = [
+        "%s (%s)" % (cpu.get("model_name", "?"), cpu.get("microarch", "?")),
+        "%s cores / %s threads" % (cpu.get("cores", "?"), cpu.get("threads", "?")),
+        " ".join(flags) or "no erms/avx2",
+        "Linux %s" % as_dict(m.get("kernel")).get("release", "?"),
+    ]
+    if m.get("virtualization"):
+        parts.append(m["virtualization"])
+    parts.append("io_uring %s" % m.get("io_uring", "?"))
+    parts.append("glibc %s, gcc %s, nginx %s" % (sw.get("glibc"), sw.get("gcc"), sw.get("nginx")))
+    if git.get("commit"):
+        parts.append("syspath %s%s" % (str(git["commit"])[:10], " (dirty)" if git.get("dirty") else ""))
+    return " · ".join(parts)
+
+
+def machine_section(run):
+    m = run.machine
+    if not m:
+        return ["## Machine", "", "No machine.json in this run folder: the machine is unknown."]
+    cpu, kern = as_dict(m.get("cpu")), as_dict(m.get("kernel"))
+    sw, sp = as_dict(m.get("software")), as_dict(m.get("syspath"))
+    rows = []
+    if cpu:
+        ident = ", ".join("%s %s" % (k, cpu[k]) for k in ("family", "model", "stepping") if cpu.get(k) is not None)
+        rows.append(("CPU", "%s%s%s" % (cpu.get("model_name", "?"),
+                                        " (%s)" % cpu["microarch"] if cpu.get("microarch") not in (None, "unknown") else "",
+                                        "; " + ident if ident else "")))
+        flags = {k: v for k, v in as_dict(cpu.get("flags")).items() if isinstance(v, bool)}
+        if flags:
+            rows.append(("Flags", " ".join("%s %s" % (k, "✓" if v else "✗") for k, v in flags.items())))
+        if cpu.get("cores") or cpu.get("threads"):
+            rows.append(("Cores / threads", "%s / %s" % (cpu.get("cores", "?"), cpu.get("threads", "?"))))
+        caches = as_dict(cpu.get("caches"))
+        if caches:
+            rows.append(("Caches", ", ".join("%s %s" % (k.upper(), fmt.fmt_bytes(v)) for k, v in caches.items()
+                                             if isinstance(v, int))))
+    if kern:
+        rows.append(("Kernel", "%s %s" % (kern.get("release", "?"), kern.get("version", ""))))
+    for key, label in (("governor", "Governor"), ("virtualization", "Virtualisation"), ("io_uring", "io_uring")):
+        if key in m:
+            rows.append((label, m[key] if m[key] is not None else "none"))
+    if isinstance(m.get("memory_bytes"), int):
+        rows.append(("Memory", "%.1f GiB" % (m["memory_bytes"] / (1 << 30))))
+    if sw:
+        rows.append(("Software", ", ".join("%s %s" % (k, v) for k, v in sw.items() if isinstance(v, (str, int, float))
+                                           and v)))
+    if sp:
+        rows.append(("syspath", "%s%s" % (str(sp.get("commit", "?"))[:12], " (tree dirty)" if sp.get("dirty") else "")))
+    out = ["## Machine", "", table(("", ""), rows)]
+    mit = {k: v for k, v in as_dict(m.get("mitigations")).items() if isinstance(v, str)}
+    if mit:
+        vuln = [k for k, v in mit.items() if str(v).lower().startswith("vulnerable")]
+        out += ["", "<details><summary>CPU vulnerability mitigations (%d entries%s)</summary>" %
+                (len(mit), "; vulnerable: " + ", ".join(vuln) if vuln else ""), "",
+                table(("name", "kernel says"), sorted(mit.items())), "", "</details>"]
+    return out
+
+
+# -- accept.json, keepalive.json --------------------------------------------------------------
+
+class _Load:
+    """One load file's rows by label: rate (conn/s, req/s) and server CPU per conn/req."""
+
+    def __init__(self, run, kind):
+        self.kind = kind
+        self.rate = {r.meta["label"]: r for r in run.section(kind)}
+        self.cpu = {r.meta["label"]: r for r in run.section(kind + "-cpu")}
+        self.doc = getattr(run, kind) or {}
+        self.per = "connection" if kind == "accept" else "request"
+        self.unit = next(iter(self.rate.values())).unit if self.rate else ("conn/s" if kind == "accept" else "req/s")
+        self.cpu_unit = "µs/conn" if kind == "accept" else "µs/req"
+        names = list(dict.fromkeys(list(self.rate) + list(self.cpu)))
+        names.sort(key=self._key)
+        self.names = names
+        self.ng_rate, self.ng_cpu = self.rate.get("nginx"), self.cpu.get("nginx")
+
+    def meta(self, n):
+        return (self.rate.get(n) or self.cpu.get(n)).meta
+
+    def _key(self, n):
+        m = self.meta(n)
+        if m.get("server") == "nginx" or n == "nginx":
+            return (99, 0, n)
+        if m.get("server") == "syspath-asm-server":
+            return (98, 0, n)
+        return (order_key(fmt.MODEL_ORDER)(m.get("model") or "?")[0],
+                order_key(fmt.BACKEND_ORDER)(m.get("backend") or "?")[0], n)
+
+    def peer(self, n):
+        return self.meta(n).get("server") == "nginx" or n.startswith("nginx")
+
+    def flagged(self, n):
+        return any(r is not None and r.flagged for r in (self.rate.get(n), self.cpu.get(n)))
+
+
+def headline(run, kind):
+    """The headline sentences of one load file: the cheapest syspath row's server CPU per
+    connection/request against nginx (with the suite's target), the highest rate, and the
+    like-for-like ratio to nginx with deferred accept. [] without the rows it needs."""
+    ld = _Load(run, kind)
+    if not ld.rate and not ld.cpu:
+        return []
+    ours = [n for n in ld.names if not ld.peer(n) and not ld.flagged(n)]
+    cand = [ld.cpu[n] for n in ours if n in ld.cpu and ld.cpu[n].median is not None]
+    if not (ld.ng_cpu is not None and ld.ng_cpu.median):
+        return ["No nginx row in this %s run, so no ratios." % kind] if cand else []
+    if not cand:
+        return []
+    out = []
+    best = min(cand, key=lambda r: r.median)
+    r, lo, hi = runfolder.ratio_to(ld.ng_cpu, best)
+    tgt = TARGETS[kind]["cpu"]
+    out.append("**Headline — server CPU per %s:** the cheapest syspath row, `%s`, costs %s µs "
+               "(user+system) per %s: **%.2f×** nginx's %s µs (%starget ≤ %.1f×: %s)." %
+               (ld.per, best.meta["label"], num(best.median), ld.per, r, num(ld.ng_cpu.median),
+                "95%% interval %.2f–%.2f×; " % (lo, hi) if lo is not None and lo != hi else "",
+                tgt, "met" if r <= tgt else "not met"))
+    if ld.rate and ld.ng_rate is not None and ld.ng_rate.median:
+        fastest = max((ld.rate[n] for n in ours if n in ld.rate and ld.rate[n].median),
+                      key=lambda r: r.median, default=None)
+        if fastest:
+            r2, lo2, hi2 = runfolder.ratio_to(ld.ng_rate, fastest)
+            tgt = TARGETS[kind].get("rate")
+            paren = (["95%% interval %.2f–%.2f×" % (lo2, hi2)] if lo2 is not None and lo2 != hi2 else []) + \
+                (["target ≥ %.1f×: %s" % (tgt, "met" if r2 >= tgt else "not met")] if tgt else [])
+            out.append("The highest %s, `%s`, is %s = %.2f× nginx's %s%s; saturated side: %s for `%s`, "
+                       "%s for nginx." %
+                       (ld.unit, fastest.meta["label"], num(fastest.median), r2, num(ld.ng_rate.median),
+                        " (%s)" % "; ".join(paren) if paren else "",
+                        fastest.meta.get("saturated") or "unknown", fastest.meta["label"],
+                        ld.ng_rate.meta.get("saturated") or "unknown"))
+    nd = ld.cpu.get("nginx-deferred")
+    if nd is not None and nd.median:
+        r3, lo3, hi3 = runfolder.ratio_to(nd, best)
+        out.append("Like for like (syspath's event models defer accept by default): against nginx "
+                   "with `listen ... deferred` (%s µs) `%s` is **%.2f×**%s." %
+                   (num(nd.median), best.meta["label"], r3,
+                    " (95%% interval %.2f–%.2f×)" % (lo3, hi3) if lo3 is not None and lo3 != hi3 else ""))
+    return out
+
+
+def _setup(ld):
+    doc = ld.doc
+    setup = []
+    wrk, pin = as_dict(doc.get("wrk")), as_dict(doc.get("pinning"))
+    if wrk:
+        setup.append("wrk %s thread%s, %s connections, %s s per round" % (
+            wrk.get("threads", "?"), "" if wrk.get("threads") == 1 else "s", wrk.get("connections", "?"),
+            wrk.get("duration_s", "?")))
+    if doc.get("rounds"):
+        n = doc["rounds"]
+        setup.append("%s, %s warm-up%s" % ("1 round (no interval: that takes more rounds)" if n == 1
+                                           else "%s rounds (interleaved)" % n, doc.get("warmup_rounds", "?"),
+                                           " (%s)" % doc["warmup"] if isinstance(doc.get("warmup"), str) else ""))
+    if pin:
+        setup.append("server on CPU %s, wrk on CPU %s" % (pin.get("server_cpus", "?"), pin.get("client_cpus", "?")))
+    return setup
+
+
+def load_section(run, kind, images=True):
+    ld = _Load(run, kind)
+    if not ld.rate and not ld.cpu:
+        return []
+    doc, names, per, unit = ld.doc, ld.names, ld.per, ld.unit
+    has_sat = any(ld.meta(n).get("saturated") or isinstance(ld.meta(n).get("client_cpu_pct"), (int, float))
+                  for n in names)
+    title = "Accept throughput (`Connection: close`)" if kind == "accept" else "Keep-alive"
+    out = ["## " + title, ""]
+    setup = _setup(ld)
+    if setup:
+        out += ["Setup: " + "; ".join(setup) + ".", ""]
+    pin = as_dict(doc.get("pinning"))
+    if pin.get("note"):
+        out += [str(pin["note"]), ""]
+    if doc.get("complete") is False:
+        out += ["**Incomplete:** the run was interrupted; the rounds above are the ones that finished.", ""]
+    head = headline(run, kind)
+    if head:
+        out += [" ".join(head), ""]
+    shares = {n: ld.meta(n).get("user_share") for n in names
+              if isinstance(ld.meta(n).get("user_share"), (int, float))}
+    ours = [v for n, v in shares.items() if not n.startswith("nginx")]
+    if ours:
+        ng = shares.get("nginx")
+        out.append("Where the server's CPU goes: its own code (user time) is %.0f–%.0f%% of it in the "
+                   "syspath rows%s; the rest is the kernel (loopback TCP, wake-ups), the same work "
+                   "whichever syscall path asked for it." %
+                   (100 * min(ours), 100 * max(ours),
+                    " and %.0f%% for nginx" % (100 * ng) if isinstance(ng, (int, float)) else ""))
+        out.append("")
+    out.append("Server CPU per %s comes from the server's own rusage (user+system µs ÷ %ss served): it does "
+               "not depend on how fast the client is. %s is capped by the client on a small machine; "
+               "\"server CPU %%\" says how busy the server's core was (near 100%%: the server was the "
+               "bottleneck)%s." % (per, per, unit, ", \"saturated\" which side ran out of CPU" if has_sat else ""))
+    if has_sat:
+        out.append("\"Saturated\": a side using ≥ %g%% of its core; \"neither\" means both sides stayed below "
+                   "that: the pair was latency-bound (one connection at a time) or the CPUs were shared with "
+                   "other work during the run; server CPU per %s does not depend on that."
+                   % (doc.get("saturated_threshold_pct", 85), per))
+    out.append("")
+    head = ("row", "server CPU %s" % ld.cpu_unit, "× nginx", unit, "× nginx", "server CPU %",
+            "wrk errors") + (("saturated",) if has_sat else ())
+    rows = []
+    flagged = []
+    for n in names:
+        rr, cr, m = ld.rate.get(n), ld.cpu.get(n), ld.meta(n)
+        errs = as_dict(m.get("errors"))
+        total = m.get("error_total") or 0
+        err_text = "%s (%s)" % (num(total), ", ".join("%s %s" % (k, v) for k, v in errs.items() if v)) \
+            if total else "0"
+        label = "`%s`" % n
+        if n == "nginx":
+            label += " (baseline)"
+        if ld.flagged(n):
+            label = FLAG + " " + label
+            flagged.append(n)
+        if m.get("note"):
+            label += " <sup>%s</sup>" % m["note"]
+        line = (label, with_ci(cr) if cr else "n/a", ratio_cell(ld.ng_cpu, cr) if cr else "–",
+                with_ci(rr) if rr else "n/a", ratio_cell(ld.ng_rate, rr) if rr else "–",
+                fmt.pct(m.get("cpu_pct")), err_text)
+        if has_sat:
+            cp = m.get("client_cpu_pct")
+            line += ((m.get("saturated") or "–") + (" (wrk %.0f%%)" % cp if isinstance(cp, (int, float)) else ""),)
+        rows.append(line)
+    out.append(table(head, rows, right(len(head))))
+    out.append("")
+    notes = ["Medians over rounds with 95%% bootstrap intervals; ratios are this row ÷ nginx in the same run "
+             "(lower is better for CPU, higher for %s)." % unit]
+    if flagged:
+        notes.append("%s flagged: wrk reported socket errors or non-2xx answers in this row; its figures "
+                     "include them and should not be trusted as a clean result." % FLAG)
+    if not ld.ng_rate and not ld.ng_cpu:
+        notes.append("No nginx row in this run: no baseline ratios.")
+    out += ["<sub>" + " ".join(notes) + "</sub>"]
+    if flagged:
+        out += ["", "**Flagged rows** (errors are results, not averaged away):"]
+        for n in flagged:
+            m = ld.meta(n)
+            out.append("- %s %s: errors %s%s" % (n, FLAG, ", ".join("%s %s" % kv for kv in as_dict(m.get("errors"))
+                                                                   .items()) or "none counted",
+                                                 "; " + m["note"] if m.get("note") else ""))
+    skipped = ["- skipped %s: %s" % (s.get("name"), s.get("why")) for s in as_list(doc.get("skipped"))
+               if isinstance(s, dict)]
+    if skipped:
+        out += [""] + skipped
+    return _images(out, images, run, kind)
+
+
+# -- microbench.json: syscall paths -----------------------------------------------------------
+
+def syscalls_section(run, images=True):
+    rows = run.section("syscalls")
+    if not rows:
+        return []
+    sysr = [r for r in rows if r.meta.get("kind") == "syscall"]
+    uring = sorted([r for r in rows if r.meta.get("kind") == "uring"], key=lambda r: r.meta.get("batch") or 0)
+    out = ["## Syscall paths", ""]
+    floor = min((r for r in sysr if r.meta["op"] == "getppid" and r.median), key=lambda r: r.median, default=None)
+    if floor:
+        out += ["Kernel floor (the fastest null syscall, `getppid`): **%s ns** via `%s`. Every op below is "
+                "called through `struct sp_sys`; ratios are against the libc path for the same op." %
+                (num(floor.median), floor.meta["path"]), ""]
+    ops = sorted({r.meta["op"] for r in sysr}, key=order_key(fmt.OP_ORDER))
+    has_counts = bool(run.section("counts"))
+    head = ["op", "path", "ns per call", "× libc"] + (["instructions per call"] if has_counts else [])
+    body = []
+    for op in ops:
+        group = sorted([r for r in sysr if r.meta["op"] == op],
+                       key=lambda r: order_key(fmt.PATH_ORDER)(r.meta["path"]))
+        ref = next((r for r in group if r.meta["path"] == "libc"), None)
+        if op == "clock_gettime":
+            ref = next((r for r in group if r.meta["path"] == "raw"), ref)
+        for r in group:
+            line = ["`%s`" % op, r.meta["path"], with_ci(r), ratio_cell(ref, r, bold_wins=True) if ref else "–"]
+            if has_counts:
+                line.append(count(run.get("instr/" + r.name)))
+            body.append(line)
+    for r in uring:
+        batch = r.meta.get("batch")
+        per_batch = " (%s ns per batch of %d)" % (num(r.median * batch), batch) if batch and r.median else ""
+        line = ["`uring/%s`" % r.meta["op"], r.meta["path"] + " (ns per op)", with_ci(r) + per_batch, "–"]
+        if has_counts:
+            line.append(count(run.get("instr/" + r.name)))
+        body.append(line)
+    out.append(table(head, body, right(len(head), 2)))
+    out += ["", "<sub>Medians over google-benchmark repetitions with 95% bootstrap intervals. "
+            "`clock_gettime` is compared with its own raw syscall (vDSO against a kernel entry); "
+            "`nop/indirect` is a call through the table that enters no kernel: the interface's own cost. "
+            "**Bold**: significantly faster than the reference (interval entirely below 1×).</sub>"]
+    return _images(out, images, run, "syscalls")
+
+
+# -- microbench.json: helpers -----------------------------------------------------------------
+
+def _crossover_sentence(by, rep, ref):
+    cx = runfolder.crossover(by[(rep, False)], ref)
+    if cx["catch"] is not None:
+        s = "`%s` (the tutorial's rep-string) matches glibc from **%s** up" % (rep, fmt.fmt_bytes(cx["catch"]))
+        s += (" and beats it from **%s** up." % fmt.fmt_bytes(cx["win"])) if cx["win"] else \
+            " without ever beating it significantly."
+    else:
+        s = "`%s` (the tutorial's rep-string) never matches glibc" % rep
+        if cx["best"]:
+            s += " (closest: %.2f× at %s)." % (cx["best"][0], fmt.fmt_bytes(cx["best"][1]))
+        else:
+            s += "."
+    return s + (" (\"Matches\": the 95% interval of its ratio to glibc reaches 1× at that size and every "
+                "larger one.)")
+
+
+def helpers_section(run, images=True):
+    rows = run.section("helpers")
+    hrows = run.section("htons")
+    if not rows and not hrows:
+        return []
+    out = ["## Helpers (glibc as the baseline)", ""]
+    families = sorted({r.meta["family"] for r in rows}, key=order_key(fmt.FAMILY_ORDER))
+    for fam in families:
+        by = runfolder.helper_series(run, fam)
+        variants = sorted({v for v, _ in by}, key=order_key(fmt.VARIANT_ORDER))
+        ref = by.get(("libc", False))
+        out += ["### %s" % fam, ""]
+        rep = next((v for v in variants if v.startswith("rep")), None)
+        if rep and ref and (rep, False) in by:
+            out += [_crossover_sentence(by, rep, ref), ""]
+        if not ref:
+            out += ["No `libc` row for %s in this run: no ratios." % fam, ""]
+        others = [v for v in variants if v != "libc"]
+        head = ["size", "libc GB/s"] + ["%s ×" % v for v in others]
+        body = []
+        keys = sorted({(s, mis) for (v, mis), series in by.items() for s in series}, key=lambda k: (k[1], k[0]))
+        for s, mis in keys:
+            ref_row = ref.get(s) if ref and not mis else (by.get(("libc", True), {}).get(s) if mis else None)
+            line = [fmt.fmt_bytes(s) + (" (dst+1)" if mis else ""), num(ref_row.median) if ref_row else "–"]
+            for v in others:
+                r = by.get((v, mis), {}).get(s)
+                line.append(short_ratio(ref_row, r) if (r and ref_row) else ("n/a" if not r else num(r.median) + " GB/s"))
+            body.append(line)
+        out.append(table(head, body, right(len(head))))
+        out += ["", "<sub>Each variant's throughput ÷ glibc's at that size (> 1× is faster); **bold**: "
+                "significantly faster (interval above 1×). n/a: not measured (e.g. the CPU lacks the "
+                "instructions).</sub>", ""]
+        # the full figures, folded away
+        detail = []
+        for v in variants:
+            for mis in (False, True):
+                for s, r in sorted(by.get((v, mis), {}).items()):
+                    base = (by.get(("libc", mis), {}) or {}).get(s)
+                    c = run.get("instr/%s/%s/%d" % (fam, v, s)) if not mis else None
+                    detail.append((v, fmt.fmt_bytes(s) + (" (dst+1)" if mis else ""), with_ci(r),
+                                   ratio_cell(base, r) if base else "–", count(c)))
+        out += ["<details><summary>%s: every row with its 95%% interval and instruction count</summary>" % fam, "",
+                table(("variant", "size", "GB/s", "× libc", "instructions per call"), detail, right(5, 2)), "",
+                "</details>", ""]
+        if images:
+            out += [image(run, "helpers-" + fam, "helpers-" + fam), ""]
+    if hrows:
+        ref = next((r for r in hrows if r.meta["variant"] == "libc"), None)
+        body = []
+        for r in sorted(hrows, key=lambda r: order_key(fmt.VARIANT_ORDER)(r.meta["variant"])):
+            c = run.get("instr/" + r.name)
+            body.append(("`%s`" % r.meta["variant"], with_ci(r), ratio_cell(ref, r, bold_wins=True) if ref else "–",
+                         count(c)))
+        out += ["### htons", "", table(("variant", "ns per value", "× libc", "instructions per call"), body, right(4)),
+                "", "<sub>Over an array of values; ns per value. **Bold**: significantly faster than libc.</sub>", ""]
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+# -- hyperfine-*.json -------------------------------------------------------------------------
+
+def hyperfine_baseline(rows):
+    """The row a user would pick instead: dynamic glibc (hello), the libc backend (serve)."""
+    names = [r.meta["short"] for r in rows]
+    for pred in (lambda n: "libc" in n and "dynamic" in n, lambda n: n == "backend=libc",
+                 lambda n: "libc" in n and "static" not in n and "syscall" not in n, lambda n: "libc" in n):
+        for r, n in zip(rows, names):
+            if pred(n):
+                return r
+    return None
+
+
+HYPERFINE_TITLES = {"hello": "hello world, start to exit", "serve": "start server, serve N connections, exit"}
+
+
+def _ms(v):
+    return num(v * 1e3) if isinstance(v, (int, float)) and not isinstance(v, bool) else "–"
+
+
+def hyperfine_section(run, images=True):
+    rows = run.section("hyperfine")
+    if not rows:
+        return []
+    out = ["## Process-level cost (hyperfine)", ""]
+    for stem in sorted({r.meta["stem"] for r in rows}):
+        group = [r for r in rows if r.meta["stem"] == stem]
+        base = hyperfine_baseline(group)
+        body = []
+        for r in group:
+            mean, sd = r.meta.get("mean"), r.meta.get("stddev")
+            label = "`%s`" % r.meta["short"] + (" (baseline)" if r is base else "")
+            if r.flagged:
+                label = FLAG + " " + label + " — %d runs exited non-zero" % r.meta.get("failed", 0)
+            body.append((label, with_ci(r),
+                         "%s ± %s" % (num(mean * 1e3), num(sd * 1e3)) if isinstance(mean, (int, float)) and
+                         isinstance(sd, (int, float)) else "–",
+                         "%s – %s" % (num(min(r.values)), num(max(r.values))) if r.values else "–",
+                         "%s / %s" % (_ms(r.meta.get("user")), _ms(r.meta.get("system"))),
+                         len(r.values) or "–", ratio_cell(base, r) if base else "–"))
+        out += ["### %s (`hyperfine-%s.json`)" % (HYPERFINE_TITLES.get(stem, stem), stem), "",
+                table(("command", "median ms", "mean ± sd ms", "min – max ms", "user / sys ms", "runs",
+                       "× baseline"), body, right(7)),
+                ""]
+    out += ["<sub>Wall time per run; median with 95% bootstrap interval over hyperfine's runs; user and "
+            "system CPU time are hyperfine's means per run.</sub>"]
+    return _images(out, images, run, "hyperfine")
+
+
+# -- counts.json ------------------------------------------------------------------------------
+
+def counts_section(run, images=True):
+    rows = run.section("counts")
+    if not rows:
+        return []
+    it = run.counts.get("iterations")
+    out = ["## Instruction counts (callgrind)", "",
+           "User-space instructions per call, counted by `valgrind --tool=callgrind`%s: exact and repeatable, "
+           "unlike the times above (the kernel's own instructions are not counted). They explain where paths "
+           "differ (a libc wrapper's extra instructions)."
+           % (" over %s iterations" % "{:,}".format(it) if isinstance(it, int) else ""), ""]
+    body = []
+    for r in rows:
+        t = r.meta["target"]
+        m = r.meta
+        ref = None
+        if m.get("kind") == "syscall":
+            ref = run.get("instr/syscall/%s/libc" % m["op"])
+        elif m.get("kind") == "helper":
+            ref = run.get("instr/%s/libc/%d" % (m["family"], m["bytes"]) + ("/misaligned" if m["misaligned"] else ""))
+        elif m.get("kind") == "htons":
+            ref = run.get("instr/htons/libc")
+        body.append(("`%s`" % t, count(r), "%.2f×" % (r.median / ref.median) if ref is not None and ref.median
+                     else "–"))
+    out += ["<details><summary>%d rows</summary>" % len(body), "",
+            table(("row", "instructions per call", "× libc"), body, right(3)), "", "</details>"]
+    return out
+
+
+# -- the two files ----------------------------------------------------------------------------
+
+def _sections(run, images):
+    """(title, anchor, lines) of every measurement section, in the order both files show them."""
+    return [("Accept throughput", "accept-throughput-connection-close", load_section(run, "accept", images)),
+            ("Keep-alive", "keep-alive", load_section(run, "keepalive", images)),
+            ("Syscall paths", "syscall-paths", syscalls_section(run, images)),
+            ("Helpers", "helpers-glibc-as-the-baseline", helpers_section(run, images)),
+            ("Process-level cost", "process-level-cost-hyperfine", hyperfine_section(run, images)),
+            ("Instruction counts", "instruction-counts-callgrind", counts_section(run, images))]
+
+
+def summary(run):
+    """summary.md: what scripts/bench prints at the end of a run, without plots."""
+    m, info = run.machine, run.info
+    title = m.get("timestamp_utc") or info.get("started_utc") or os.path.basename(os.path.abspath(run.path))
+    out = ["# syspath run %s" % title, "", "**Machine:** " + machine_summary_line(run), ""]
+    opts = as_dict(info.get("options"))
+    if opts:
+        only = [str(o) for o in as_list(opts.get("only"))]
+        out += ["Run: %s%s; measuring took %ss. A shared or virtualised machine is noisy: read the "
+                "intervals, not just the medians." % ("quick" if opts.get("quick") else "full",
+                                                      ", only " + ", ".join(only) if only else "",
+                                                      info.get("elapsed_s", "?")), ""]
+    heads = headline(run, "accept") + headline(run, "keepalive")
+    if heads:
+        out += ["## Headline", "",
+                "On a 2-core machine conn/s and req/s are usually capped by the client (wrk's "
+                "core), so the server's own CPU time per connection or request is the figure "
+                "that compares servers; rates are beside it.", ""] + ["- " + h for h in heads] + [""]
+    for _, _, body in _sections(run, images=False):
+        if body:
+            out += body + [""]
+    notes = [str(n) for n in as_list(info.get("notes"))]
+    if notes:
+        out += ["## Notes from this run", ""] + ["- " + n for n in notes] + [""]
+    lacks = [n for n in run.notes if not n.startswith("no summary")]
+    if lacks:
+        out += ["## What this folder lacks", ""] + ["- " + n for n in lacks] + [""]
+    out += ["The same figures with their plots: [report.md](report.md) (`scripts/plot` and `scripts/report` "
+            "write it)."]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def report(run):
+    """report.md: every section with its plot, a table of contents, the machine table."""
+    out = ["# syspath run `%s`" % run.label, ""]
+    sp = as_dict(run.machine.get("syspath"))
+    out.append("**Machine:** %s  " % run.machine_line())
+    out.append("**Run:** %s%s" % (run.date() or "date unknown",
+                                  " · syspath `%s`%s" % (str(sp.get("commit"))[:12], " (dirty tree)" if sp.get("dirty") else "")
+                                  if sp.get("commit") else ""))
+    out.append("")
+    out.append("Written by `scripts/report` from this folder's JSON; every figure is a median with its 95% "
+               "interval, every ratio is against a baseline measured in the same run. Compare with another "
+               "run or machine: `scripts/compare THIS_FOLDER OTHER_FOLDER`.")
+    if os.path.exists(os.path.join(run.path, "summary.md")):
+        out.append("The benchmark's own summary is in [summary.md](summary.md).")
+    out.append("")
+    sections = _sections(run, images=True)
+    present = [(t, a) for t, a, body in sections if body]
+    if present:
+        out.append("Contents: " + " · ".join("[%s](#%s)" % (t, a) for t, a in present) + " · [Machine](#machine)")
+        out.append("")
+    for _, _, body in sections:
+        if body:
+            out += body + [""]
+    out += machine_section(run) + [""]
+    notes = [n for n in run.notes if not n.startswith("no summary")]
+    run_notes = [str(n) for n in as_list(run.info.get("notes"))]
+    if notes or run_notes:
+        out += ["## Notes", ""]
+        if run_notes:
+            out += ["From the run itself:", ""] + ["- " + n for n in run_notes] + [""]
+        if notes:
+            out += ["What this run folder does not have (its section is left out) or skipped:", ""]
+            out += ["- " + n for n in notes] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write(path, text):
+    """Write text to path through a temporary file, so a reader never sees half a file."""
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+    return path
