@@ -6,16 +6,18 @@
  *
  * Taking turns: a keep-alive connection must not hold the server while other
  * clients wait to be accepted (a load tool opens 10 or 50 connections at
- * once). Before a keep-alive answer the loop asks the kernel whether a
+ * once). Before each keep-alive answer the loop asks the kernel whether a
  * connection waits in the accept queue: an epoll_wait with a zero timeout on
  * a set that holds only the listener, which is poll() through the table's
  * ops. If one waits, the answer says "Connection: close" and the next client
  * gets its turn; a keep-alive connection that sits idle for a whole tick
- * while another waits is closed. The question is asked at a connection's
- * first keep-alive answer and then once every SLICE_MS, not per request: a
- * single keep-alive client pays one syscall per slice, and under contention
- * each connection is answered once and closed, like a server whose
- * keep-alive allows one request.
+ * while another waits is closed. So a single keep-alive client pays one
+ * syscall per request, and under contention each connection is answered
+ * once and closed, like a server whose keep-alive allows one request.
+ * (Asking only once every few milliseconds would save that syscall, but a
+ * connection kept alive without asking may go idle while others wait; it is
+ * then closed after a tick, and clients such as ab count a kept-alive
+ * connection closed under them as a failed request.)
  *
  * Timeouts without extra syscalls per connection: SO_RCVTIMEO/SO_SNDTIMEO are
  * set once on the listening socket, before listen() (SP_LISTEN_TICK). Linux
@@ -32,13 +34,9 @@
 
 #include "conn.h"
 
-/* An uncontended keep-alive connection is asked about waiting clients this often. */
-#define SLICE_MS 2
-
-/* One loop per process: the set holding only the listener, and when to ask next. */
+/* One loop per process: its table, and the set holding only the listener. */
 static const struct sp_sys *turn_sys;
 static int turn_ep = -1;
-static long next_turn;
 
 /* 1 when a connection waits in the listener's accept queue. */
 static int someone_waiting(void)
@@ -47,14 +45,10 @@ static int someone_waiting(void)
     return turn_sys->epoll_wait(turn_ep, &ev, 1, 0) > 0;
 }
 
-/* sp_conn's may_keep_alive: keep unless someone waits (asked at the first
- * keep-alive answer, then once per slice). */
+/* sp_conn's may_keep_alive: keep unless someone waits. */
 static int keep_turn(struct sp_conn *c)
 {
-    long now = sp_now_ms();
-    if (c->requests > 0 && now < next_turn)
-        return 1;
-    next_turn = now + SLICE_MS;
+    (void)c;
     return !someone_waiting();
 }
 
