@@ -43,3 +43,12 @@ foreach(variant default plain bufs1)
     set_property(TEST ${names} APPEND PROPERTY ENVIRONMENT "${hook}")
   endif()
 endforeach()
+
+# Ten keep-alive connections at once, every backend x model: each is answered
+# within 1 s, and a second request is answered where the model keeps the
+# connection (iterative hands its turn over with Connection: close).
+sp_add_matrix_test(concurrent_keepalive test_concurrent_keepalive.py LABELS e2e TIMEOUT 60)
+
+# Real benchmarking clients (ab, h2load), keep-alive on and off, 8 at once:
+# every request succeeds and --stats counts no error. SKIP without them.
+sp_add_matrix_test(real_clients test_real_clients.py LABELS e2e TIMEOUT 90)

@@ -23,6 +23,7 @@ void sp_conn_init(struct sp_conn *c, int fd, const struct sp_config *cfg)
     c->closing = c->lingering = c->registered = 0;
     c->requests = 0;
     c->prev = c->next = NULL;
+    c->may_keep_alive = NULL;
     c->deadline_ms = sp_now_ms() + cfg->header_timeout_ms;
 }
 
@@ -44,6 +45,8 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
                                                sizeof c->in, &req);   /* the head may grow to the whole buffer once the answered ones are dropped */
         if (v == SP_HTTP_INCOMPLETE)
             break;
+        if (v == SP_HTTP_OK && req.keep_alive && c->may_keep_alive && !c->may_keep_alive(c))
+            req.keep_alive = 0;                 /* answered as if the client had asked to close */
         size_t len;
         const char *resp = sp_http_response(v, &req, &len);
         if (c->out_len + len > sizeof c->out) {

@@ -24,6 +24,9 @@ struct sp_conn {
     int closing;                    /* close once out[] is flushed */
     int lingering;                  /* closing after an error: drain input first (see sp_conn_linger) */
     int registered;                 /* known to the model's poller (epoll) */
+    /* Asked before a keep-alive answer; 0 answers with Connection: close
+     * instead (iterative, to give a waiting client its turn). NULL: always keep. */
+    int (*may_keep_alive)(struct sp_conn *c);
     long deadline_ms;               /* sp_now_ms() after which the connection times out */
     long requests;                  /* answered on this connection */
     struct sp_conn *prev, *next;    /* the model's list of open connections */
