@@ -9,3 +9,4 @@ sp_add_script_test(report_compare_machines report/test_compare_machines.py LABEL
 sp_add_script_test(report_plot_report report/test_plot_report.py LABELS report TIMEOUT 600)
 sp_add_script_test(report_old_folder report/test_old_folder.py LABELS report TIMEOUT 900)
 sp_add_script_test(report_bad_input report/test_bad_input.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_index report/test_index.py LABELS report TIMEOUT 300)
