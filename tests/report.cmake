@@ -12,3 +12,4 @@ sp_add_script_test(report_bad_input report/test_bad_input.py LABELS report TIMEO
 sp_add_script_test(report_index report/test_index.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_compare_matrix report/test_compare_matrix.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_compare_schema report/test_compare_schema.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_run_budget report/test_run_budget.py LABELS report TIMEOUT 300)
