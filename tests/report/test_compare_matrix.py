@@ -60,4 +60,7 @@ with open(png, "rb") as f:
 rc, out, err = run([script("compare"), A, B, C, "--matrix-only", "--filter", "^syscall/"], expect_rc=0)
 check("== matrix:" in out and "== machine: A vs B ==" not in out, "--matrix-only: expected the matrix alone")
 check("memset/" not in out.split("-- syscall paths --", 1)[-1], "--filter: expected only syscall rows in the matrix")
+rc, out, err = run([script("compare"), A, B, "--matrix-only"], expect_rc=2)
+check(err.startswith("compare: --matrix-only") and len(err.strip().splitlines()) == 1,
+      "--matrix-only with two folders: expected one line and exit 2, got %r" % err)
 print("ok: matrix first, per-folder ratios with intervals and verdicts, key figures, markdown/json/plot, --matrix-only")
