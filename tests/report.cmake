@@ -10,3 +10,8 @@ sp_add_script_test(report_plot_report report/test_plot_report.py LABELS report T
 sp_add_script_test(report_old_folder report/test_old_folder.py LABELS report TIMEOUT 900)
 sp_add_script_test(report_bad_input report/test_bad_input.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_summary_agrees report/test_summary_report_agree.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_index report/test_index.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_compare_matrix report/test_compare_matrix.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_compare_schema report/test_compare_schema.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_run_budget report/test_run_budget.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_stats_same_figures report/test_stats_same_figures.py LABELS report TIMEOUT 300)
