@@ -607,8 +607,8 @@ def calibration(run):
         run.notes.append("%s: unreadable, thresholds left out (%s)" % (CALIBRATE, str(e).splitlines()[0]))
         return {}
     out = {}
-    for fam, v in _d(doc).items():
-        v = _d(v)
+    for fam, v in as_dict(doc).items():
+        v = as_dict(v)
         if "rep_threshold" in v or "nt_threshold" in v:
             out[fam] = {k: (v.get(k + "_threshold") if _is_num(v.get(k + "_threshold")) else None)
                         for k in ("rep", "nt")}
