@@ -57,17 +57,7 @@
 static void release(struct loop *L, struct uconn *u)
 {
     sp_uring_stash_drop(&L->b, &u->stash);  /* bytes nobody will read now */
-    if (u->prev)
-        u->prev->next = u->next;
-    else
-        L->open = u->next;
-    if (u->next)
-        u->next->prev = u->prev;
-    u->prev = NULL;
-    u->next = L->free;
-    L->free = u;
-    L->open_count--;
-    L->st->connections++;
+    sp_pool_release(&L->pool, &u->c, L->st);
 }
 
 /* Nothing is in flight on u: close its socket. With CQE_SKIP_SUCCESS the
@@ -256,15 +246,12 @@ static void on_send(struct loop *L, struct uconn *u, int res)
 
 void sp_uring_new_conn(struct loop *L, int fd)
 {
-    struct uconn *u = L->free;
-    if (u)
-        L->free = u->next;
-    else if (!(u = malloc(sizeof *u))) {
+    struct uconn *u = (struct uconn *)sp_pool_open(&L->pool, fd, L->cfg);
+    if (!u) {
         L->sys->close(fd);
         L->st->accept_errors++;
         return;
     }
-    sp_conn_init(&u->c, fd, L->cfg);
     u->recv = RECV_IDLE;
     u->life = LIFE_OPEN;
     u->send_busy = u->eof = u->linger_reads = 0;
@@ -273,12 +260,6 @@ void sp_uring_new_conn(struct loop *L, int fd)
      * close exchange then needs no cancel. Keep-alive turns multishot after. */
     u->oneshot_next = 1;
     u->stash.head = u->stash.tail = -1;
-    u->prev = NULL;
-    u->next = L->open;
-    if (L->open)
-        L->open->prev = u;
-    L->open = u;
-    L->open_count++;
     arm_recv(L, u);
 }
 
@@ -302,16 +283,17 @@ static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
     }
 }
 
-static void expire(struct loop *L, long now)
+/* A deadline passed: a lingering connection has drained long enough, any
+ * other one timed out. One already dying is only waiting for the kernel. */
+static void expired(void *loop, struct sp_conn *c)
 {
-    for (struct uconn *u = L->open, *next; u; u = next) {
-        next = u->next;
-        if (u->life == LIFE_OPEN && now >= u->c.deadline_ms) {
-            if (!u->c.lingering)
-                L->st->timeouts++;
-            kill_conn(L, u);
-        }
-    }
+    struct loop *L = loop;
+    struct uconn *u = (struct uconn *)c;
+    if (u->life != LIFE_OPEN)
+        return;
+    if (!c->lingering)
+        L->st->timeouts++;
+    kill_conn(L, u);
 }
 
 static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
@@ -325,6 +307,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
     L->st = st;
     L->lfd = l->fd;
     L->listening = 1;
+    sp_pool_init(&L->pool, sizeof(struct uconn));
     long r = sp_uring_setup(L);
     if (r < 0) {
         free(L);
@@ -339,9 +322,9 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
             /* Stopping: no more accepts; open connections are closed (they count as served). */
             stop_by = sp_now_ms() + STOP_DRAIN_MS;
             L->listening = 0;
-            for (struct uconn *u = L->open, *next; u; u = next) {
-                next = u->next;
-                kill_conn(L, u);
+            for (struct sp_conn *c = L->pool.open, *next; c; c = next) {
+                next = c->next;
+                kill_conn(L, (struct uconn *)c);
             }
         }
         if (!L->listening && (L->accept_armed || L->shed_armed) && !L->cancel_sent) {
@@ -353,7 +336,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         }
         if (L->listening && !L->accept_armed && !L->shed_armed && !L->timer_armed)
             sp_uring_arm_accept(L);
-        if (!L->listening && L->open_count == 0 && !L->accept_armed && !L->shed_armed &&
+        if (!L->listening && L->pool.open_count == 0 && !L->accept_armed && !L->shed_armed &&
             !L->timer_armed)
             break;                          /* --max-conns reached (or stopped) and all closed */
         if (stop_by && sp_now_ms() >= stop_by)
@@ -386,7 +369,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         }
         long now = sp_now_ms();
         if (now >= next_expiry) {           /* deadlines are checked a few times a second */
-            expire(L, now);
+            sp_pool_expire(&L->pool, now, expired, L);
             next_expiry = now + SP_STOP_POLL_MS;
         }
     }
@@ -394,20 +377,14 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
     /* Whatever is still open (only when the stop drain gave up): close it
      * directly. Its memory may still be the target of an operation the kernel
      * did not cancel, so it is not freed; the process is about to exit. */
-    while (L->open) {
-        struct uconn *u = L->open;
-        sys->close(u->c.fd);
-        L->open = u->next;
-        L->open_count--;
-        st->connections++;
+    while (L->pool.open) {
+        struct sp_conn *c = L->pool.open;
+        sys->close(c->fd);
+        sp_pool_abandon(&L->pool, c, st);
     }
     io_uring_submit(&L->ring);              /* the last turn's closes */
     sp_uring_teardown(L);
-    while (L->free) {
-        struct uconn *u = L->free;
-        L->free = u->next;
-        free(u);
-    }
+    sp_pool_destroy(&L->pool);
     if (L->spare.fd >= 0)
         sys->close(L->spare.fd);
     free(L);

@@ -64,8 +64,7 @@ enum life {
 struct stash_queue { int head, tail; };
 
 struct uconn {
-    struct sp_conn c;
-    struct uconn *prev, *next;          /* the open list, or the free list (next only) */
+    struct sp_conn c;                   /* first: the pool hands out struct sp_conn * */
     enum recv_state recv;
     enum life life;
     unsigned char send_busy;            /* a send of out[] is in flight */
@@ -102,8 +101,8 @@ struct loop {
     struct features f;
     struct uring_bufs b;
     int lfd;
-    struct uconn *open, *free;
-    long open_count, accepted;
+    struct sp_conn_pool pool;           /* of struct uconn */
+    long accepted;
     int listening;                      /* still accepting (not stopping, --max-conns not reached) */
     int accept_armed, shed_armed, timer_armed, cancel_sent, accept_ok, recv_ok;
     struct sp_spare spare;
