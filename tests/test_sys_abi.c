@@ -127,6 +127,20 @@ int main(void)
     EXPECT("write(-1)", sp_asm_write, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("write(bad pointer)", sp_asm_write, -EFAULT, afd, 8, 16, 0, 0, 0);
 
+    /* send: flags via r10, and r8/r9 (sendto's address) zeroed by the routine:
+     * a garbage address length would make the kernel answer -EINVAL. */
+    EXPECT("send(accepted, MSG_NOSIGNAL with garbage upper half, garbage r8/r9)", sp_asm_send,
+           (long)sizeof msg, HI(afd), L(msg), sizeof msg, HI(MSG_NOSIGNAL), 0xdead, 0xbeef);
+    memset(buf, 0, sizeof buf);
+    EXPECT("read(client side, after send)", sp_asm_read, (long)sizeof msg, HI(cfd), L(buf), sizeof buf,
+           0, 0, 0);
+    if (memcmp(buf, msg, sizeof msg) != 0) {
+        printf("FAIL: read bytes differ from the sent ones\n");
+        failures++;
+    }
+    EXPECT("send(-1)", sp_asm_send, -EBADF, -1, L(buf), 1, 0, 0, 0);
+    EXPECT("send(bad pointer)", sp_asm_send, -EFAULT, afd, 8, 16, MSG_NOSIGNAL, 0, 0);
+
     /* shutdown: connected, bad how, unconnected. */
     EXPECT("shutdown(accepted, SHUT_RDWR with garbage)", sp_asm_shutdown, 0,
            HI(afd), HI(SHUT_RDWR), 0, 0, 0, 0);

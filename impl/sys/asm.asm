@@ -31,6 +31,7 @@ global sp_asm_write
 global sp_asm_close
 global sp_asm_getsockname
 global sp_asm_shutdown
+global sp_asm_send
 global sp_asm_epoll_create1
 global sp_asm_epoll_ctl
 global sp_asm_epoll_wait
@@ -178,6 +179,24 @@ sp_asm_shutdown:
     movsxd rdi, edi
     movsxd rsi, esi
     mov eax, SYSCALL(SYS_SHUTDOWN)
+    syscall
+    SYSRET_TO_NEG_ERRNO
+    ret
+
+; -----------------------------------------------------------------------------
+; sp_asm_send -- send bytes on a connected socket, with flags (MSG_MORE...)
+;  IN:  edi = fd, rsi = buf, rdx = len, ecx = flags
+;  OUT: rax = bytes sent, or -errno
+;  CLOBBERS: rcx, r8, r9, r10, r11, rdi
+;  Neither kernel has a send syscall: this is sendto with no address (r8 = 0,
+;  r9 = 0), which is what glibc's send issues too.
+; -----------------------------------------------------------------------------
+sp_asm_send:
+    movsxd rdi, edi
+    movsxd r10, ecx             ; 4th argument: rcx is lost to `syscall`
+    xor r8d, r8d                ; dest_addr = NULL
+    xor r9d, r9d                ; addrlen = 0
+    mov eax, SYSCALL(SYS_SENDTO)
     syscall
     SYSRET_TO_NEG_ERRNO
     ret

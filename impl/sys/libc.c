@@ -29,6 +29,8 @@ static long libc_write(int fd, const void *buf, unsigned long count) { FOLD(writ
 static long libc_close(int fd) { FOLD(close(fd)); }
 static long libc_getsockname(int fd, void *addr, unsigned *addrlen) { FOLD(getsockname(fd, addr, addrlen)); }
 static long libc_shutdown(int fd, int how) { FOLD(shutdown(fd, how)); }
+static long libc_send(int fd, const void *buf, unsigned long len, int flags)
+{ FOLD(send(fd, buf, len, flags)); }
 static long libc_epoll_create1(int flags) { FOLD(epoll_create1(flags)); }
 static long libc_epoll_ctl(int epfd, int op, int fd, void *event) { FOLD(epoll_ctl(epfd, op, fd, event)); }
 static long libc_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms)
@@ -47,6 +49,7 @@ const struct sp_sys sp_sys_libc = {
     .close = libc_close,
     .getsockname = libc_getsockname,
     .shutdown = libc_shutdown,
+    .send = libc_send,
     .epoll_create1 = libc_epoll_create1,
     .epoll_ctl = libc_epoll_ctl,
     .epoll_wait = libc_epoll_wait,
