@@ -135,10 +135,18 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
     return full;
 }
 
+int sp_conn_last_response(const struct sp_conn *c)
+{
+    return c->closing && (c->lingering || c->in_len == 0);
+}
+
 long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking)
 {
+    int last = sp_conn_last_response(c);
     while (c->out_off < c->out_len) {
-        long r = sys->write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+        long r = last ? sys->send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                                  MSG_MORE | MSG_NOSIGNAL)
+                      : sys->write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (r == -EINTR)
             continue;
         if (r == -EAGAIN && !blocking)

@@ -45,7 +45,18 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
  * the header timeout starts now. */
 void sp_conn_received(struct sp_conn *c, unsigned n, const struct sp_config *cfg);
 
-/* Write out[] once (non-blocking sockets) or until done (blocking).
+/* out[] ends with the connection's last response, and the model closes (or,
+ * after an error, shuts down our side) as soon as it is sent. It then goes
+ * with MSG_MORE: the kernel holds the data back and the FIN that follows
+ * rides in the same segment, one segment and one ACK fewer per connection.
+ * Not when bytes after it were received and will never be read: the close
+ * would then reset the connection, and a held-back response be lost with it
+ * (an error response is safe: its linger path sends the FIN by shutdown
+ * before anything is closed). */
+int sp_conn_last_response(const struct sp_conn *c);
+
+/* Write out[] once (non-blocking sockets) or until done (blocking); the last
+ * response (sp_conn_last_response) with MSG_MORE, so close right after. 
  * Returns 1 when everything was written, 0 when the socket would block, -errno on error.
  * Blocking: -ETIMEDOUT when the client has read nothing by c->deadline_ms (or on stop). */
 long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking);

@@ -37,6 +37,14 @@
  * descriptor would neither wake it nor free the socket. Timeouts and shutdown
  * therefore cancel first (IORING_OP_ASYNC_CANCEL), then close when the
  * cancelled operation has completed (enum life in uring.h).
+ *
+ * The last response (sp_conn_last_response) goes with MSG_MORE, so the FIN
+ * rides in its segment. When nothing else is in flight (the common Connection:
+ * close exchange: the one-shot first recv has completed), the close is linked
+ * to that send (IOSQE_IO_LINK) and submitted with it. MSG_WAITALL makes the
+ * kernel finish a short send itself, or fail it; a failed send cancels the
+ * linked close, and the connection goes on from its completion (see
+ * on_send, on_linked_close).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,7 +100,7 @@ static void kill_conn(struct loop *L, struct uconn *u)
         if (u->send_busy)
             sp_uring_cancel(L, ud(u, TAG_SEND), TAG_IGNORE);
     }
-    if (u->life == LIFE_DYING && u->recv == RECV_IDLE && !u->send_busy)
+    if (u->life == LIFE_DYING && u->recv == RECV_IDLE && !u->send_busy && !u->close_linked)
         submit_close(L, u);
 }
 
@@ -120,15 +128,31 @@ static void arm_recv(struct loop *L, struct uconn *u)
 static void arm_send(struct loop *L, struct uconn *u)
 {
     struct sp_conn *c = &u->c;
+    int last = sp_conn_last_response(c);
+    /* Link the close only where it really closes the socket: no recv holds
+     * a reference to it, and no linger follows. */
+    int link = last && !c->lingering && L->f.ring_close && u->recv == RECV_IDLE;
+    if (link && io_uring_sq_space_left(&L->ring) < 2)
+        io_uring_submit(&L->ring);          /* the send and its close go in one submission */
     struct io_uring_sqe *sqe = sqe_get(L);
     if (!sqe) {
         kill_conn(L, u);
         return;
     }
     /* MSG_NOSIGNAL: a reset client gives -EPIPE, not SIGPIPE. */
-    io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+    int flags = MSG_NOSIGNAL | (last ? MSG_MORE : 0) | (link ? MSG_WAITALL : 0);
+    io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, flags);
     io_uring_sqe_set_data64(sqe, ud(u, TAG_SEND));
     u->send_busy = 1;
+    struct io_uring_sqe *close_sqe = link ? io_uring_get_sqe(&L->ring) : NULL;
+    if (close_sqe) {
+        sqe->flags |= IOSQE_IO_LINK;
+        io_uring_prep_close(close_sqe, c->fd);
+        if (L->f.close_quiet)
+            close_sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        io_uring_sqe_set_data64(close_sqe, ud(u, TAG_LINKED_CLOSE));
+        u->close_linked = 1;
+    }
 }
 
 /* Whatever just happened on u: answer what is complete in in[] and send it;
@@ -227,6 +251,24 @@ static void on_send(struct loop *L, struct uconn *u, int res)
 {
     struct sp_conn *c = &u->c;
     u->send_busy = 0;
+    if (u->close_linked) {
+        if (res >= 0 && c->out_off + (unsigned)res == c->out_len) {
+            /* All sent: the linked close runs now, whatever else happened. */
+            u->close_linked = 0;
+            if (L->f.close_quiet)
+                release(L, u);              /* its success posts no completion */
+            else
+                u->life = LIFE_CLOSING;     /* its completion releases u */
+            return;
+        }
+        /* Short or failed: the kernel cancels the linked close, and its
+         * completion (on_linked_close) goes on from what was sent. */
+        if (res > 0)
+            c->out_off += (unsigned)res;
+        else
+            kill_conn(L, u);                /* closes once the cancelled close is back */
+        return;
+    }
     if (u->life != LIFE_OPEN || res < 0) {
         kill_conn(L, u);
         return;
@@ -244,6 +286,20 @@ static void on_send(struct loop *L, struct uconn *u, int res)
     progress(L, u);                         /* answers what was held back, closes, or reads */
 }
 
+/* The close linked to the last response completed: cancelled because the
+ * send fell short or failed (u is still ours: carry on), or, where closes
+ * post a completion, done (u is released). A quiet close that failed after a
+ * complete send has nothing to tell: u was released at the send. */
+static void on_linked_close(struct loop *L, struct uconn *u, int res)
+{
+    if (res == -ECANCELED) {
+        u->close_linked = 0;
+        progress(L, u);                     /* sends the rest, or closes a dying u */
+    } else if (!L->f.close_quiet) {
+        release(L, u);
+    }
+}
+
 void sp_uring_new_conn(struct loop *L, int fd)
 {
     struct uconn *u = (struct uconn *)sp_pool_open(&L->pool, fd, L->cfg);
@@ -254,7 +310,7 @@ void sp_uring_new_conn(struct loop *L, int fd)
     }
     u->recv = RECV_IDLE;
     u->life = LIFE_OPEN;
-    u->send_busy = u->eof = u->linger_reads = 0;
+    u->send_busy = u->close_linked = u->eof = u->linger_reads = 0;
     /* The first recv is one-shot: with deferred accept the request is already
      * there, so it completes at once and leaves nothing armed; a Connection:
      * close exchange then needs no cancel. Keep-alive turns multishot after. */
@@ -273,6 +329,7 @@ static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
     case TAG_RECV: on_recv(L, u, res, flags); break;
     case TAG_SEND: on_send(L, u, res); break;
     case TAG_CLOSE: release(L, u); break;
+    case TAG_LINKED_CLOSE: on_linked_close(L, u, res); break;
     case TAG_SHED: sp_uring_on_shed(L, res); break;
     case TAG_TIMER: L->timer_armed = 0; break;
     case TAG_CANCEL_ACCEPT:

@@ -11,7 +11,8 @@
  *   uring_valgrind.h  the two accommodations for running under valgrind
  *
  * Every ring operation carries a user_data that says what completed: a
- * struct uconn * (malloc'd, so 16-byte aligned) or 0, ORed with a tag.
+ * struct uconn * (malloc'd, so 16-byte aligned: four bits free) or 0, ORed
+ * with a tag.
  */
 #ifndef SYSPATH_SERVER_URING_H
 #define SYSPATH_SERVER_URING_H
@@ -26,8 +27,11 @@
 #define BUF_SIZE 2048                   /* each: a typical request fits one; 512 KiB in all */
 #define BGID 0                          /* their buffer group */
 
-enum tag { TAG_IGNORE, TAG_ACCEPT, TAG_RECV, TAG_SEND, TAG_CLOSE, TAG_SHED, TAG_TIMER, TAG_CANCEL_ACCEPT };
-#define TAG_MASK 7u
+enum tag {
+    TAG_IGNORE, TAG_ACCEPT, TAG_RECV, TAG_SEND, TAG_CLOSE, TAG_SHED, TAG_TIMER, TAG_CANCEL_ACCEPT,
+    TAG_LINKED_CLOSE,                   /* a close linked to the last response's send */
+};
+#define TAG_MASK 15u
 
 /* The test hooks, from the environment, read once (sp_uring_hooks):
  *   SYSPATH_URING_DISABLE=1  available() fails, as where io_uring is disabled;
@@ -68,6 +72,7 @@ struct uconn {
     enum recv_state recv;
     enum life life;
     unsigned char send_busy;            /* a send of out[] is in flight */
+    unsigned char close_linked;         /* ... with a close linked to it, whose fate is not known yet */
     unsigned char oneshot_next;         /* next recv one-shot: the first, or the ring ran dry */
     unsigned char eof;                  /* the client has finished sending */
     unsigned char linger_reads;         /* reads drained since the error response */
