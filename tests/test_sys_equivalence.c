@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>         /* io_uring_setup's params, io_uring_enter's flags */
 #include <linux/tcp.h>              /* struct tcp_info with tcpi_segs_in (glibc's lacks it) */
 #include <netinet/in.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "syspath/sys.h"
@@ -401,6 +403,74 @@ static long send_unconnected(const struct sp_sys *s)
     return r;
 }
 
+/* A small ring made without the table (glibc has no io_uring_setup wrapper).
+ * Where io_uring is unavailable (disabled, seccomp) the ring scenarios say so
+ * and return what they would have: io_uring_enter itself is then not tested. */
+static int ring_fd(unsigned *features)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    long fd = syscall(SYS_io_uring_setup, 4, &p);
+    if (fd < 0)
+        printf("note: io_uring_setup: %s: the io_uring_enter ring scenarios are not run\n",
+               strerror(errno));
+    *features = p.features;
+    return (int)fd;
+}
+
+static long uring_enter_nothing(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return 0;
+    long r = s->io_uring_enter(fd, 0, 0, 0, NULL, 0);
+    close(fd);
+    return r;
+}
+
+/* A wait for one completion that never comes, with a 1 ms timeout passed in
+ * the 5th and 6th arguments (r8, r9): -ETIME. */
+static long uring_enter_wait_timeout(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return -ETIME;
+    if (!(features & IORING_FEAT_EXT_ARG)) {
+        printf("note: no IORING_FEAT_EXT_ARG (Linux < 5.11): the timed wait is not run\n");
+        close(fd);
+        return -ETIME;
+    }
+    struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+    struct io_uring_getevents_arg arg = { .sigmask = 0, .sigmask_sz = 8, .ts = (unsigned long)&ts };
+    long r = s->io_uring_enter(fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    close(fd);
+    return r;
+}
+
+static long uring_enter_bad_flags(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return -EINVAL;
+    long r = s->io_uring_enter(fd, 0, 0, 1u << 31, NULL, 0);
+    close(fd);
+    return r;
+}
+
+static long uring_enter_badfd(const struct sp_sys *s) { return s->io_uring_enter(-1, 0, 0, 0, NULL, 0); }
+
+static long uring_enter_on_pipe(const struct sp_sys *s)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0, "pipe: %s", strerror(errno));
+    long r = s->io_uring_enter(p[0], 0, 0, 0, NULL, 0);
+    close(p[0]), close(p[1]);
+    return r;
+}
+
 static long pipe_read_write(const struct sp_sys *s)
 {
     int p[2];
@@ -627,6 +697,11 @@ static const struct scenario {
     { "send(-1)",                           send_badfd,           -EBADF },
     { "send(pipe)",                         send_on_pipe,         -ENOTSOCK },
     { "send(unconnected)",                  send_unconnected,     -EPIPE },
+    { "io_uring_enter(ring, nothing to do)", uring_enter_nothing, 0 },
+    { "io_uring_enter(wait 1, 1 ms timeout)", uring_enter_wait_timeout, -ETIME },
+    { "io_uring_enter(bad flags)",          uring_enter_bad_flags, -EINVAL },
+    { "io_uring_enter(-1)",                 uring_enter_badfd,    -EBADF },
+    { "io_uring_enter(pipe)",               uring_enter_on_pipe,  -EOPNOTSUPP },
     { "read(count 0)",                      read_zero_count,      0 },
     { "read(EOF)",                          read_eof,             0 },
     { "read(empty nonblocking pipe)",       read_eagain,          -EAGAIN },

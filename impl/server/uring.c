@@ -6,11 +6,13 @@
  * io_uring is an I/O model that replaces the syscalls: accept, recv, send and
  * close are submissions on the ring, and one io_uring_enter per loop turn
  * submits everything the previous turn prepared and waits for completions.
- * The --backend (struct sp_sys) is used only where the ring is not: setup
- * (the listening socket, made by sp_listen), the spare descriptor for EMFILE,
- * shutdown(SHUT_WR) before a lingering close after an error response, and the
- * rare fallbacks (a close when the ring has no room). So with this model the
- * backends differ only in how the server starts, not in what a request costs.
+ * That io_uring_enter goes through the --backend (struct sp_sys; see
+ * sp_uring_enter), so asm/uring, raw/uring and libc/uring differ in the one
+ * syscall a turn costs. The backend is also used where the ring is not:
+ * setup (the listening socket, made by sp_listen), the spare descriptor for
+ * EMFILE, shutdown(SHUT_WR) before a lingering close after an error response,
+ * and the rare fallbacks (a close when the ring has no room). The ring itself
+ * is made and registered by liburing.
  *
  * Per connection at most one recv and one send are in flight, and
  * sp_conn_process() (conn.c, shared with every model) runs only when no send
@@ -48,6 +50,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -133,7 +136,7 @@ static void arm_send(struct loop *L, struct uconn *u)
      * a reference to it, and no linger follows. */
     int link = last && !c->lingering && L->f.ring_close && u->recv == RECV_IDLE;
     if (link && io_uring_sq_space_left(&L->ring) < 2)
-        io_uring_submit(&L->ring);          /* the send and its close go in one submission */
+        sp_uring_enter(L, 0, NULL);         /* the send and its close go in one submission */
     struct io_uring_sqe *sqe = sqe_get(L);
     if (!sqe) {
         kill_conn(L, u);
@@ -321,6 +324,44 @@ void sp_uring_new_conn(struct loop *L, int fd)
 
 /* --- the loop ------------------------------------------------------------- */
 
+/* liburing's submit and wait, with its io_uring_enter issued through the
+ * chosen syscall path, so that asm/uring, raw/uring and libc/uring differ in
+ * the one syscall this model makes per turn. No SQPOLL, no IOPOLL: the tail
+ * store is enough to publish the SQEs (the kernel reads it in our own
+ * io_uring_enter). Waiting is skipped when completions are already there. */
+int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *ts)
+{
+    struct io_uring_sq *sq = &L->ring.sq;
+    unsigned tail = sq->sqe_tail;
+    for (unsigned i = sq->sqe_head; i != tail; i++)
+        sq->array[i & sq->ring_mask] = i & sq->ring_mask;   /* slot i holds SQE i */
+    if (sq->sqe_head != tail) {
+        sq->sqe_head = tail;
+        io_uring_smp_store_release(sq->ktail, tail);
+    }
+    unsigned submit = tail - IO_URING_READ_ONCE(*sq->khead);
+    unsigned flags = 0;
+    struct io_uring_getevents_arg arg = { .sigmask = 0, .sigmask_sz = _NSIG / 8 };
+    const void *argp = NULL;
+    unsigned long argsz = _NSIG / 8;
+    if (wait_nr && io_uring_cq_ready(&L->ring) < wait_nr) {
+        flags |= IORING_ENTER_GETEVENTS;
+        if (ts) {
+            arg.ts = (__u64)(uintptr_t)ts;
+            flags |= IORING_ENTER_EXT_ARG;
+            argp = &arg;
+            argsz = sizeof arg;
+        }
+    } else {
+        wait_nr = 0;
+    }
+    if (!submit && !flags)
+        return 0;
+    if (L->f.registered_fd)
+        flags |= IORING_ENTER_REGISTERED_RING;
+    return (int)L->sys->io_uring_enter(L->ring.enter_ring_fd, submit, wait_nr, flags, argp, argsz);
+}
+
 static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
 {
     struct uconn *u = (struct uconn *)(uintptr_t)(data & ~(__u64)TAG_MASK);
@@ -401,7 +442,8 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
 
         struct io_uring_cqe *cqe;
         struct __kernel_timespec tick = { .tv_sec = 0, .tv_nsec = SP_STOP_POLL_MS * 1000000L };
-        int w = io_uring_submit_and_wait_timeout(&L->ring, &cqe, 1, &tick, NULL);
+        int w = L->f.sys_wait ? sp_uring_enter(L, 1, &tick)
+                              : io_uring_submit_and_wait_timeout(&L->ring, &cqe, 1, &tick, NULL);
         uring_let_signals_in();
         if (w < 0 && w != -ETIME && w != -EINTR && w != -EAGAIN && w != -EBUSY) {
             r = w;
@@ -439,7 +481,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
         sys->close(c->fd);
         sp_pool_abandon(&L->pool, c, st);
     }
-    io_uring_submit(&L->ring);              /* the last turn's closes */
+    sp_uring_enter(L, 0, NULL);             /* the last turn's closes */
     sp_uring_teardown(L);
     sp_pool_destroy(&L->pool);
     if (L->spare.fd >= 0)

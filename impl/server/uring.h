@@ -86,6 +86,7 @@ struct features {
     int close_quiet;                    /* ... without a completion when it succeeds (CQE_SKIP, 5.17+) */
     unsigned setup_flags;
     int registered_fd;
+    int sys_wait;                       /* the turn's wait goes through struct sp_sys (EXT_ARG, 5.11+) */
 };
 
 /* The provided buffers: the ring the kernel picks from, the memory, and per
@@ -116,12 +117,17 @@ struct loop {
 
 static inline __u64 ud(struct uconn *u, enum tag t) { return (__u64)(uintptr_t)u | t; }
 
+/* uring.c: hand the prepared SQEs to the kernel, through the chosen syscall
+ * path (struct sp_sys); wait for wait_nr completions up to ts if wait_nr > 0.
+ * Returns what io_uring_enter returns: SQEs submitted, or -errno (-ETIME). */
+int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *ts);
+
 /* An SQE; when the SQ is full (many completions in one turn), submit early. */
 static inline struct io_uring_sqe *sqe_get(struct loop *L)
 {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&L->ring);
     if (!sqe) {
-        io_uring_submit(&L->ring);
+        sp_uring_enter(L, 0, NULL);
         sqe = io_uring_get_sqe(&L->ring);
     }
     return sqe;

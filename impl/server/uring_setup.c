@@ -11,6 +11,8 @@
  *   - close on the ring (IORING_OP_CLOSE), and without a completion on
  *     success (CQE_SKIP, 5.17+), else with one;
  *   - the ring descriptor registered (5.18+) so io_uring_enter skips a fd lookup;
+ *   - the loop's wait with a timeout in its arguments (EXT_ARG, 5.11+), so
+ *     that it can go through struct sp_sys like every submission;
  *   - multishot recv needs the buffer ring (6.0+): one that will not register
  *     means one-shot recvs. Multishot accept and recv are also dropped at run
  *     time by a first -EINVAL (uring_accept.c, uring.c).
@@ -188,6 +190,11 @@ int sp_uring_setup(struct loop *L)
     int r = ring_init(L, h->plain);
     if (r < 0)
         return r;
+    /* A wait with a timeout but no timeout SQE needs EXT_ARG; without it
+     * (before 5.11, or the plain test path) liburing's wait adds that SQE and
+     * makes the io_uring_enter itself. Submissions go through struct sp_sys
+     * either way. */
+    L->f.sys_wait = !h->plain && (L->ring.features & IORING_FEAT_EXT_ARG);
     if (!h->plain && sp_uring_bufs_init(&L->b, &L->ring, h->nbuf) == 0)
         L->f.multishot_recv = 1;
     if (h->verbose)

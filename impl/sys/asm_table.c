@@ -20,6 +20,7 @@ const struct sp_sys sp_sys_asm = {
     .getsockname = sp_asm_getsockname,
     .shutdown = sp_asm_shutdown,
     .send = sp_asm_send,
+    .io_uring_enter = sp_asm_io_uring_enter,
     .epoll_create1 = sp_asm_epoll_create1,
     .epoll_ctl = sp_asm_epoll_ctl,
     .epoll_wait = sp_asm_epoll_wait,
