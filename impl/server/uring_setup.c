@@ -172,12 +172,12 @@ static void describe(const struct loop *L)
         if (L->f.setup_flags & names[i].flag)
             snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "%s%s",
                      setup[0] ? "+" : "", names[i].name);
-    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s%s ring_fd=%s\n",
+    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s%s ring_fd=%s wait=%s\n",
             L->f.multishot_accept ? "multishot" : "oneshot",
             L->f.multishot_recv ? "multishot" : "oneshot", L->f.multishot_recv ? L->b.nbuf : 0,
             setup[0] ? setup : "none",
             L->f.ring_close ? "ring" : "syscall", L->f.close_quiet ? "+quiet" : "",
-            L->f.registered_fd ? "registered" : "plain");
+            L->f.registered_fd ? "registered" : "plain", L->f.sys_wait ? "sys" : "liburing");
 }
 
 int sp_uring_setup(struct loop *L)
