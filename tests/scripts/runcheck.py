@@ -133,8 +133,8 @@ def check_load(path, mode, rounds):
                         "flagged": bool, cpu_key: float, "server_cpu_us_rounds": list,
                         "server_cpu_pct": float, "wrk_connections": int,
                         "note": (str, None)}, where)
-        want(r["server"] in ("syspath", "syspath-asm-server", "nginx"), "%s: server %r"
-             % (where, r["server"]))
+        want(r["server"] in ("syspath", "syspath-asm-server", "nginx", "h2o", "lighttpd"),
+             "%s: server %r" % (where, r["server"]))
         want(r["name"] not in names, "%s: duplicate row name" % where)
         names.add(r["name"])
         want(len(r["rounds"]) == rounds and all(is_num(v) and v > 0 for v in r["rounds"]),
