@@ -92,7 +92,8 @@ def check_machine(path):
     check_types(m["kernel"], {"release": str, "version": str}, path + " kernel")
     want(m["io_uring"] in ("enabled", "disabled", "restricted"),
          "%s: io_uring %r" % (path, m["io_uring"]))
-    for k in ("glibc", "gcc", "clang", "nasm", "wrk", "nginx", "hyperfine", "benchmark", "python"):
+    for k in ("glibc", "gcc", "clang", "nasm", "wrk", "nginx", "h2o", "lighttpd", "hyperfine",
+              "benchmark", "python"):
         want(k in m["software"], "%s: software.%s missing" % (path, k))
     want(isinstance(m["software"]["python"], str), "%s: software.python not a string" % path)
     check_types(m["syspath"], {"commit": (str, None), "dirty": (bool, None)}, path + " syspath")
