@@ -32,6 +32,10 @@ sp_add_script_test(scripts_server_snapshot scripts/test_server_snapshot.py LABEL
 #                         the body, twice on one connection, then closes on Connection: close;
 #                         the meter covers its every process; one measured round; SIGTERM stops
 #                         it and all its processes; a failed start is one line. SKIP if missing.
+# scripts_peer_missing:   no peer installed -> skipped entries naming the Debian package; all
+#                         installed -> their rows; a peer that never started -> flagged row
+#                         whose note says why. Starts nothing.
+sp_add_script_test(scripts_peer_missing scripts/test_peer_missing.py LABELS scripts TIMEOUT 30)
 foreach(peer h2o lighttpd)
   sp_add_script_test(scripts_peer_${peer} scripts/test_peer_serves.py ARGS ${peer}
                      LABELS scripts TIMEOUT 90)
