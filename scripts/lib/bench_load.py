@@ -21,10 +21,11 @@ alone is the difference of two readings of the process CPU clock (the
 kernel's sum_exec_runtime, ns) summed over the server and every descendant
 (reuseport workers, nginx workers, h2o's crash-handler helper) and all their
 threads; bench_proc.server_snapshot falls back to per-thread schedstat, then
-to clock ticks, and server_cpu_source names the instrument used. Start-up, warm-up and shutdown fall outside the window. On a
-syspath row (not reuseport, whose workers getrusage sees only once reaped)
-the server's own getrusage, read through SIGUSR1 at the same two edges, is
-kept beside it as a cross-check (rusage_vs_meter_pct).
+to clock ticks, and server_cpu_source names the instrument used. Start-up,
+warm-up and shutdown fall outside the window. On a syspath row (not
+reuseport, whose workers getrusage sees only once reaped) the server's own
+getrusage, read through SIGUSR1 at the same two edges, is kept beside it as a
+cross-check (rusage_vs_meter_pct).
 
 From the same window, per connection (accept) or request (keep-alive), where
 a unit is one response wrk counted: TCP segments (/proc/net/snmp OutSegs:
