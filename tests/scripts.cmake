@@ -27,3 +27,18 @@ set_tests_properties(scripts_window_meter PROPERTIES RUN_SERIAL TRUE)
 # scripts_server_snapshot: syspath-server's SIGUSR1 writes {snapshot, user_us, system_us} over
 #                         --stats PATH (or to stdout) and keeps serving; ignored without --stats.
 sp_add_script_test(scripts_server_snapshot scripts/test_server_snapshot.py LABELS scripts TIMEOUT 60)
+# scripts_peer_<name>:    each load-bench peer beyond nginx (h2o, lighttpd) started as the bench
+#                         starts it: generated config, free port, pinned; GET / answers 200 and
+#                         the body, twice on one connection, then closes on Connection: close;
+#                         the meter covers its every process; one measured round; SIGTERM stops
+#                         it and all its processes; a failed start is one line. SKIP if missing.
+# scripts_peer_missing:   no peer installed -> skipped entries naming the Debian package; all
+#                         installed -> their rows; a peer that never started -> flagged row
+#                         whose note says why. Starts nothing.
+sp_add_script_test(scripts_peer_missing scripts/test_peer_missing.py LABELS scripts TIMEOUT 30)
+foreach(peer h2o lighttpd)
+  sp_add_script_test(scripts_peer_${peer} scripts/test_peer_serves.py ARGS ${peer}
+                     LABELS scripts TIMEOUT 90)
+  # its measured round uses both CPUs, as a bench run does
+  set_tests_properties(scripts_peer_${peer} PROPERTIES RUN_SERIAL TRUE)
+endforeach()

@@ -278,6 +278,9 @@ def read_software():
     sw["nasm"] = _version(_run(["nasm", "-v"]), r"version (\d+\.\d+(?:\.\d+)*)")
     sw["wrk"] = _version(_run(["wrk", "-v"], both=True), r"wrk \S*?(\d+\.\d+(?:\.\d+)*)")
     sw["nginx"] = _version(_run(["nginx", "-v"], both=True), r"nginx/(\d+\.\d+(?:\.\d+)*)")
+    # the load bench's other peers
+    sw["h2o"] = _version(_run(["h2o", "-v"]), r"h2o version (\d+\.\d+(?:\.\d+)*)")
+    sw["lighttpd"] = _version(_run(["lighttpd", "-v"]), r"lighttpd/(\d+\.\d+(?:\.\d+)*)")
     sw["hyperfine"] = _version(_run(["hyperfine", "--version"]))
     sw["benchmark"] = _dpkg_version("libbenchmark-dev")
     sw["python"] = platform.python_version()

@@ -57,8 +57,10 @@ Measures what each syscall path costs, on this machine, into one run folder:
 %(parts)s
 plus machine.json, run.json, summary.md, and (when present) scripts/plot and
 scripts/report's plots and report.md. Server rows: every backend x model that
-`syspath-server --list` reports available, syspath-asm-server (accept only)
-and nginx (one worker); server on one CPU, wrk on another (taskset), 127.0.0.1.
+`syspath-server --list` reports available, syspath-asm-server (accept only),
+and the peers nginx (also with deferred accept), h2o and lighttpd, one worker
+each; server on one CPU, wrk on another (taskset), 127.0.0.1, each server in a
+network namespace of its own where allowed.
 
   --quick            fewer rounds and shorter runs (about 1.5 minutes; counts left out)
   --only PART        run only PART (repeatable, or comma-separated):

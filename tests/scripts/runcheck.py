@@ -92,7 +92,8 @@ def check_machine(path):
     check_types(m["kernel"], {"release": str, "version": str}, path + " kernel")
     want(m["io_uring"] in ("enabled", "disabled", "restricted"),
          "%s: io_uring %r" % (path, m["io_uring"]))
-    for k in ("glibc", "gcc", "clang", "nasm", "wrk", "nginx", "hyperfine", "benchmark", "python"):
+    for k in ("glibc", "gcc", "clang", "nasm", "wrk", "nginx", "h2o", "lighttpd", "hyperfine",
+              "benchmark", "python"):
         want(k in m["software"], "%s: software.%s missing" % (path, k))
     want(isinstance(m["software"]["python"], str), "%s: software.python not a string" % path)
     check_types(m["syspath"], {"commit": (str, None), "dirty": (bool, None)}, path + " syspath")
@@ -133,8 +134,8 @@ def check_load(path, mode, rounds):
                         "flagged": bool, cpu_key: float, "server_cpu_us_rounds": list,
                         "server_cpu_pct": float, "wrk_connections": int,
                         "note": (str, None)}, where)
-        want(r["server"] in ("syspath", "syspath-asm-server", "nginx"), "%s: server %r"
-             % (where, r["server"]))
+        want(r["server"] in ("syspath", "syspath-asm-server", "nginx", "h2o", "lighttpd"),
+             "%s: server %r" % (where, r["server"]))
         want(r["name"] not in names, "%s: duplicate row name" % where)
         names.add(r["name"])
         want(len(r["rounds"]) == rounds and all(is_num(v) and v > 0 for v in r["rounds"]),

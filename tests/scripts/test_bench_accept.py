@@ -2,7 +2,8 @@
 """scripts/bench --quick --only accept runs end to end against the real servers
 (using the ctest build, no rebuild) and writes a valid accept.json and
 machine.json: every available backend x model from `syspath-server --list`,
-syspath-asm-server when built, nginx when installed; errors counted; the run
+syspath-asm-server when built, nginx, h2o and lighttpd when installed (noted
+as skipped when not); errors counted; the run
 folder printed as the last line on stdout. No speed is asserted."""
 import os
 import shutil
@@ -12,6 +13,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runcheck import bin_dir, check_load, check_machine, run, skip, src, want  # noqa: E402
+
+sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
+import bench_load  # noqa: E402
 
 bindir = bin_dir()
 build = os.environ.get("SYSPATH_BUILD") or os.path.dirname(bindir)
@@ -56,6 +60,11 @@ with tempfile.TemporaryDirectory() as tmp:
             want("%s/%s" % (b, m) in skipped, "unavailable %s/%s not noted as skipped" % (b, m))
     if shutil.which("nginx"):
         want("nginx" in names, "nginx is installed but there is no nginx row")
+    for peer, how in bench_load.PEERS.items():
+        if shutil.which(how["binary"]):
+            want(peer in names, "%s is installed but there is no %s row" % (how["binary"], peer))
+        else:
+            want(peer in skipped, "%s is not installed and not noted as skipped" % peer)
     if os.access(os.path.join(bindir, "syspath-asm-server"), os.X_OK):
         want("asm-server" in names, "syspath-asm-server is built but there is no asm-server row")
     for r in d["rows"]:
