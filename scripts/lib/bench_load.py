@@ -105,8 +105,9 @@ class Row:
         self.runs = []           # counted rounds: dicts from run_once
 
     def connections(self, mode):
-        # iterative serves one connection at a time: in keep-alive 49 of 50 wrk
-        # connections would wait for the first to close, which never happens
+        # iterative serves one connection at a time and answers 'Connection: close'
+        # whenever another client waits: with 50 wrk connections the keep-alive
+        # row would measure accept again, so it is driven by one connection
         if mode == "keepalive" and self.model == "iterative":
             return 1
         return WRK_CONNECTIONS
@@ -127,7 +128,9 @@ def plan_rows(mode, bin_dir, workers):
                 continue
             note = None
             if mode == "keepalive" and model == "iterative":
-                note = "iterative serves one connection at a time: wrk -c1"
+                note = ("iterative serves one connection at a time and closes a keep-alive "
+                        "connection when another client waits: wrk -c1, where it keeps it "
+                        "(read, write and a zero-timeout epoll_wait per request)")
             if model == "reuseport":
                 note = "--workers %d (one per server CPU)" % workers
             rows.append(Row("syspath", name, backend, model, note))
