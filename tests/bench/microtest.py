@@ -10,17 +10,8 @@ import os
 import subprocess
 import sys
 
-SKIP = 77
-
-
-def fail(msg):
-    print(f"FAIL: {msg}", file=sys.stderr)
-    sys.exit(1)
-
-
-def skip(msg):
-    print(f"SKIP: {msg}", file=sys.stderr)
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
+from sptest import SKIP, fail, skip  # noqa: E402,F401  (one SKIP code, one FAIL line for every test)
 
 
 def binary(name):

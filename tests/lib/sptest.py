@@ -42,8 +42,15 @@ def check(cond, what, expected=None, got=None):
 
 
 def skip(reason):
+    """Exit 77: ctest reports the test as skipped, with the reason in its output."""
     print(f"SKIP: {reason}")
     sys.exit(SKIP)
+
+
+def fail(msg):
+    """Exit 1 at once with one FAIL line (for scripts that do not use run())."""
+    print(f"FAIL: {msg}")
+    sys.exit(1)
 
 
 def server_path(name="syspath-server"):

@@ -12,21 +12,14 @@ import tempfile
 SRC = os.environ.get("SYSPATH_SRC") or os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PY = "/usr/bin/python3"
 MKRUN = os.path.join(SRC, "tests", "report", "mkrun.py")
-SKIP = 77
 
 
 def script(name):
     return os.path.join(SRC, "scripts", name)
 
 
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(SKIP)
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
+from sptest import SKIP, fail, skip  # noqa: E402,F401  (one SKIP code, one FAIL line for every test)
 
 
 def need(*modules):

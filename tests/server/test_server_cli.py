@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""syspath-server's startup errors: each is one line on stderr and exit 2, and
+nothing is left listening. Also --help and --list answer and exit 0."""
+import os
+import socket
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
+from sptest import check, run, server_path, Server
+
+def cli(*args):
+    p = subprocess.run([server_path(), *args], capture_output=True, text=True, timeout=10)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect_error(args, fragment):
+    rc, out, err = cli(*args)
+    check(rc == 2, f"exit status of {' '.join(args)}", 2, rc)
+    lines = err.strip().splitlines()
+    check(len(lines) == 1, f"one-line message for {' '.join(args)}", 1, err)
+    check(fragment in lines[0], f"message for {' '.join(args)}", f"...{fragment}...", lines[0])
+    check(out == "", f"nothing on stdout for {' '.join(args)}", "", out)
+
+
+def main():
+    expect_error(["--backend", "nope"], "unknown backend 'nope' (known: asm, raw, libc)")
+    expect_error(["--model", "nope"], "unknown model 'nope' (known: iterative")
+    expect_error(["--port", "70000"], "invalid port '70000'")
+    expect_error(["--port", "abc"], "invalid port 'abc'")
+    expect_error(["--max-conns", "-1"], "invalid max-conns")
+    expect_error(["--header-timeout", "0"], "invalid header-timeout")
+    expect_error(["--addr", "localhost", "--port", "0"], "invalid address 'localhost'")
+    expect_error(["--bogus"], "unknown option '--bogus'")
+    expect_error(["--port"], "needs a value")
+    expect_error(["extra"], "unexpected argument 'extra'")
+    # 192.0.2.1 (TEST-NET-1) is never a local address: bind gives EADDRNOTAVAIL.
+    expect_error(["--addr", "192.0.2.1", "--port", "0"], "address 192.0.2.1 is not local")
+
+    # port in use: a plain socket holds a port, the server must refuse it
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    for backend in ("asm", "raw", "libc"):
+        expect_error(["--backend", backend, "--port", str(port)], f"port {port} in use")
+    holder.close()
+
+    rc, out, _ = cli("--help")
+    check(rc == 0 and "--backend" in out and "--max-conns" in out, "--help", "usage text, exit 0", (rc, out[:80]))
+    rc, out, _ = cli("--list")
+    check(rc == 0 and out.startswith("backends: asm raw libc\nmodels: iterative"), "--list",
+          "backends: asm raw libc / models: iterative ...", out[:80])
+
+    # IPv6 loopback works too, when the machine has it
+    if socket.has_ipv6:
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::1", 0))
+            probe.close()
+            have6 = True
+        except OSError:
+            have6 = False
+        if have6:
+            srv = Server([server_path(), "--addr", "::1", "--port", "0", "--max-conns", "1"])
+            check(srv.line.startswith("listening on [::1]:"), "IPv6 listening line", "[::1]:PORT", srv.line)
+            with socket.create_connection(("::1", srv.port), timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data = s.recv(4096)
+            check(data.startswith(b"HTTP/1.1 200 OK"), "GET over ::1", "200", data[:20])
+            check(srv.wait() == 0, "exit after --max-conns 1 over ::1")
+
+
+run(main)
