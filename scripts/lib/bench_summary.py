@@ -38,6 +38,15 @@ def write(run_dir):
     return render.write(path, text)
 
 
+def errored(run_dir):
+    """The run folder's errored rows, one line each ([] when there are none or no readable
+    JSON yet): scripts/bench exits 1 when there are any."""
+    try:
+        return runfolder.errored(runfolder.load(run_dir))
+    except runfolder.RunFolderError:
+        return []
+
+
 def main(argv):
     if len(argv) != 1 or argv[0] in ("-h", "--help"):
         sys.stdout.write("usage: bench_summary.py RUN_DIR\n\nRewrites RUN_DIR/summary.md from "

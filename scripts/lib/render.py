@@ -780,6 +780,16 @@ def counts_section(run, images=True):
     return out
 
 
+def errors_section(run):
+    """Every errored row, so none is lost: [] when nothing went wrong."""
+    errs = runfolder.errored(run)
+    if not errs:
+        return []
+    return ["## %s Errors" % FLAG, "",
+            "These rows were not measured cleanly; their figures are missing or partial below, and "
+            "scripts/bench exits 1 for such a run:", ""] + ["- %s %s" % (FLAG, e) for e in errs]
+
+
 # -- the two files ----------------------------------------------------------------------------
 
 def _sections(run, images):
@@ -810,6 +820,9 @@ def summary(run):
                 "On a 2-core machine conn/s and req/s are usually capped by the client (wrk's "
                 "core), so the server's own CPU time per connection or request is the figure "
                 "that compares servers; rates are beside it.", ""] + ["- " + h for h in heads] + [""]
+    errs = errors_section(run)
+    if errs:
+        out += errs + [""]
     for _, _, body in _sections(run, images=False):
         if body:
             out += body + [""]
@@ -844,6 +857,7 @@ def report(run):
     if present:
         out.append("Contents: " + " · ".join("[%s](#%s)" % (t, a) for t, a in present) + " · [Machine](#machine)")
         out.append("")
+    out += errors_section(run) + ([""] if runfolder.errored(run) else [])
     for _, _, body in sections:
         if body:
             out += body + [""]

@@ -531,6 +531,28 @@ def _load_hyperfine(run, doc, stem):
                                                "user": res.get("user"), "system": res.get("system")}))
 
 
+def errored(run):
+    """Every measurement that went wrong, one line each: a benchmark row whose setup or
+    result check failed, a load row with failed rounds. Flagged load rows (wrk socket
+    errors) are marked in their tables instead: they were measured."""
+    out = ["%s: %s%s" % (e["name"], e["why"], " (repetitions before the error are kept)" if e["partial"] else "")
+           for e in run.errors]
+    for kind in ("accept", "keepalive"):
+        seen = set()
+        for r in run.section(kind) + run.section(kind + "-cpu"):
+            m, name = r.meta, r.meta.get("label")
+            if name in seen:
+                continue
+            seen.add(name)
+            if m.get("failed"):
+                out.append("%s/%s: every round failed%s" % (kind, name, ": " + m["note"] if m.get("note") else ""))
+            elif m.get("failed_rounds"):
+                out.append("%s/%s: %d round%s failed%s" % (kind, name, m["failed_rounds"],
+                                                         "" if m["failed_rounds"] == 1 else "s",
+                                                         ": " + m["note"] if m.get("note") else ""))
+    return out
+
+
 # -- derived views the plots and the report share ---------------------------------------------
 
 def helper_series(run, family):
