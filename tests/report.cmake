@@ -10,3 +10,6 @@ sp_add_script_test(report_plot_report report/test_plot_report.py LABELS report T
 sp_add_script_test(report_old_folder report/test_old_folder.py LABELS report TIMEOUT 900)
 sp_add_script_test(report_bad_input report/test_bad_input.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_summary_agrees report/test_summary_report_agree.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_load_declared report/test_load_declared.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_load_counters report/test_load_counters.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_errored_rows report/test_errored_rows.py LABELS report TIMEOUT 300)

@@ -189,7 +189,7 @@ class _Load:
     def _key(self, n):
         m = self.meta(n)
         if self.peer(n):
-            return (99, 0 if n == "nginx" else 1, n)
+            return (99, 0 if n == "nginx" else 1 if n.startswith("nginx") else 2, n)
         if m.get("server") == "syspath-asm-server":
             return (98, 0, n)
         return (order_key(fmt.MODEL_ORDER)(m.get("model") or "?")[0],
@@ -431,8 +431,9 @@ def _instruments(ld):
         elif src:
             shares.setdefault((src, None), [])
     for (src, tick), counts in shares.items():
-        out.append("User-time share: %s%s." % (src, " on %s–%s clock ticks of %s per row: a coarse figure" %
-                                               (num(min(counts)), num(max(counts)), tick) if tick else ""))
+        span = "%g" % min(counts) if min(counts) == max(counts) else "%g–%g" % (min(counts), max(counts))
+        out.append("User-time share: %s%s." % (src, " on %s clock ticks of %s per row: a coarse figure" %
+                                               (span, tick) if tick and counts else ""))
     return out
 
 
@@ -501,10 +502,11 @@ def load_section(run, kind, images=True):
     ours = [v for n, v in shares.items() if not ld.peer(n)]
     if ours:
         ng = shares.get("nginx")
-        out.append("Where the server's CPU goes: its own code (user time) is %.0f–%.0f%% of it in the "
+        out.append("Where the server's CPU goes: its own code (user time) is %s%% of it in the "
                    "syspath rows%s; the rest is the kernel (loopback TCP, wake-ups), the same work "
                    "whichever syscall path asked for it." %
-                   (100 * min(ours), 100 * max(ours),
+                   ("%.0f" % (100 * min(ours)) if round(100 * min(ours)) == round(100 * max(ours))
+                    else "%.0f–%.0f" % (100 * min(ours), 100 * max(ours)),
                     " and %.0f%% for nginx" % (100 * ng) if isinstance(ng, (int, float)) else ""))
         out.append("")
     out += _instruments(ld)
@@ -549,7 +551,7 @@ def load_section(run, kind, images=True):
     nrounds = max((len(r.values) for r in list(ld.rate.values()) + list(ld.cpu.values())), default=0)
     notes = ["Medians over rounds%s; ratios are this row ÷ nginx in the same run "
              "(lower is better for CPU, higher for %s)." %
-             (" with 95%% bootstrap intervals" if nrounds >= runfolder.MIN_ROUNDS else
+             (" with 95% bootstrap intervals" if nrounds >= runfolder.MIN_ROUNDS else
               " (%s: no interval)" % rounds_text(nrounds), unit)]
     if flagged:
         notes.append("%s flagged: a round failed, wrk reported socket errors or non-2xx answers, or the server "
