@@ -821,7 +821,9 @@ def summary(run):
         out += ["## Headline", "",
                 "On a 2-core machine conn/s and req/s are usually capped by the client (wrk's "
                 "core), so the server's own CPU time per connection or request is the figure "
-                "that compares servers; rates are beside it.", ""] + ["- " + h for h in heads] + [""]
+                "that compares servers; rates are beside it. The comparisons are declared, not "
+                "picked: each model's `%s` row against every peer of the run, and asm and raw "
+                "against libc per model." % DECLARED_BACKEND, ""] + ["- " + h for h in heads] + [""]
     errs = errors_section(run)
     if errs:
         out += errs + [""]

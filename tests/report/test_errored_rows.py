@@ -26,4 +26,9 @@ for name, md in (("summary.md", summary), ("report.md", report)):
     check("**error: every round failed**" in row, "%s: expected raw/sqpoll in the accept table as an error" % name)
 CLEAN = mkrun(os.path.join(T, "clean"), "--reps", "3", "--rounds", "3", "--hyperfine-runs", "10", "--drop", "counts.json")
 check("Errors" not in run([script("report"), "--stdout", CLEAN], expect_rc=0)[1], "a clean run shows an Errors section")
+# scripts/bench's exit status comes from the same list: errored rows make it exit 1
+probe = "import sys; sys.path.insert(0, %r); import bench_summary; print(len(bench_summary.errored(sys.argv[1])))" \
+    % os.path.join(SRC, "scripts", "lib")
+check(run([PY, "-c", probe, R], expect_rc=0)[1].strip() == "2", "bench_summary.errored: expected 2 errored rows")
+check(run([PY, "-c", probe, CLEAN], expect_rc=0)[1].strip() == "0", "bench_summary.errored: a clean run has errors")
 print("ok: errored rows listed under Errors in both files, the failed load row kept in its table")
