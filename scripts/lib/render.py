@@ -3,7 +3,9 @@
 Both files are made here, from the same sections over scripts/lib/runfolder.py's
 rows, so a figure is computed and worded once:
 
-  load_section(run, kind)   accept / keep-alive: setup, headline, every server row
+  load_section(run, kind)   accept / keep-alive: setup, declared comparisons, every
+                            server row, the counters per row beside server CPU
+  errors_section(run)       every errored row (failed checks, failed rounds)
   syscalls_section(run)     every op x path against libc, io_uring batches
   helpers_section(run)      every helper variant against glibc, per size
   hyperfine_section(run)    process runs against the dynamic glibc / libc backend
