@@ -12,7 +12,7 @@ from common import PY, SRC, check, mkrun, need, run, script, tmpdir  # noqa: E40
 need("scipy", "numpy")
 T = tmpdir()
 R = mkrun(os.path.join(T, "errored"), "--errored", "--reps", "3", "--rounds", "3", "--hyperfine-runs", "10",
-          "--drop", "counts.json")
+          "--drop", "counts.json", "--drop", "hyperfine-hello.json", "--drop", "hyperfine-serve.json")
 run([PY, os.path.join(SRC, "scripts", "lib", "bench_summary.py"), R], expect_rc=0)
 with open(os.path.join(R, "summary.md"), encoding="utf-8") as f:
     summary = f.read()
@@ -24,7 +24,8 @@ for name, md in (("summary.md", summary), ("report.md", report)):
     check("accept/raw/sqpoll: every round failed" in errs, "%s: expected the failed load row under Errors" % name)
     row = next((l for l in md.splitlines() if l.startswith("| ⚠ `raw/sqpoll`")), "")
     check("**error: every round failed**" in row, "%s: expected raw/sqpoll in the accept table as an error" % name)
-CLEAN = mkrun(os.path.join(T, "clean"), "--reps", "3", "--rounds", "3", "--hyperfine-runs", "10", "--drop", "counts.json")
+CLEAN = mkrun(os.path.join(T, "clean"), "--reps", "3", "--rounds", "3", "--hyperfine-runs", "10", "--drop", "counts.json",
+              "--drop", "microbench.json")
 check("Errors" not in run([script("report"), "--stdout", CLEAN], expect_rc=0)[1], "a clean run shows an Errors section")
 # scripts/bench's exit status comes from the same list: errored rows make it exit 1
 probe = "import sys; sys.path.insert(0, %r); import bench_summary; print(len(bench_summary.errored(sys.argv[1])))" \
