@@ -13,3 +13,8 @@ sp_add_script_test(report_summary_agrees report/test_summary_report_agree.py LAB
 sp_add_script_test(report_load_declared report/test_load_declared.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_load_counters report/test_load_counters.py LABELS report TIMEOUT 300)
 sp_add_script_test(report_errored_rows report/test_errored_rows.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_index report/test_index.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_compare_matrix report/test_compare_matrix.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_compare_schema report/test_compare_schema.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_run_budget report/test_run_budget.py LABELS report TIMEOUT 300)
+sp_add_script_test(report_stats_same_figures report/test_stats_same_figures.py LABELS report TIMEOUT 300)

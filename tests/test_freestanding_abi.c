@@ -243,8 +243,9 @@ static void test_socket_listen(void)
         FAIL("listener is not listening");
     if (getsockopt((int)fd, SOL_SOCKET, SO_REUSEADDR, &v, &vl) != 0 || v != 1)
         FAIL("SO_REUSEADDR not set");
-    if (getsockopt((int)fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl) != 0 || tv.tv_sec != 5)
-        FAIL("SO_RCVTIMEO is %ld s, expected 5", (long)tv.tv_sec);
+    if (getsockopt((int)fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl) != 0 || tv.tv_sec != 0 || tv.tv_usec != 200000)
+        FAIL("SO_RCVTIMEO is %ld s %ld us, expected the 200 ms tick", (long)tv.tv_sec,
+             (long)tv.tv_usec);
 
     /* The same port again: -EADDRINUSE, and the failed socket is closed. */
     int before = count_fds();
@@ -255,7 +256,7 @@ static void test_socket_listen(void)
     if (after != before)
         FAIL("the failed listen leaked a descriptor (%d open before, %d after)", before, after);
     close((int)fd);
-    printf("ok   socket_listen: 127.0.0.1, picked port, REUSEADDR, RCVTIMEO 5 s; "
+    printf("ok   socket_listen: 127.0.0.1, picked port, REUSEADDR, RCVTIMEO 200 ms; "
            "in use -> -EADDRINUSE, nothing leaked\n");
 }
 
@@ -377,15 +378,16 @@ static void test_serve(void)
     close(sv[1]);
     waitpid(child, NULL, 0);
 
-    /* A silent client: the read times out (SO_RCVTIMEO, 1 s here), nothing
-     * is answered, and the error comes back. */
+    /* A silent client: the reads wake on the receive tick (200 ms, as the
+     * server's listener sets it), the 5 s head deadline passes, nothing is
+     * answered, and the error comes back. */
     if (pair(sv))
         return;
-    struct timeval one = { .tv_sec = 1 };
-    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &one, sizeof one);
+    struct timeval tick = { .tv_usec = 200000 };
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
     r = CALL("serve", sp_fs_serve, sv[0], 0, 0, 0, 0, 0);
     if (r != -EAGAIN)
-        FAIL("serve(silent client) = %ld, expected -EAGAIN after the receive timeout", r);
+        FAIL("serve(silent client) = %ld, expected -EAGAIN after the head deadline", r);
     close(sv[0]);
     close(sv[1]);
 

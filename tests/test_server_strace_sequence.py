@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from sptest import check, get, run, server_path, skip, Server, model_unavailable
 
-OPS = "socket,setsockopt,bind,listen,getsockname,accept4,read,write,close,shutdown," \
+OPS = "socket,setsockopt,bind,listen,getsockname,accept4,read,write,sendto,close,shutdown," \
       "epoll_create1,epoll_ctl,epoll_wait"
 
 

@@ -14,12 +14,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -126,6 +128,41 @@ int main(void)
     EXPECT("read(-1)", sp_asm_read, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("write(-1)", sp_asm_write, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("write(bad pointer)", sp_asm_write, -EFAULT, afd, 8, 16, 0, 0, 0);
+
+    /* send: flags via r10, and r8/r9 (sendto's address) zeroed by the routine:
+     * a garbage address length would make the kernel answer -EINVAL. */
+    EXPECT("send(accepted, MSG_NOSIGNAL with garbage upper half, garbage r8/r9)", sp_asm_send,
+           (long)sizeof msg, HI(afd), L(msg), sizeof msg, HI(MSG_NOSIGNAL), 0xdead, 0xbeef);
+    memset(buf, 0, sizeof buf);
+    EXPECT("read(client side, after send)", sp_asm_read, (long)sizeof msg, HI(cfd), L(buf), sizeof buf,
+           0, 0, 0);
+    if (memcmp(buf, msg, sizeof msg) != 0) {
+        printf("FAIL: read bytes differ from the sent ones\n");
+        failures++;
+    }
+    EXPECT("send(-1)", sp_asm_send, -EBADF, -1, L(buf), 1, 0, 0, 0);
+    EXPECT("send(bad pointer)", sp_asm_send, -EFAULT, afd, 8, 16, MSG_NOSIGNAL, 0, 0);
+
+    /* io_uring_enter: six arguments, the 4th via r10, the timeout's arg and
+     * size in r8/r9 (a wrong size would be -EINVAL, not -ETIME). */
+    struct io_uring_params up;
+    memset(&up, 0, sizeof up);
+    long ring = syscall(SYS_io_uring_setup, 4, &up);
+    if (ring < 0) {
+        printf("note: io_uring_setup: %s: io_uring_enter checked on bad descriptors only\n",
+               strerror(errno));
+    } else {
+        EXPECT("io_uring_enter(ring, nothing, garbage upper halves)", sp_asm_io_uring_enter, 0,
+               HI(ring), HI(0), HI(0), HI(0), 0, 0);
+        if (up.features & IORING_FEAT_EXT_ARG) {
+            struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+            struct io_uring_getevents_arg ga = { .sigmask = 0, .sigmask_sz = 8, .ts = L(&ts) };
+            EXPECT("io_uring_enter(wait 1, 1 ms timeout in r8/r9)", sp_asm_io_uring_enter, -ETIME,
+                   ring, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, L(&ga), sizeof ga);
+        }
+        close((int)ring);
+    }
+    EXPECT("io_uring_enter(-1)", sp_asm_io_uring_enter, -EBADF, -1, 0, 0, 0, 0, 0);
 
     /* shutdown: connected, bad how, unconnected. */
     EXPECT("shutdown(accepted, SHUT_RDWR with garbage)", sp_asm_shutdown, 0,

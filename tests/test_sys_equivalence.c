@@ -13,14 +13,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>         /* io_uring_setup's params, io_uring_enter's flags */
+#include <linux/tcp.h>              /* struct tcp_info with tcpi_segs_in (glibc's lacks it) */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "syspath/sys.h"
@@ -341,6 +345,132 @@ static long accept_read_write(const struct sp_sys *s)
     return w;
 }
 
+/* send with MSG_MORE, then close: the data is held back (corked) until the
+ * close, which sends it and the FIN in one segment. The client sees the data
+ * only after the close, then EOF, and took in exactly two segments from the
+ * server: the SYN-ACK and data+FIN. Returns the bytes the client read. */
+static long send_more_close(const struct sp_sys *s)
+{
+    unsigned short port;
+    long lfd = listener(s, 0, &port);
+    REQUIRE(lfd >= 0, "listener = %s", errname(lfd));
+    int cfd = connect_to(port);
+    REQUIRE(cfd >= 0, "connect to 127.0.0.1:%u: %s", port, strerror(errno));
+    struct timeval tv = { .tv_sec = 10 };
+    setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    long afd = s->accept4((int)lfd, NULL, NULL, SOCK_CLOEXEC);
+    REQUIRE(afd >= 0, "accept4 = %s", errname(afd));
+
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    long w = s->send((int)afd, resp, sizeof resp - 1, MSG_MORE | MSG_NOSIGNAL);
+    REQUIRE(w == (long)sizeof resp - 1, "send(MSG_MORE) = %s", errname(w));
+    struct pollfd pfd = { .fd = cfd, .events = POLLIN };
+    REQUIRE(poll(&pfd, 1, 0) == 0, "the client could read before the close: MSG_MORE did not cork");
+    REQUIRE(s->close((int)afd) == 0, "close(accepted)");
+    char buf[256];
+    long r = read(cfd, buf, sizeof buf);
+    REQUIRE(r == w && memcmp(buf, resp, (size_t)r) == 0, "client read %ld bytes, expected %ld", r, w);
+    REQUIRE(read(cfd, buf, sizeof buf) == 0, "client did not see EOF after the data");
+    struct tcp_info ti;
+    socklen_t tlen = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    REQUIRE(getsockopt(cfd, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0, "TCP_INFO: %s", strerror(errno));
+    if (tlen >= offsetof(struct tcp_info, tcpi_segs_in) + sizeof ti.tcpi_segs_in)   /* else: kernel < 4.2 */
+        REQUIRE(ti.tcpi_segs_in == 2, "client took in %u segments, expected 2 (SYN-ACK, data+FIN)",
+                ti.tcpi_segs_in);
+    close(cfd);
+    REQUIRE(s->close((int)lfd) == 0, "close(listener)");
+    return r;
+}
+
+static long send_badfd(const struct sp_sys *s) { return s->send(-1, "x", 1, MSG_NOSIGNAL); }
+
+static long send_on_pipe(const struct sp_sys *s)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0, "pipe: %s", strerror(errno));
+    long r = s->send(p[1], "x", 1, MSG_NOSIGNAL);
+    close(p[0]), close(p[1]);
+    return r;
+}
+
+static long send_unconnected(const struct sp_sys *s)
+{
+    long fd = s->socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0, "socket = %s", errname(fd));
+    long r = s->send((int)fd, "x", 1, MSG_NOSIGNAL);
+    s->close((int)fd);
+    return r;
+}
+
+/* A small ring made without the table (glibc has no io_uring_setup wrapper).
+ * Where io_uring is unavailable (disabled, seccomp) the ring scenarios say so
+ * and return what they would have: io_uring_enter itself is then not tested. */
+static int ring_fd(unsigned *features)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    long fd = syscall(SYS_io_uring_setup, 4, &p);
+    if (fd < 0)
+        printf("note: io_uring_setup: %s: the io_uring_enter ring scenarios are not run\n",
+               strerror(errno));
+    *features = p.features;
+    return (int)fd;
+}
+
+static long uring_enter_nothing(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return 0;
+    long r = s->io_uring_enter(fd, 0, 0, 0, NULL, 0);
+    close(fd);
+    return r;
+}
+
+/* A wait for one completion that never comes, with a 1 ms timeout passed in
+ * the 5th and 6th arguments (r8, r9): -ETIME. */
+static long uring_enter_wait_timeout(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return -ETIME;
+    if (!(features & IORING_FEAT_EXT_ARG)) {
+        printf("note: no IORING_FEAT_EXT_ARG (Linux < 5.11): the timed wait is not run\n");
+        close(fd);
+        return -ETIME;
+    }
+    struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+    struct io_uring_getevents_arg arg = { .sigmask = 0, .sigmask_sz = 8, .ts = (unsigned long)&ts };
+    long r = s->io_uring_enter(fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    close(fd);
+    return r;
+}
+
+static long uring_enter_bad_flags(const struct sp_sys *s)
+{
+    unsigned features;
+    int fd = ring_fd(&features);
+    if (fd < 0)
+        return -EINVAL;
+    long r = s->io_uring_enter(fd, 0, 0, 1u << 31, NULL, 0);
+    close(fd);
+    return r;
+}
+
+static long uring_enter_badfd(const struct sp_sys *s) { return s->io_uring_enter(-1, 0, 0, 0, NULL, 0); }
+
+static long uring_enter_on_pipe(const struct sp_sys *s)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0, "pipe: %s", strerror(errno));
+    long r = s->io_uring_enter(p[0], 0, 0, 0, NULL, 0);
+    close(p[0]), close(p[1]);
+    return r;
+}
+
 static long pipe_read_write(const struct sp_sys *s)
 {
     int p[2];
@@ -563,6 +693,15 @@ static const struct scenario {
     { "accept4(not listening)",             accept_not_listening, -EINVAL },
     { "accept4 + read + write + shutdown",  accept_read_write,    38 },
     { "write + read 4 KiB through a pipe",  pipe_read_write,      4096 },
+    { "send(MSG_MORE) + close: data+FIN",   send_more_close,      38 },
+    { "send(-1)",                           send_badfd,           -EBADF },
+    { "send(pipe)",                         send_on_pipe,         -ENOTSOCK },
+    { "send(unconnected)",                  send_unconnected,     -EPIPE },
+    { "io_uring_enter(ring, nothing to do)", uring_enter_nothing, 0 },
+    { "io_uring_enter(wait 1, 1 ms timeout)", uring_enter_wait_timeout, -ETIME },
+    { "io_uring_enter(bad flags)",          uring_enter_bad_flags, -EINVAL },
+    { "io_uring_enter(-1)",                 uring_enter_badfd,    -EBADF },
+    { "io_uring_enter(pipe)",               uring_enter_on_pipe,  -EOPNOTSUPP },
     { "read(count 0)",                      read_zero_count,      0 },
     { "read(EOF)",                          read_eof,             0 },
     { "read(empty nonblocking pipe)",       read_eagain,          -EAGAIN },

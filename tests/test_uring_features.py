@@ -2,10 +2,12 @@
 """The uring model picks the io_uring features this kernel has, and its
 fallbacks are really taken when asked: with SYSPATH_URING_VERBOSE=1 it names
 them on stderr (accept and recv multishot|oneshot, setup flags, close on the
-ring and whether it skips its completion, registered ring fd). On Linux 6.1+ it must pick multishot accept,
-multishot recv (buffer ring) and DEFER_TASKRUN; with SYSPATH_URING_PLAIN=1
-(the old-kernel path) it must use one-shot accepts and recvs, no setup flags
-and a plain ring fd. Both serve requests.
+ring and whether it skips its completion, registered ring fd, and whether the
+loop's wait goes through struct sp_sys or liburing). On Linux 6.1+ it must
+pick multishot accept, multishot recv (buffer ring) and DEFER_TASKRUN, on
+5.11+ the wait through struct sp_sys; with SYSPATH_URING_PLAIN=1 (the
+old-kernel path) it must use one-shot accepts and recvs, no setup flags, a
+plain ring fd and liburing's wait. Both serve requests.
 """
 import os
 import platform
@@ -15,7 +17,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from sptest import check, connect, get, read_response, run, skip, syspath_server, model_unavailable
 
-LINE = re.compile(r"uring: accept=(\w+) recv=(\w+) bufs=\d+ setup=([\w+]+) close=([\w+]+) ring_fd=(\w+)$")
+LINE = re.compile(r"uring: accept=(\w+) recv=(\w+) bufs=\d+ setup=([\w+]+) close=([\w+]+) ring_fd=(\w+) "
+                  r"wait=(\w+)$")
 
 
 def features(**env):
@@ -32,7 +35,7 @@ def features(**env):
     err = srv.proc.stderr.read().decode()
     lines = [l for l in err.splitlines() if l.startswith("uring:")]
     check(len(lines) == 1 and LINE.match(lines[0]), "one feature line on stderr",
-          "uring: accept=... recv=... bufs=N setup=... close=... ring_fd=...", err)
+          "uring: accept=... recv=... bufs=N setup=... close=... ring_fd=... wait=...", err)
     return LINE.match(lines[0]).groups()
 
 
@@ -46,9 +49,9 @@ def main():
     if why:
         skip(f"model uring unavailable here: {why}")
 
-    accept, recv, setup, close, ring_fd = features()
+    accept, recv, setup, close, ring_fd, wait = features()
     print(f"defaults on Linux {platform.release()}: accept={accept} recv={recv} setup={setup} "
-          f"close={close} ring_fd={ring_fd}")
+          f"close={close} ring_fd={ring_fd} wait={wait}")
     if kernel() >= (6, 1):
         check(accept == "multishot", "Linux 6.1+: multishot accept", "multishot", accept)
         check(recv == "multishot", "Linux 6.1+: multishot recv with a buffer ring", "multishot", recv)
@@ -57,12 +60,13 @@ def main():
         check(ring_fd == "registered", "Linux 6.1+: registered ring fd", "registered", ring_fd)
         check(close == "ring+quiet", "Linux 6.1+: close on the ring without a completion (CQE_SKIP)",
               "ring+quiet", close)
+    if kernel() >= (5, 11):
+        check(wait == "sys", "Linux 5.11+: the turn's wait through struct sp_sys (EXT_ARG)", "sys", wait)
     check(close.startswith("ring"), "close on the ring (IORING_OP_CLOSE, Linux 5.6+)", "ring...", close)
 
-    accept, recv, setup, close, ring_fd = features(SYSPATH_URING_PLAIN="1")
-    check((accept, recv, setup, close, ring_fd) == ("oneshot", "oneshot", "none", "ring", "plain"),
-          "SYSPATH_URING_PLAIN=1 fallbacks", ("oneshot", "oneshot", "none", "ring", "plain"),
-          (accept, recv, setup, close, ring_fd))
+    got = features(SYSPATH_URING_PLAIN="1")
+    want = ("oneshot", "oneshot", "none", "ring", "plain", "liburing")
+    check(got == want, "SYSPATH_URING_PLAIN=1 fallbacks", want, got)
 
 
 run(main)

@@ -5,8 +5,8 @@
 ;
 ; Pure NASM, no libc, its own entry point. Listens on 127.0.0.1:PORT (default
 ; 8080; 0 = the kernel picks), prints `listening on 127.0.0.1:PORT`, then the
-; loop the tutorial promised for its part 2: accept, read the request head,
-; answer HTTP 200 "Hello, World!", close, repeat. After N connections (if N
+; loop the tutorial promised for its part 2: accept, read the request head
+; (within a 5 s deadline), answer HTTP 200 "Hello, World!", close, repeat. After N connections (if N
 ; is given and not 0) it exits 0. Bad arguments or a port it cannot listen
 ; on: one line on stderr, exit 2.
 ;
@@ -232,6 +232,7 @@ _start:
     mov rbp, rax
     mov edi, ebp
     ACALL sp_fs_serve           ; whatever happened, the connection is done
+    ; close: sends the answer sp_fs_serve held back (MSG_MORE) with the FIN
     mov eax, SYSCALL(SYS_CLOSE)
     mov edi, ebp
     syscall
@@ -246,7 +247,7 @@ _start:
     ; Errors that describe the listener itself will not go away: stop.
     ; Everything else is about one connection (ECONNABORTED: reset before
     ; accept; EPROTO, ENETDOWN ... which accept(2) says to treat like EAGAIN),
-    ; a signal (EINTR), or the 5 s SO_RCVTIMEO expiring on an idle listener
+    ; a signal (EINTR), or the SO_RCVTIMEO tick expiring on an idle listener
     ; (EAGAIN): accept again.
     cmp rax, -EBADF
     je .no_accept

@@ -1,15 +1,16 @@
 ; =============================================================================
 ; socket.asm -- the tutorial's socket.s: socket_listen, completed and fixed
 ;
-; socket -> setsockopt(SO_REUSEADDR) -> setsockopt(SO_RCVTIMEO) -> bind
+; socket -> setsockopt(SO_REUSEADDR) -> setsockopt(SO_RCVTIMEO tick) -> bind
 ; 127.0.0.1:port -> listen, with the sockaddr zeroed by the tutorial's memset
 ; and the port converted by its htons, each called with rsp 16-byte aligned.
 ; =============================================================================
 %include "platform.inc"
 
-; A silent client must not hold the (one-at-a-time) server forever: reads on
-; a connection give up after this many seconds (see SO_RCVTIMEO below).
-%define RCV_TIMEOUT_S 5
+; Reads on a connection (and accept) wake at least this often, so the server
+; can check the deadline of a request head (serve.asm) and a silent or
+; trickling client cannot hold the one-at-a-time server (see SO_RCVTIMEO below).
+%define RCV_TICK_US 200000
 
 extern sp_fs_memset
 extern sp_fs_htons
@@ -65,13 +66,14 @@ sp_fs_socket_listen:
     test rax, rax
     js .fail
 
-    ; setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, {5 s, 0}, 16). Set on the
+    ; setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, {0, 200 ms}, 16). Set on the
     ; listener because accepted sockets inherit it (Linux and BSD copy the
-    ; option to the new socket): every read of a request then gives up after
-    ; 5 s instead of blocking forever on a client that never sends. accept
-    ; itself also wakes every 5 s with EAGAIN when idle; the loop retries.
-    mov qword [rsp + 16], RCV_TIMEOUT_S
-    mov qword [rsp + 24], 0     ; microseconds (and, on macOS, the padding)
+    ; option to the new socket): every read of a request then returns
+    ; -EAGAIN after a tick with nothing new, and sp_fs_serve checks the
+    ; head's deadline. accept itself also wakes every tick with EAGAIN when
+    ; idle; the loop retries.
+    mov qword [rsp + 16], 0
+    mov qword [rsp + 24], RCV_TICK_US   ; microseconds (and, on macOS, the padding)
     mov eax, SYSCALL(SYS_SETSOCKOPT)
     mov edi, ebx
     mov esi, SOL_SOCKET

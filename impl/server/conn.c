@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -20,10 +21,73 @@ void sp_conn_init(struct sp_conn *c, int fd, const struct sp_config *cfg)
 {
     c->fd = fd;
     c->in_len = c->out_off = c->out_len = 0;
-    c->closing = c->lingering = c->registered = 0;
+    c->closing = c->lingering = 0;
     c->requests = 0;
     c->prev = c->next = NULL;
+    c->may_keep_alive = NULL;
     c->deadline_ms = sp_now_ms() + cfg->header_timeout_ms;
+}
+
+void sp_pool_init(struct sp_conn_pool *p, size_t size)
+{
+    p->open = p->free = NULL;
+    p->open_count = 0;
+    p->size = size;
+}
+
+struct sp_conn *sp_pool_open(struct sp_conn_pool *p, int fd, const struct sp_config *cfg)
+{
+    struct sp_conn *c = p->free;
+    if (c)
+        p->free = c->next;
+    else if (!(c = malloc(p->size)))
+        return NULL;
+    sp_conn_init(c, fd, cfg);
+    c->next = p->open;
+    if (p->open)
+        p->open->prev = c;
+    p->open = c;
+    p->open_count++;
+    return c;
+}
+
+void sp_pool_abandon(struct sp_conn_pool *p, struct sp_conn *c, struct sp_stats *st)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        p->open = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    p->open_count--;
+    st->connections++;
+}
+
+void sp_pool_release(struct sp_conn_pool *p, struct sp_conn *c, struct sp_stats *st)
+{
+    sp_pool_abandon(p, c, st);
+    c->next = p->free;
+    p->free = c;
+}
+
+void sp_pool_expire(struct sp_conn_pool *p, long now,
+                    void (*expired)(void *loop, struct sp_conn *c), void *loop)
+{
+    for (struct sp_conn *c = p->open, *next; c; c = next) {
+        next = c->next;
+        if (now >= c->deadline_ms)
+            expired(loop, c);
+    }
+}
+
+void sp_pool_destroy(struct sp_conn_pool *p)
+{
+    while (p->free) {
+        struct sp_conn *c = p->free;
+        p->free = c->next;
+        free(c);
+    }
 }
 
 void sp_conn_received(struct sp_conn *c, unsigned n, const struct sp_config *cfg)
@@ -44,6 +108,8 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
                                                sizeof c->in, &req);   /* the head may grow to the whole buffer once the answered ones are dropped */
         if (v == SP_HTTP_INCOMPLETE)
             break;
+        if (v == SP_HTTP_OK && req.keep_alive && c->may_keep_alive && !c->may_keep_alive(c))
+            req.keep_alive = 0;                 /* answered as if the client had asked to close */
         size_t len;
         const char *resp = sp_http_response(v, &req, &len);
         if (c->out_len + len > sizeof c->out) {
@@ -72,10 +138,18 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
     return full;
 }
 
+int sp_conn_last_response(const struct sp_conn *c)
+{
+    return c->closing && (c->lingering || c->in_len == 0);
+}
+
 long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking)
 {
+    int last = sp_conn_last_response(c);
     while (c->out_off < c->out_len) {
-        long r = sys->write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+        long r = last ? sys->send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                                  MSG_MORE | MSG_NOSIGNAL)
+                      : sys->write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (r == -EINTR)
             continue;
         if (r == -EAGAIN && !blocking)

@@ -23,10 +23,12 @@ struct sp_conn {
     unsigned out_off, out_len;      /* out[out_off..out_len) still to be written */
     int closing;                    /* close once out[] is flushed */
     int lingering;                  /* closing after an error: drain input first (see sp_conn_linger) */
-    int registered;                 /* known to the model's poller (epoll) */
+    /* Asked before a keep-alive answer; 0 answers with Connection: close
+     * instead (iterative, to give a waiting client its turn). NULL: always keep. */
+    int (*may_keep_alive)(struct sp_conn *c);
     long deadline_ms;               /* sp_now_ms() after which the connection times out */
     long requests;                  /* answered on this connection */
-    struct sp_conn *prev, *next;    /* the model's list of open connections */
+    struct sp_conn *prev, *next;    /* its pool's open list, or free list (next only) */
     char in[SP_HTTP_HEAD_MAX];
     char out[SP_CONN_OUT_MAX];
 };
@@ -46,7 +48,18 @@ int sp_conn_process(struct sp_conn *c, const struct sp_config *cfg, struct sp_st
  * the header timeout starts now. */
 void sp_conn_received(struct sp_conn *c, unsigned n, const struct sp_config *cfg);
 
-/* Write out[] once (non-blocking sockets) or until done (blocking).
+/* out[] ends with the connection's last response, and the model closes (or,
+ * after an error, shuts down our side) as soon as it is sent. It then goes
+ * with MSG_MORE: the kernel holds the data back and the FIN that follows
+ * rides in the same segment, one segment and one ACK fewer per connection.
+ * Not when bytes after it were received and will never be read: the close
+ * would then reset the connection, and a held-back response be lost with it
+ * (an error response is safe: its linger path sends the FIN by shutdown
+ * before anything is closed). */
+int sp_conn_last_response(const struct sp_conn *c);
+
+/* Write out[] once (non-blocking sockets) or until done (blocking); the last
+ * response (sp_conn_last_response) with MSG_MORE, so close right after. 
  * Returns 1 when everything was written, 0 when the socket would block, -errno on error.
  * Blocking: -ETIMEDOUT when the client has read nothing by c->deadline_ms (or on stop). */
 long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking);
@@ -55,6 +68,31 @@ long sp_conn_flush(const struct sp_sys *sys, struct sp_conn *c, int blocking);
  * client still sends (bounded), so the kernel does not answer unread data with
  * a RST that could destroy the response before the client reads it. */
 void sp_conn_linger(const struct sp_sys *sys, int fd);
+
+/* The connections of one model's loop: the open ones (for timeouts and
+ * shutdown) and the closed ones kept for reuse (no malloc per accept). A model
+ * that keeps more per connection puts struct sp_conn first in its own struct
+ * and gives the pool that struct's size. */
+struct sp_conn_pool {
+    struct sp_conn *open, *free;
+    long open_count;
+    size_t size;
+};
+void sp_pool_init(struct sp_conn_pool *p, size_t size);
+/* A connection for a freshly accepted fd (sp_conn_init'd, on the open list);
+ * NULL when there is no memory (the caller closes fd). */
+struct sp_conn *sp_pool_open(struct sp_conn_pool *p, int fd, const struct sp_config *cfg);
+/* c is closed: off the open list, onto the free list, counted as served. */
+void sp_pool_release(struct sp_conn_pool *p, struct sp_conn *c, struct sp_stats *st);
+/* c is closed but its memory must stay as it is (the kernel may still write
+ * it): off the open list and counted as served, never reused nor freed. */
+void sp_pool_abandon(struct sp_conn_pool *p, struct sp_conn *c, struct sp_stats *st);
+/* Call expired(loop, c) for each open connection whose deadline is past at
+ * now; it may release c. The model decides what a deadline means for it. */
+void sp_pool_expire(struct sp_conn_pool *p, long now,
+                    void (*expired)(void *loop, struct sp_conn *c), void *loop);
+/* Free the free list (the open list must be empty, or abandoned). */
+void sp_pool_destroy(struct sp_conn_pool *p);
 
 /* Monotonic milliseconds (vDSO clock_gettime: no kernel entry, so no path to compare). */
 long sp_now_ms(void);

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -28,9 +27,13 @@ struct loop {
     const struct sp_config *cfg;
     struct sp_stats *st;
     int epfd;
-    struct sp_conn *open;           /* every open connection, for timeouts and shutdown */
-    struct sp_conn *free;           /* closed connections kept for reuse (no malloc per accept) */
-    long open_count;
+    struct sp_conn_pool pool;
+};
+
+/* A connection, and whether the epoll set knows it yet. */
+struct econn {
+    struct sp_conn c;               /* first: the pool hands out struct sp_conn * */
+    int registered;
 };
 
 static void conn_close(struct loop *L, struct sp_conn *c)
@@ -38,23 +41,17 @@ static void conn_close(struct loop *L, struct sp_conn *c)
     if (c->lingering)
         sp_conn_linger(L->sys, c->fd);
     L->sys->close(c->fd);           /* closing the fd also drops it from the epoll set */
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        L->open = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->next = L->free;
-    L->free = c;
-    L->open_count--;
-    L->st->connections++;
+    sp_pool_release(&L->pool, c, L->st);
 }
+
+static int registered(struct sp_conn *c) { return ((struct econn *)c)->registered; }
 
 static int want(struct loop *L, struct sp_conn *c, unsigned events)
 {
+    struct econn *e = (struct econn *)c;
     struct epoll_event ev = { .events = events, .data.ptr = c };
-    long r = L->sys->epoll_ctl(L->epfd, c->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev);
-    c->registered = 1;
+    long r = L->sys->epoll_ctl(L->epfd, e->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev);
+    e->registered = 1;
     return r == 0;
 }
 
@@ -66,7 +63,7 @@ static void on_readable(struct loop *L, struct sp_conn *c)
         r = L->sys->read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
     } while (r == -EINTR);
     if (r == -EAGAIN) {
-        if (!c->registered && !want(L, c, EPOLLIN))
+        if (!registered(c) && !want(L, c, EPOLLIN))
             conn_close(L, c);
         return;
     }
@@ -94,7 +91,7 @@ static void on_readable(struct loop *L, struct sp_conn *c)
         if (!more)
             break;
     }
-    if (!c->registered && !want(L, c, EPOLLIN))
+    if (!registered(c) && !want(L, c, EPOLLIN))
         conn_close(L, c);
 }
 
@@ -141,39 +138,29 @@ static void accept_all(struct loop *L, int lfd, long *accepted, struct sp_spare 
             L->sys->close((int)fd); /* another worker took the last one */
             return;
         }
-        struct sp_conn *c = L->free;
-        if (c)
-            L->free = c->next;
-        else if (!(c = malloc(sizeof *c))) {
+        struct sp_conn *c = sp_pool_open(&L->pool, (int)fd, cfg);
+        if (!c) {
             L->sys->close((int)fd);
             L->st->accept_errors++;
             return;
         }
-        sp_conn_init(c, (int)fd, cfg);
-        c->next = L->open;
-        if (L->open)
-            L->open->prev = c;
-        L->open = c;
-        L->open_count++;
+        ((struct econn *)c)->registered = 0;
         on_readable(L, c);          /* the request is often there already */
     }
 }
 
-static void expire(struct loop *L, long now)
+static void expired(void *loop, struct sp_conn *c)
 {
-    for (struct sp_conn *c = L->open, *next; c; c = next) {
-        next = c->next;
-        if (now >= c->deadline_ms) {
-            L->st->timeouts++;
-            conn_close(L, c);
-        }
-    }
+    struct loop *L = loop;
+    L->st->timeouts++;
+    conn_close(L, c);
 }
 
 long sp_epoll_loop(const struct sp_sys *sys, const struct sp_config *cfg, int lfd,
                    long *accepted, struct sp_stats *st)
 {
     struct loop L = { .sys = sys, .cfg = cfg, .st = st };
+    sp_pool_init(&L.pool, sizeof(struct econn));
     long r = sys->epoll_create1(EPOLL_CLOEXEC);
     if (r < 0)
         return r;
@@ -196,7 +183,7 @@ long sp_epoll_loop(const struct sp_sys *sys, const struct sp_config *cfg, int lf
             sys->epoll_ctl(L.epfd, EPOLL_CTL_DEL, lfd, NULL);
             listening = 0;
         }
-        if (!listening && L.open_count == 0)
+        if (!listening && L.pool.open_count == 0)
             break;                  /* --max-conns reached and every connection served */
         long n = sys->epoll_wait(L.epfd, events, MAX_EVENTS, SP_STOP_POLL_MS);
         if (n < 0) {
@@ -216,18 +203,14 @@ long sp_epoll_loop(const struct sp_sys *sys, const struct sp_config *cfg, int lf
         }
         long now = sp_now_ms();
         if (now >= next_expiry) {   /* deadlines are checked a few times a second */
-            expire(&L, now);
+            sp_pool_expire(&L.pool, now, expired, &L);
             next_expiry = now + SP_STOP_POLL_MS;
         }
     }
     /* Stopping: connections still open are closed; they count as served. */
-    while (L.open)
-        conn_close(&L, L.open);
-    while (L.free) {
-        struct sp_conn *c = L.free;
-        L.free = c->next;
-        free(c);
-    }
+    while (L.pool.open)
+        conn_close(&L, L.pool.open);
+    sp_pool_destroy(&L.pool);
     if (spare.fd >= 0)
         sys->close(spare.fd);
     sys->close(L.epfd);

@@ -36,7 +36,7 @@ static void usage(FILE *out)
         "path and I/O model, for measuring what the path costs.\n"
         "\n"
         "  -b, --backend NAME        syscall path: %s (default libc)\n"
-        "  -m, --model NAME          I/O model: %s (default iterative)\n"
+        "  -m, --model NAME          I/O model: %s (default epoll)\n"
         "  -a, --addr ADDR           numeric IPv4/IPv6 address to bind (default 127.0.0.1)\n"
         "  -p, --port N              TCP port, 0 = any free port (default 8080)\n"
         "      --backlog N           listen backlog (default 4096)\n"

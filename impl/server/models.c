@@ -17,7 +17,7 @@ extern const struct sp_model sp_model_reuseport;
 const struct sp_model *const sp_model_all[] = {
     &sp_model_iterative,
     &sp_model_epoll,
-#ifdef SYSPATH_HAVE_URING               /* built only where liburing is (impl/server/CMakeLists.txt) */
+#ifdef SYSPATH_HAVE_LIBURING            /* built only where liburing is (impl/CMakeLists.txt) */
     &sp_model_uring,
 #endif
     &sp_model_reuseport,

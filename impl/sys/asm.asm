@@ -31,6 +31,8 @@ global sp_asm_write
 global sp_asm_close
 global sp_asm_getsockname
 global sp_asm_shutdown
+global sp_asm_send
+global sp_asm_io_uring_enter
 global sp_asm_epoll_create1
 global sp_asm_epoll_ctl
 global sp_asm_epoll_wait
@@ -182,15 +184,51 @@ sp_asm_shutdown:
     SYSRET_TO_NEG_ERRNO
     ret
 
+; -----------------------------------------------------------------------------
+; sp_asm_send -- send bytes on a connected socket, with flags (MSG_MORE...)
+;  IN:  edi = fd, rsi = buf, rdx = len, ecx = flags
+;  OUT: rax = bytes sent, or -errno
+;  CLOBBERS: rcx, r8, r9, r10, r11, rdi
+;  Neither kernel has a send syscall: this is sendto with no address (r8 = 0,
+;  r9 = 0), which is what glibc's send issues too.
+; -----------------------------------------------------------------------------
+sp_asm_send:
+    movsxd rdi, edi
+    movsxd r10, ecx             ; 4th argument: rcx is lost to `syscall`
+    xor r8d, r8d                ; dest_addr = NULL
+    xor r9d, r9d                ; addrlen = 0
+    mov eax, SYSCALL(SYS_SENDTO)
+    syscall
+    SYSRET_TO_NEG_ERRNO
+    ret
+
 %ifdef PLATFORM_OSX
-; macOS has no epoll (kqueue is its equivalent, and a different model):
-; the three epoll ops answer -ENOSYS so the epoll model fails cleanly.
+; macOS has no epoll (kqueue is its equivalent, and a different model) and no
+; io_uring: those ops answer -ENOSYS so the models fail cleanly.
 sp_asm_epoll_create1:
 sp_asm_epoll_ctl:
 sp_asm_epoll_wait:
+sp_asm_io_uring_enter:
     mov rax, -ENOSYS
     ret
 %else
+; -----------------------------------------------------------------------------
+; sp_asm_io_uring_enter -- submit prepared SQEs and/or wait for completions
+;  IN:  edi = ring fd (or registered index), esi = to_submit, edx = min_complete,
+;       ecx = flags (IORING_ENTER_*), r8 = arg (sigset * or getevents_arg *),
+;       r9 = argsz
+;  OUT: rax = SQEs submitted, or -errno (-ETIME: the wait timed out)
+;  CLOBBERS: rcx, r10, r11, rdi, rsi, rdx
+; -----------------------------------------------------------------------------
+sp_asm_io_uring_enter:
+    movsxd rdi, edi
+    mov esi, esi                ; the counts and flags are unsigned: zero-extend
+    mov edx, edx
+    mov r10d, ecx               ; 4th argument: rcx is lost to `syscall` (zero-extends)
+    mov eax, SYSCALL(SYS_IO_URING_ENTER)
+    syscall
+    ret
+
 ; -----------------------------------------------------------------------------
 ; sp_asm_epoll_create1 -- create an epoll instance
 ;  IN:  edi = flags (EPOLL_CLOEXEC)

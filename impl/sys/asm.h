@@ -16,6 +16,9 @@ long sp_asm_write(int fd, const void *buf, unsigned long count);
 long sp_asm_close(int fd);
 long sp_asm_getsockname(int fd, void *addr, unsigned *addrlen);
 long sp_asm_shutdown(int fd, int how);
+long sp_asm_send(int fd, const void *buf, unsigned long len, int flags);
+long sp_asm_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+                           const void *arg, unsigned long argsz);
 long sp_asm_epoll_create1(int flags);
 long sp_asm_epoll_ctl(int epfd, int op, int fd, void *event);
 long sp_asm_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "syspath/sys.h"
@@ -29,6 +30,13 @@ static long libc_write(int fd, const void *buf, unsigned long count) { FOLD(writ
 static long libc_close(int fd) { FOLD(close(fd)); }
 static long libc_getsockname(int fd, void *addr, unsigned *addrlen) { FOLD(getsockname(fd, addr, addrlen)); }
 static long libc_shutdown(int fd, int how) { FOLD(shutdown(fd, how)); }
+/* glibc has no io_uring_enter wrapper: its generic syscall() is what a libc
+ * program uses (liburing itself does, when not built with its own asm). */
+static long libc_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+                                const void *arg, unsigned long argsz)
+{ FOLD(syscall(SYS_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz)); }
+static long libc_send(int fd, const void *buf, unsigned long len, int flags)
+{ FOLD(send(fd, buf, len, flags)); }
 static long libc_epoll_create1(int flags) { FOLD(epoll_create1(flags)); }
 static long libc_epoll_ctl(int epfd, int op, int fd, void *event) { FOLD(epoll_ctl(epfd, op, fd, event)); }
 static long libc_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms)
@@ -47,6 +55,8 @@ const struct sp_sys sp_sys_libc = {
     .close = libc_close,
     .getsockname = libc_getsockname,
     .shutdown = libc_shutdown,
+    .send = libc_send,
+    .io_uring_enter = libc_io_uring_enter,
     .epoll_create1 = libc_epoll_create1,
     .epoll_ctl = libc_epoll_ctl,
     .epoll_wait = libc_epoll_wait,

@@ -27,6 +27,11 @@ static long raw_close(int fd) { return sys1(SYS_close, fd); }
 static long raw_getsockname(int fd, void *addr, unsigned *addrlen)
 { return sys3(SYS_getsockname, fd, (long)addr, (long)addrlen); }
 static long raw_shutdown(int fd, int how) { return sys2(SYS_shutdown, fd, how); }
+static long raw_send(int fd, const void *buf, unsigned long len, int flags)
+{ return sys6(SYS_sendto, fd, (long)buf, (long)len, flags, 0, 0); }
+static long raw_io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+                               const void *arg, unsigned long argsz)
+{ return sys6(SYS_io_uring_enter, fd, to_submit, min_complete, flags, (long)arg, (long)argsz); }
 static long raw_epoll_create1(int flags) { return sys1(SYS_epoll_create1, flags); }
 static long raw_epoll_ctl(int epfd, int op, int fd, void *event)
 { return sys4(SYS_epoll_ctl, epfd, op, fd, (long)event); }
@@ -46,6 +51,8 @@ const struct sp_sys sp_sys_raw = {
     .close = raw_close,
     .getsockname = raw_getsockname,
     .shutdown = raw_shutdown,
+    .send = raw_send,
+    .io_uring_enter = raw_io_uring_enter,
     .epoll_create1 = raw_epoll_create1,
     .epoll_ctl = raw_epoll_ctl,
     .epoll_wait = raw_epoll_wait,

@@ -83,4 +83,19 @@ static inline long sys5(long n, long a1, long a2, long a3, long a4, long a5)
     return rax;
 }
 
+static inline long sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    register long rax __asm__("rax") = n;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    __asm__ volatile("syscall" : "+a"(rax)
+                     : "r"(rdi), "r"(rsi), "r"(rdx), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+
 #endif /* SYSPATH_RAW_SYSCALL_H */

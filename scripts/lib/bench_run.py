@@ -35,6 +35,7 @@ import bench_machine  # noqa: E402
 import bench_micro  # noqa: E402
 import bench_proc  # noqa: E402
 import bench_summary  # noqa: E402
+import run_budget     # noqa: E402
 from bench_steps import Progress, Step, fmt_s  # noqa: E402
 
 ROOT = bench_machine.ROOT
@@ -391,6 +392,7 @@ class Run:
                     bench_summary.write(self.out)
             except Exception as e:
                 log("warning: could not write run.json/summary.md: %s" % e)
+            run_budget.keep(self.out, log)   # the folder stays within its size budget
         log("done in %s" % fmt_s(time.monotonic() - self.t0))
         return rc
 

@@ -622,3 +622,64 @@ def crossover(series, ref):
         if i < len(sizes):
             out[key] = sizes[i]
     return out
+
+
+# -- the folder's schema and its calibration (read by scripts/index and scripts/compare) ------
+
+SCHEMA_KNOWN = 1   # machine.json's "schema" this reader was written for
+
+
+def schema_check(run):
+    """Whether this reader can trust a folder's layout: (ok, message).
+
+    No "schema" (folders older than the field) and any whole number up to
+    SCHEMA_KNOWN are read as they are. A newer whole number is read as far as
+    the rows go: (True, a note naming the versions), also added to run.notes.
+    Anything else — a string, a fraction, a number below 1 — is a file this
+    reader does not understand: (False, one line saying why).
+    """
+    if "schema" not in run.machine:
+        return True, None
+    s = run.machine.get("schema")
+    if not isinstance(s, int) or isinstance(s, bool) or s < 1:
+        return False, "%s: machine.json has schema %r, not a version this reader knows (1..%d)" % (
+            run.path, s, SCHEMA_KNOWN)
+    if s > SCHEMA_KNOWN:
+        if not run.rows:
+            return False, "%s: machine.json schema %d is newer than this reader (%d) and no row was recognised" % (
+                run.path, s, SCHEMA_KNOWN)
+        note = "machine.json schema %d is newer than this reader (%d): read what it recognises" % (s, SCHEMA_KNOWN)
+        if note not in run.notes:
+            run.notes.append(note)
+        return True, note
+    return True, None
+
+
+CALIBRATE = "calibrate.json"
+
+
+def calibration(run):
+    """syspath-calibrate's thresholds: {family: {"rep": bytes|None, "nt": bytes|None}}.
+
+    A family with a threshold of null means "no size helps up to the largest
+    measured"; a family or file that is missing is left out (the caller shows
+    n/a). A calibrate.json that does not parse is a note, not an error: it is
+    only read for the headline figures.
+    """
+    full = os.path.join(run.path, CALIBRATE)
+    if not os.path.exists(full):
+        return {}
+    try:
+        with open(full, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        run.notes.append("%s: unreadable, thresholds left out (%s)" % (CALIBRATE, str(e).splitlines()[0]))
+        return {}
+    out = {}
+    for fam, v in as_dict(doc).items():
+        v = as_dict(v)
+        if "rep_threshold" in v or "nt_threshold" in v:
+            out[fam] = {k: (v.get(k + "_threshold") if _is_num(v.get(k + "_threshold")) else None)
+                        for k in ("rep", "nt")}
+            out[fam]["max"] = doc.get("max_size") if _is_num(doc.get("max_size")) else None
+    return out

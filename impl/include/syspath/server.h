@@ -31,7 +31,7 @@ struct sp_config {
     int defer_accept_s;       /* TCP_DEFER_ACCEPT seconds; 0 = off; -1 = the model's default */
 };
 
-#define SP_CONFIG_DEFAULTS { .model = "iterative", .addr = "127.0.0.1", .port = 8080, \
+#define SP_CONFIG_DEFAULTS { .model = "epoll", .addr = "127.0.0.1", .port = 8080, \
     .backlog = 4096, .max_conns = 0, .header_timeout_ms = 5000, \
     .idle_timeout_ms = 30000, .workers = 0, .defer_accept_s = -1 }
 

@@ -37,6 +37,14 @@ struct sp_sys {
     long (*getsockname)(int fd, void *addr, unsigned *addrlen);
     /* shutdown: a clean FIN before close, so clients read the whole error response */
     long (*shutdown)(int fd, int how);
+    /* send: a connection's last response with MSG_MORE, so that the FIN of the
+     * close right after rides in the same segment (Linux has no send syscall:
+     * every backend issues sendto with no address, as glibc's send does) */
+    long (*send)(int fd, const void *buf, unsigned long len, int flags);
+    /* io_uring_enter: the uring model's one syscall per loop turn (submit and
+     * wait); `arg` is a sigset or a struct io_uring_getevents_arg */
+    long (*io_uring_enter)(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+                           const void *arg, unsigned long argsz);
     /* the epoll model (and reuseport, which runs it per worker) */
     long (*epoll_create1)(int flags);
     long (*epoll_ctl)(int epfd, int op, int fd, void *event);

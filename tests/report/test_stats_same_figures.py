@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Behaviour: stats.py's fast paths give the figures of the plain ones — the numpy bootstrap the
+exact intervals of the pure-Python resampling loop (same seed, same draws), and the cached exact
+Mann-Whitney p scipy's method="exact" — so a report rebuilt on any machine prints the same numbers.
+"""
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from common import SRC, check, need  # noqa: E402
+
+need("numpy", "scipy")
+sys.path.insert(0, os.path.join(SRC, "scripts", "lib"))
+import stats  # noqa: E402
+from scipy.stats import mannwhitneyu  # noqa: E402
+
+rng = random.Random(7)
+series = []
+for n, m in ((1, 3), (2, 2), (5, 5), (9, 9), (5, 9), (20, 20), (40, 33)):
+    a = [rng.choice([rng.random(), 1.0, 2.0]) for _ in range(n)]     # with ties
+    b = [rng.random() * 3 + 0.1 for _ in range(m)]
+    series.append((a, b))
+series.append(([0.0, 0.0, 1.0, 2.0, 3.0], [1.0, 2.0, 2.5]))              # resamples whose median is 0
+
+for a, b in series:
+    fast = (stats.bootstrap_ci(a), stats.bootstrap_ci(b), stats.ratio_ci(a, b, resamples=3000))
+    saved, stats._np = stats._np, None
+    try:
+        plain = (stats.bootstrap_ci(a), stats.bootstrap_ci(b), stats.ratio_ci(a, b, resamples=3000))
+    finally:
+        stats._np = saved
+    check(fast == plain, "sizes %d/%d: numpy bootstrap %s, pure-Python loop %s" % (len(a), len(b), fast, plain))
+
+for n, m in ((2, 3), (4, 4), (5, 5), (7, 9), (10, 10), (12, 6)):
+    for shift in (0.0, 0.4, 2.0):
+        a = [rng.random() for _ in range(n)]
+        b = [rng.random() + shift for _ in range(m)]
+        mine = stats.mann_whitney_p(a, b, method="exact")
+        ref = float(mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
+        check(abs(mine - ref) <= 1e-12 * max(ref, 1e-300) + 1e-15,
+              "Mann-Whitney %d v %d shift %.1f: expected scipy's exact p %r, got %r" % (n, m, shift, ref, mine))
+print("ok: numpy bootstrap = pure-Python bootstrap, cached exact U p = scipy's exact p")
