@@ -373,7 +373,11 @@ class Run:
                      if not os.path.exists(os.path.join(self.out, files[p]))]
             if empty:
                 self.note("nothing measured for --only %s (see the notes above)" % ", ".join(empty))
-            if empty or any(s.status == "failed" for s in self.steps):
+            # and when a row errored (a failed check, failed rounds): shown, never dropped
+            errored = bench_summary.errored(self.out)
+            for e in errored:
+                self.note("errored: %s" % e)
+            if empty or errored or any(s.status == "failed" for s in self.steps):
                 rc = 1
         except bench_proc.Interrupted as e:
             rc = 130

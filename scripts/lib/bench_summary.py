@@ -5,8 +5,9 @@ Written by scripts/bench at the end of a run (and after an interruption);
 `/usr/bin/python3 scripts/lib/bench_summary.py RUN_DIR` rebuilds it.
 
 What it says, in order: the machine in one line; the run's options; the
-headline (server CPU per connection / request of the best syspath row against
-nginx, beside conn/s and req/s, with the suite's targets); every server row
+headline (declared comparisons: each model's libc row against every peer, asm and
+raw against libc per model, server CPU per connection / request with interval and
+test, rates beside it marked client-bound where they are); errored rows; every server row
 with median, 95% interval, ratios to nginx, server and wrk CPU % and which
 side was saturated; flagged rows; the syscall paths against libc; the helpers
 against glibc; the hyperfine process runs; instruction counts; the run's notes
@@ -36,6 +37,15 @@ def write(run_dir):
         text = "# syspath run %s\n\nNo results in this folder yet (the run stopped before its first " \
                "measurement).\n" % os.path.basename(os.path.abspath(run_dir))
     return render.write(path, text)
+
+
+def errored(run_dir):
+    """The run folder's errored rows, one line each ([] when there are none or no readable
+    JSON yet): scripts/bench exits 1 when there are any."""
+    try:
+        return runfolder.errored(runfolder.load(run_dir))
+    except runfolder.RunFolderError:
+        return []
 
 
 def main(argv):

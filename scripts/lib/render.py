@@ -3,7 +3,9 @@
 Both files are made here, from the same sections over scripts/lib/runfolder.py's
 rows, so a figure is computed and worded once:
 
-  load_section(run, kind)   accept / keep-alive: setup, headline, every server row
+  load_section(run, kind)   accept / keep-alive: setup, declared comparisons, every
+                            server row, the counters per row beside server CPU
+  errors_section(run)       every errored row (failed checks, failed rounds)
   syscalls_section(run)     every op x path against libc, io_uring batches
   helpers_section(run)      every helper variant against glibc, per size
   hyperfine_section(run)    process runs against the dynamic glibc / libc backend
@@ -18,17 +20,25 @@ what the folder lacks. Ratios are always to a baseline measured in the same
 run; intervals come from scripts/lib/stats.py through runfolder.
 """
 import os
+import re
 
 import fmt
 import runfolder
+import stats
 from fmt import FLAG, num, order_key, right, table
 from runfolder import as_dict, as_list
 
-# the suite's targets for the best syspath row, as ratios to nginx
+# The suite's targets for each model's declared row, as ratios to a peer's server CPU
+# (and to nginx's rate, judged only where the server, not the client, was saturated).
 TARGETS = {
-    "accept": {"cpu": 0.5, "rate": 1.2},
-    "keepalive": {"cpu": 0.6},
+    "accept": {"cpu": {"nginx": 0.4, "nginx-deferred": 0.55}, "rate": 1.2},
+    "keepalive": {"cpu": {"nginx": 0.7}},
 }
+# The backend whose row stands for a model against the peers, declared before any run:
+# glibc's, the path a reader would build with; asm and raw are compared with it per model.
+DECLARED_BACKEND = "libc"
+# The significance level of a declared comparison's Mann-Whitney U test.
+ALPHA = 0.05
 
 
 # -- cells of a row ---------------------------------------------------------------------------
@@ -166,75 +176,201 @@ class _Load:
         self.cpu = {r.meta["label"]: r for r in run.section(kind + "-cpu")}
         self.doc = getattr(run, kind) or {}
         self.per = "connection" if kind == "accept" else "request"
+        self.short = "conn" if kind == "accept" else "req"
         self.unit = next(iter(self.rate.values())).unit if self.rate else ("conn/s" if kind == "accept" else "req/s")
         self.cpu_unit = "µs/conn" if kind == "accept" else "µs/req"
         names = list(dict.fromkeys(list(self.rate) + list(self.cpu)))
         names.sort(key=self._key)
         self.names = names
         self.ng_rate, self.ng_cpu = self.rate.get("nginx"), self.cpu.get("nginx")
+        self.peers = [n for n in names if self.peer(n)]
 
     def meta(self, n):
         return (self.rate.get(n) or self.cpu.get(n)).meta
 
     def _key(self, n):
         m = self.meta(n)
-        if m.get("server") == "nginx" or n == "nginx":
-            return (99, 0, n)
+        if self.peer(n):
+            return (99, 0 if n == "nginx" else 1 if n.startswith("nginx") else 2, n)
         if m.get("server") == "syspath-asm-server":
             return (98, 0, n)
         return (order_key(fmt.MODEL_ORDER)(m.get("model") or "?")[0],
                 order_key(fmt.BACKEND_ORDER)(m.get("backend") or "?")[0], n)
 
     def peer(self, n):
-        return self.meta(n).get("server") == "nginx" or n.startswith("nginx")
+        """A server that is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
+        server = self.meta(n).get("server")
+        return n.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
 
     def flagged(self, n):
         return any(r is not None and r.flagged for r in (self.rate.get(n), self.cpu.get(n)))
 
+    def failed(self, n):
+        return bool(self.meta(n).get("failed"))
+
+    def models(self):
+        """syspath's models in this file, in the suite's order."""
+        return sorted({self.meta(n).get("model") for n in self.names
+                       if not self.peer(n) and self.meta(n).get("model")}, key=order_key(fmt.MODEL_ORDER))
+
+    def declared(self):
+        """The rows declared, before any figure is seen, to stand for syspath against the peers:
+        each model's DECLARED_BACKEND row, then the freestanding server. [(title, label)]"""
+        out = []
+        for model in self.models():
+            n = "%s/%s" % (DECLARED_BACKEND, model)
+            if n in self.names:
+                out.append((model, n))
+        out += [("freestanding", n) for n in self.names if self.meta(n).get("server") == "syspath-asm-server"]
+        return out
+
+
+def rounds_text(n):
+    return "%d round%s" % (n, "" if n == 1 else "s")
+
+
+def comparison(ref, row):
+    """A declared comparison of two rows' per-round values: row ÷ ref with its bootstrap
+    interval and a Mann-Whitney U test. {"r", "lo", "hi", "p", "verdict", "n"}; verdict is
+    'lower', 'higher', 'no difference' (interval reaches 1× or p ≥ 0.05) or 'untested'
+    (fewer than runfolder.MIN_ROUNDS rounds on a side: no interval, no test)."""
+    if ref is None or row is None or ref.median is None or row.median is None:
+        return None
+    r, lo, hi = runfolder.ratio_to(ref, row)
+    if r is None:
+        return None
+    n = min(len(ref.values), len(row.values))
+    p = stats.mann_whitney_p(ref.values, row.values) if n >= runfolder.MIN_ROUNDS else None
+    if lo is None or hi is None or p is None:
+        v = "untested"
+    elif (lo > 1 or hi < 1) and p < ALPHA:
+        v = "lower" if hi < 1 else "higher"
+    else:
+        v = "no difference"
+    return {"r": r, "lo": lo, "hi": hi, "p": p, "verdict": v, "n": n}
+
+
+def comparison_cell(c, words=("cheaper", "costlier")):
+    """'0.95× [0.91, 0.99], p 0.008, cheaper'; '0.95×' alone when untested (the caller says
+    how many rounds)."""
+    if c is None:
+        return "–"
+    text = fmt.ratio_with_ci(c["r"], c["lo"], c["hi"])
+    if c["verdict"] == "untested":
+        return text
+    text += ", p %s" % num(c["p"], 2)
+    if c["verdict"] == "lower":
+        return text + ", " + words[0]
+    if c["verdict"] == "higher":
+        return text + ", " + words[1]
+    return text + ", no significant difference"
+
+
+def _untested(cs):
+    """' (1 round: no interval, no test)' when comparisons lack rounds, else ''."""
+    n = sorted({c["n"] for c in cs if c and c["verdict"] == "untested"})
+    return " (%s: no interval, no test)" % "/".join(rounds_text(k) if k == n[-1] else str(k) for k in n) \
+        if n else ""
+
+
+def _target_text(pairs, target, below=True):
+    """Which declared rows meet a target: met only when the whole interval is within it;
+    without an interval, 'by the median only'. pairs: [(title, comparison)]."""
+    met, median_only, not_met = [], [], []
+    for title, c in pairs:
+        ok_med = c["r"] <= target if below else c["r"] >= target
+        if c["verdict"] == "untested" or c["lo"] is None:
+            (median_only if ok_med else not_met).append(title)
+        elif (c["hi"] <= target) if below else (c["lo"] >= target):
+            met.append(title)
+        elif ok_med:
+            median_only.append(title)
+        else:
+            not_met.append(title)
+    parts = []
+    if met:
+        parts.append("met by %s" % ", ".join(met))
+    if median_only:
+        parts.append("met by the median only (no interval within it) by %s" % ", ".join(median_only))
+    if not_met:
+        parts.append("not met by %s" % ", ".join(not_met))
+    return "target %s %.2g×: %s" % ("≤" if below else "≥", target, "; ".join(parts))
+
+
+def _rate_state(m):
+    """How a rate may be read: None when the server was the saturated side, else the reason
+    it says little about the server."""
+    sat = m.get("saturated")
+    if sat == "server":
+        return None
+    if sat in ("client", "both"):
+        return "client-bound (wrk's core saturated)"
+    if sat == "neither":
+        return "neither side saturated (latency-bound or shared CPUs)"
+    return "saturation unknown"
+
 
 def headline(run, kind):
-    """The headline sentences of one load file: the cheapest syspath row's server CPU per
-    connection/request against nginx (with the suite's target), the highest rate, and the
-    like-for-like ratio to nginx with deferred accept. [] without the rows it needs."""
+    """The headline sentences of one load file, from comparisons declared in advance, never
+    from the best of the rows: each model's declared row against every peer of the run,
+    server CPU per connection/request with interval and test; the rate, shown as client-bound
+    when it is; the path comparison (asm ÷ libc, raw ÷ libc) per model. [] without rows."""
     ld = _Load(run, kind)
     if not ld.rate and not ld.cpu:
         return []
-    ours = [n for n in ld.names if not ld.peer(n) and not ld.flagged(n)]
-    cand = [ld.cpu[n] for n in ours if n in ld.cpu and ld.cpu[n].median is not None]
-    if not (ld.ng_cpu is not None and ld.ng_cpu.median):
-        return ["No nginx row in this %s run, so no ratios." % kind] if cand else []
-    if not cand:
+    decl = [(t, n) for t, n in ld.declared() if n in ld.cpu and not ld.failed(n)]
+    if not decl:
         return []
+    peers = [p for p in ld.peers if p in ld.cpu and ld.cpu[p].median]
     out = []
-    best = min(cand, key=lambda r: r.median)
-    r, lo, hi = runfolder.ratio_to(ld.ng_cpu, best)
-    tgt = TARGETS[kind]["cpu"]
-    out.append("**Headline — server CPU per %s:** the cheapest syspath row, `%s`, costs %s µs "
-               "(user+system) per %s: **%.2f×** nginx's %s µs (%starget ≤ %.1f×: %s)." %
-               (ld.per, best.meta["label"], num(best.median), ld.per, r, num(ld.ng_cpu.median),
-                "95%% interval %.2f–%.2f×; " % (lo, hi) if lo is not None and lo != hi else "",
-                tgt, "met" if r <= tgt else "not met"))
-    if ld.rate and ld.ng_rate is not None and ld.ng_rate.median:
-        fastest = max((ld.rate[n] for n in ours if n in ld.rate and ld.rate[n].median),
-                      key=lambda r: r.median, default=None)
-        if fastest:
-            r2, lo2, hi2 = runfolder.ratio_to(ld.ng_rate, fastest)
-            tgt = TARGETS[kind].get("rate")
-            paren = (["95%% interval %.2f–%.2f×" % (lo2, hi2)] if lo2 is not None and lo2 != hi2 else []) + \
-                (["target ≥ %.1f×: %s" % (tgt, "met" if r2 >= tgt else "not met")] if tgt else [])
-            out.append("The highest %s, `%s`, is %s = %.2f× nginx's %s%s; saturated side: %s for `%s`, "
-                       "%s for nginx." %
-                       (ld.unit, fastest.meta["label"], num(fastest.median), r2, num(ld.ng_rate.median),
-                        " (%s)" % "; ".join(paren) if paren else "",
-                        fastest.meta.get("saturated") or "unknown", fastest.meta["label"],
-                        ld.ng_rate.meta.get("saturated") or "unknown"))
-    nd = ld.cpu.get("nginx-deferred")
-    if nd is not None and nd.median:
-        r3, lo3, hi3 = runfolder.ratio_to(nd, best)
-        out.append("Like for like (syspath's event models defer accept by default): against nginx "
-                   "with `listen ... deferred` (%s µs) `%s` is **%.2f×**%s." %
-                   (num(nd.median), best.meta["label"], r3,
-                    " (95%% interval %.2f–%.2f×)" % (lo3, hi3) if lo3 is not None and lo3 != hi3 else ""))
+    if not peers:
+        out.append("No peer server (nginx, h2o, lighttpd, ...) in this %s run, so no ratios to a peer." % kind)
+    tgt = TARGETS[kind]
+    for p in peers:
+        pairs = [(title, comparison(ld.cpu[p], ld.cpu[n])) for title, n in decl]
+        pairs = [(t, c) for t, c in pairs if c is not None]
+        if not pairs:
+            continue
+        text = "**Server CPU per %s against `%s`** (%s µs): %s%s" % (
+            ld.per, p, num(ld.cpu[p].median), "; ".join("%s %s" % (t, comparison_cell(c)) for t, c in pairs),
+            _untested([c for _, c in pairs]))
+        if p in tgt["cpu"]:
+            text += "; " + _target_text(pairs, tgt["cpu"][p])
+        out.append(text + ".")
+    # rates: client-bound ones say so and are never judged against a target
+    ng = ld.rate.get("nginx")
+    if ng is not None and ng.median:
+        pairs, bound = [], {}
+        for title, n in decl:
+            if n not in ld.rate or ld.rate[n].median is None:
+                continue
+            c = comparison(ng, ld.rate[n])
+            pairs.append((title, c))
+            why = _rate_state(ld.meta(n)) or _rate_state(ng.meta)
+            if why:
+                bound.setdefault(why, []).append(title)
+        if pairs:
+            text = "%s against nginx's %s: %s%s" % (
+                ld.unit, num(ng.median), "; ".join("%s %s" % (t, comparison_cell(c, ("lower", "higher")))
+                                                   for t, c in pairs), _untested([c for _, c in pairs]))
+            for why, titles in bound.items():
+                text += "; %s for %s: no target judged on it" % (why, ", ".join(titles) if len(titles) < len(pairs)
+                                                               else "every row")
+            judged = [(t, c) for t, c in pairs if not any(t in v for v in bound.values())]
+            if judged and "rate" in tgt:
+                text += "; " + _target_text(judged, tgt["rate"], below=False)
+            out.append(text + ".")
+    # the path: does asm or raw change the server's CPU against libc, model by model?
+    pairs = []
+    for model in ld.models():
+        ref = ld.cpu.get("libc/%s" % model)
+        for b in ("asm", "raw"):
+            c = comparison(ref, ld.cpu.get("%s/%s" % (b, model)))
+            if c is not None:
+                pairs.append(("%s/%s" % (b, model), c))
+    if pairs:
+        out.append("**Path** (server CPU per %s, ÷ libc of the same model): %s%s." % (
+            ld.per, "; ".join("%s %s" % (t, comparison_cell(c)) for t, c in pairs), _untested([c for _, c in pairs])))
     return out
 
 
@@ -248,12 +384,97 @@ def _setup(ld):
             wrk.get("duration_s", "?")))
     if doc.get("rounds"):
         n = doc["rounds"]
-        setup.append("%s, %s warm-up%s" % ("1 round (no interval: that takes more rounds)" if n == 1
-                                           else "%s rounds (interleaved)" % n, doc.get("warmup_rounds", "?"),
-                                           " (%s)" % doc["warmup"] if isinstance(doc.get("warmup"), str) else ""))
+        setup.append("%s (interleaved)%s" % (rounds_text(n), "" if n >= runfolder.MIN_ROUNDS else
+                                             ": no interval and no test, that takes %d rounds or more"
+                                             % runfolder.MIN_ROUNDS))
+    if isinstance(doc.get("warmup"), str):
+        setup.append("warm-up " + doc["warmup"])
+    elif doc.get("warmup_rounds") is not None:
+        setup.append("%s warm-up round%s" % (doc["warmup_rounds"], "" if doc["warmup_rounds"] == 1 else "s"))
     if pin:
         setup.append("server on CPU %s, wrk on CPU %s" % (pin.get("server_cpus", "?"), pin.get("client_cpus", "?")))
+    if doc.get("netns") == "own":
+        setup.append("each server in a network namespace of its own, its clients joining it")
+    elif doc.get("netns"):
+        setup.append("servers in the machine's network namespace (other TCP traffic counts in segments)")
     return setup
+
+
+def _instruments(ld):
+    """What each server figure was measured with, and at what resolution."""
+    out = []
+    by_src = {}
+    for n in ld.names:
+        src = ld.meta(n).get("server_cpu_source")
+        if src:
+            # "<instrument>, summed over 2 processes (2 threads), window only": the instrument
+            by_src.setdefault(re.sub(r", summed over \d+ process(es)? \(\d+ threads?\)", "", src), []).append(n)
+    if by_src:
+        if len(by_src) == 1:
+            out.append("Server CPU per %s: %s, for every row." % (ld.per, next(iter(by_src))))
+        else:
+            out.append("Server CPU per %s, by instrument: %s." % (ld.per, "; ".join(
+                "%s for %s" % (src, ", ".join("`%s`" % n for n in rows)) for src, rows in by_src.items())))
+    else:
+        out.append("Server CPU per %s: user+system time ÷ %ss served (this folder does not name the "
+                   "instrument)." % (ld.per, ld.per))
+    rus = {n: ld.meta(n)["rusage_vs_meter_pct"] for n in ld.names
+           if isinstance(ld.meta(n).get("rusage_vs_meter_pct"), (int, float))}
+    if rus:
+        worst = max(rus, key=lambda n: abs(rus[n]))
+        out.append("Cross-check: the server's own getrusage over the same window differs from it by at most "
+                   "%+.2f%% (`%s`, median over rounds; %d rows checked)." % (rus[worst], worst, len(rus)))
+    shares = {}
+    for n in ld.names:
+        src = ld.meta(n).get("server_user_share_source")
+        m = re.match(r"^(.*) on a median of ([\d.]+) clock ticks of (\d+ ms)$", src or "")
+        if m:
+            shares.setdefault((m.group(1), m.group(3)), []).append(float(m.group(2)))
+        elif src:
+            shares.setdefault((src, None), [])
+    for (src, tick), counts in shares.items():
+        span = "%g" % min(counts) if min(counts) == max(counts) else "%g–%g" % (min(counts), max(counts))
+        out.append("User-time share: %s%s." % (src, " on %s clock ticks of %s per row: a coarse figure" %
+                                               (span, tick) if tick and counts else ""))
+    return out
+
+
+def counters_section(ld):
+    """The per-row counters beside server CPU: segments, context switches, syscalls, total and
+    pair CPU per connection/request, with what each counts. [] for a folder without them."""
+    have = [c for c in runfolder.COUNTERS if any(c in ld.meta(n).get("counters", {}) for n in ld.names)]
+    if not have:
+        return []
+    s = ld.short
+    titles = {"segments": "TCP segments/%s" % s, "ctx_switches": "context switches/%s" % s,
+              "syscalls": "syscalls/%s" % s, "total_cpu_us": "total CPU µs/%s" % s,
+              "pair_cpu_us": "server+wrk CPU µs/%s" % s}
+    out = ["### Where the cost of a %s goes: counters per row" % ld.per, ""]
+    head = ["row", "server CPU %s" % ld.cpu_unit] + [titles[c] for c in have]
+    body = []
+    for n in ld.names:
+        cs = ld.meta(n).get("counters", {})
+        line = ["`%s`" % n, with_ci(ld.cpu.get(n)) if n in ld.cpu else "n/a"]
+        for c in have:
+            line.append(with_ci(cs[c]) if c in cs else "n/a")
+        body.append(line)
+    out += [table(head, body, right(len(head))), ""]
+    notes = as_dict(ld.doc.get("counters_note"))
+    explained = []
+    for c in have:
+        text = notes.get("%s_per_%s" % (c, s))
+        if isinstance(text, str):
+            explained.append("- **%s**: %s." % (titles[c], text.rstrip(".")))
+    if "segments" in have and not any("both sides" in e for e in explained):
+        explained.append("- **%s**: on loopback both sides' segments count (client's and server's)." %
+                         titles["segments"])
+    if isinstance(notes.get("window"), str):
+        explained.append("- Window: %s." % notes["window"].rstrip("."))
+    why = sorted({ld.meta(n).get("syscalls_note") for n in ld.names if ld.meta(n).get("syscalls_note")})
+    for w in why:
+        explained.append("- No syscall count for some rows: %s." % w)
+    out += explained
+    return out
 
 
 def load_section(run, kind, images=True):
@@ -275,22 +496,25 @@ def load_section(run, kind, images=True):
         out += ["**Incomplete:** the run was interrupted; the rounds above are the ones that finished.", ""]
     head = headline(run, kind)
     if head:
-        out += [" ".join(head), ""]
+        out += ["Declared comparisons (each model's `%s` row, fixed before the run, against every peer; "
+                "the path as asm ÷ libc and raw ÷ libc per model):" % DECLARED_BACKEND, ""]
+        out += ["- " + h for h in head] + [""]
     shares = {n: ld.meta(n).get("user_share") for n in names
               if isinstance(ld.meta(n).get("user_share"), (int, float))}
-    ours = [v for n, v in shares.items() if not n.startswith("nginx")]
+    ours = [v for n, v in shares.items() if not ld.peer(n)]
     if ours:
         ng = shares.get("nginx")
-        out.append("Where the server's CPU goes: its own code (user time) is %.0f–%.0f%% of it in the "
+        out.append("Where the server's CPU goes: its own code (user time) is %s%% of it in the "
                    "syspath rows%s; the rest is the kernel (loopback TCP, wake-ups), the same work "
                    "whichever syscall path asked for it." %
-                   (100 * min(ours), 100 * max(ours),
+                   ("%.0f" % (100 * min(ours)) if round(100 * min(ours)) == round(100 * max(ours))
+                    else "%.0f–%.0f" % (100 * min(ours), 100 * max(ours)),
                     " and %.0f%% for nginx" % (100 * ng) if isinstance(ng, (int, float)) else ""))
         out.append("")
-    out.append("Server CPU per %s comes from the server's own rusage (user+system µs ÷ %ss served): it does "
-               "not depend on how fast the client is. %s is capped by the client on a small machine; "
+    out += _instruments(ld)
+    out.append("It does not depend on how fast the client is. %s is capped by the client on a small machine; "
                "\"server CPU %%\" says how busy the server's core was (near 100%%: the server was the "
-               "bottleneck)%s." % (per, per, unit, ", \"saturated\" which side ran out of CPU" if has_sat else ""))
+               "bottleneck)%s." % (unit, ", \"saturated\" which side ran out of CPU" if has_sat else ""))
     if has_sat:
         out.append("\"Saturated\": a side using ≥ %g%% of its core; \"neither\" means both sides stayed below "
                    "that: the pair was latency-bound (one connection at a time) or the CPUs were shared with "
@@ -313,10 +537,12 @@ def load_section(run, kind, images=True):
         if ld.flagged(n):
             label = FLAG + " " + label
             flagged.append(n)
+        if ld.failed(n):
+            label += " **error: every round failed**"
         if m.get("note"):
             label += " <sup>%s</sup>" % m["note"]
         line = (label, with_ci(cr) if cr else "n/a", ratio_cell(ld.ng_cpu, cr) if cr else "–",
-                with_ci(rr) if rr else "n/a", ratio_cell(ld.ng_rate, rr) if rr else "–",
+                with_ci(rr) if rr and rr.values else "n/a", ratio_cell(ld.ng_rate, rr) if rr and rr.values else "–",
                 fmt.pct(m.get("cpu_pct")), err_text)
         if has_sat:
             cp = m.get("client_cpu_pct")
@@ -324,11 +550,14 @@ def load_section(run, kind, images=True):
         rows.append(line)
     out.append(table(head, rows, right(len(head))))
     out.append("")
-    notes = ["Medians over rounds with 95%% bootstrap intervals; ratios are this row ÷ nginx in the same run "
-             "(lower is better for CPU, higher for %s)." % unit]
+    nrounds = max((len(r.values) for r in list(ld.rate.values()) + list(ld.cpu.values())), default=0)
+    notes = ["Medians over rounds%s; ratios are this row ÷ nginx in the same run "
+             "(lower is better for CPU, higher for %s)." %
+             (" with 95% bootstrap intervals" if nrounds >= runfolder.MIN_ROUNDS else
+              " (%s: no interval)" % rounds_text(nrounds), unit)]
     if flagged:
-        notes.append("%s flagged: wrk reported socket errors or non-2xx answers in this row; its figures "
-                     "include them and should not be trusted as a clean result." % FLAG)
+        notes.append("%s flagged: a round failed, wrk reported socket errors or non-2xx answers, or the server "
+                     "answered bad requests; its figures should not be trusted as a clean result." % FLAG)
     if not ld.ng_rate and not ld.ng_cpu:
         notes.append("No nginx row in this run: no baseline ratios.")
     out += ["<sub>" + " ".join(notes) + "</sub>"]
@@ -336,14 +565,22 @@ def load_section(run, kind, images=True):
         out += ["", "**Flagged rows** (errors are results, not averaged away):"]
         for n in flagged:
             m = ld.meta(n)
-            out.append("- %s %s: errors %s%s" % (n, FLAG, ", ".join("%s %s" % kv for kv in as_dict(m.get("errors"))
-                                                                   .items()) or "none counted",
-                                                 "; " + m["note"] if m.get("note") else ""))
+            what = ["errors %s" % (", ".join("%s %s" % kv for kv in as_dict(m.get("errors")).items() if kv[1])
+                                    or "none counted")]
+            if m.get("failed_rounds"):
+                what.append("%s failed" % rounds_text(m["failed_rounds"]))
+            out.append("- %s %s: %s%s" % (n, FLAG, "; ".join(what), "; " + m["note"] if m.get("note") else ""))
     skipped = ["- skipped %s: %s" % (s.get("name"), s.get("why")) for s in as_list(doc.get("skipped"))
                if isinstance(s, dict)]
     if skipped:
         out += [""] + skipped
-    return _images(out, images, run, kind)
+    counters = counters_section(ld)
+    if counters:
+        out += [""] + counters
+    out = _images(out, images, run, kind)
+    if images and counters:
+        out += ["", image(run, kind + "-counters", kind + "-counters")]
+    return out
 
 
 # -- microbench.json: syscall paths -----------------------------------------------------------
@@ -547,6 +784,16 @@ def counts_section(run, images=True):
     return out
 
 
+def errors_section(run):
+    """Every errored row, so none is lost: [] when nothing went wrong."""
+    errs = runfolder.errored(run)
+    if not errs:
+        return []
+    return ["## %s Errors" % FLAG, "",
+            "These rows were not measured cleanly; their figures are missing or partial below, and "
+            "scripts/bench exits 1 for such a run:", ""] + ["- %s %s" % (FLAG, e) for e in errs]
+
+
 # -- the two files ----------------------------------------------------------------------------
 
 def _sections(run, images):
@@ -576,7 +823,12 @@ def summary(run):
         out += ["## Headline", "",
                 "On a 2-core machine conn/s and req/s are usually capped by the client (wrk's "
                 "core), so the server's own CPU time per connection or request is the figure "
-                "that compares servers; rates are beside it.", ""] + ["- " + h for h in heads] + [""]
+                "that compares servers; rates are beside it. The comparisons are declared, not "
+                "picked: each model's `%s` row against every peer of the run, and asm and raw "
+                "against libc per model." % DECLARED_BACKEND, ""] + ["- " + h for h in heads] + [""]
+    errs = errors_section(run)
+    if errs:
+        out += errs + [""]
     for _, _, body in _sections(run, images=False):
         if body:
             out += body + [""]
@@ -611,6 +863,7 @@ def report(run):
     if present:
         out.append("Contents: " + " · ".join("[%s](#%s)" % (t, a) for t, a in present) + " · [Machine](#machine)")
         out.append("")
+    out += errors_section(run) + ([""] if runfolder.errored(run) else [])
     for _, _, body in sections:
         if body:
             out += body + [""]

@@ -54,6 +54,11 @@ _TIME_TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 _GB_SUFFIX = re.compile(r"/(repeats|min_time|min_warmup_time|iterations|threads|real_time|manual_time)(:[^/]*)?$")
 
 
+# Fewer values than this make no interval: a table prints the median alone and a
+# plot draws no bar (with two rounds a bootstrap "interval" is just their range).
+MIN_ROUNDS = 3
+
+
 class RunFolderError(Exception):
     """An input that cannot be read; str() is one line naming the file."""
 
@@ -95,13 +100,25 @@ class Row:
 
     @property
     def ci(self):
-        """95% interval of the median: (lo, hi), or (None, None) if unknown."""
+        """95% interval of the median: (lo, hi), or (None, None) if unknown or when
+        the row has fewer than MIN_ROUNDS values (one or two rounds make no interval,
+        whatever the file says)."""
         if self._ci is None:
-            if self.exact or not self.values:
-                self._ci = (None, None) if not self.exact else (self.median, self.median)
+            if self.exact:
+                self._ci = (self.median, self.median)
+            elif not self.values or len(self.values) < MIN_ROUNDS:
+                self._ci = (None, None)
             else:
                 self._ci = tuple(stats.bootstrap_ci(self.values))
+        elif self.values and len(self.values) < MIN_ROUNDS and not self.exact:
+            self._ci = (None, None)
         return self._ci
+
+    @property
+    def has_interval(self):
+        """True when the row has a 95% interval worth drawing (MIN_ROUNDS values or more)."""
+        lo, hi = self.ci
+        return not self.exact and lo is not None and hi is not None
 
     def __repr__(self):
         return "Row(%r, %s %s, n=%d)" % (self.name, self.median, self.unit, len(self.values))
@@ -122,6 +139,7 @@ class Run:
         self.hyperfine = {}     # "hello" -> hyperfine JSON
         self.files = []         # the known files found
         self.notes = []         # what was missing or skipped, for the reader
+        self.errors = []        # benchmark rows that errored: {"section", "name", "why", "partial"}
         self.rows = {}
 
     # -- what every plot and report header says -------------------------------------------
@@ -345,13 +363,15 @@ def _load_microbench(run, doc):
         else:
             g["values"].append(value)
     for name, g in groups.items():
-        if not g["values"] and g["agg_median"] is None:
-            if g["error"]:
-                run.notes.append("%s: skipped by the benchmark (%s)" % (name, g["error"]))
-            continue
         kind = g["meta"].get("kind")
         section = {"helper": "helpers", "htons": "htons", "syscall": "syscalls",
                    "uring": "syscalls"}.get(kind, "microbench")
+        if g["error"]:
+            # a failed setup or result check: an error to show, not a row to drop
+            run.errors.append({"section": section, "name": name, "why": g["error"],
+                               "partial": bool(g["values"])})
+        if not g["values"] and g["agg_median"] is None:
+            continue
         # The median of the repetitions when there are any; the file's own median
         # aggregate only when it kept nothing else (--benchmark_report_aggregates_only).
         values = g["values"] or [g["agg_median"]]
@@ -393,6 +413,12 @@ def load_row_name(r):
     return None
 
 
+# the per-row counters of a load file, each "<name>_per_conn" / "<name>_per_req"
+COUNTERS = ("segments", "ctx_switches", "syscalls", "total_cpu_us", "pair_cpu_us")
+COUNTER_UNITS = {"segments": "segments/%s", "ctx_switches": "switches/%s", "syscalls": "syscalls/%s",
+                 "total_cpu_us": "µs/%s", "pair_cpu_us": "µs/%s"}
+
+
 def _load_load(run, doc, kind):
     if not isinstance(doc, dict):
         run.notes.append("%s.json: not an object, ignored" % kind)
@@ -422,12 +448,32 @@ def _load_load(run, doc, kind):
                 "note": r.get("note") if isinstance(r.get("note"), str) else None}
         if meta["server"] is None and name == "nginx":
             meta["server"] = "nginx"
+        per = "conn" if kind == "accept" else "req"
+        meta["counters"] = {}
+        for c in COUNTERS:
+            field = "%s_per_%s" % (c, per)
+            vals = [v for v in as_list(r.get(field + "_rounds")) if _is_num(v)]
+            if vals or _is_num(r.get(field)):
+                ci = r.get(field + "_ci95")
+                meta["counters"][c] = Row("%s-%s/%s" % (kind, c, name), kind + "-" + c, COUNTER_UNITS[c] % per,
+                                          vals, median=r.get(field), ci=ci if len(vals) >= MIN_ROUNDS else None,
+                                          meta={"label": name})
+        for k in ("server_cpu_source", "server_user_share_source", "syscalls_note"):
+            meta[k] = r.get(k) if isinstance(r.get(k), str) else None
+        meta["rusage_vs_meter_pct"] = r.get("rusage_vs_meter_pct") if _is_num(r.get("rusage_vs_meter_pct")) else None
+        meta["failed_rounds"] = r.get("failed_rounds") if _is_num(r.get("failed_rounds")) else 0
         rounds = as_list(r.get("rounds"))
+        cpu_rounds = as_list(r.get("server_cpu_us_rounds"))
+        if not (rounds or _is_num(r.get("median")) or cpu_rounds or _is_num(r.get(cpu_key))):
+            # every round failed: the row stays, as an error, so no reader loses it
+            meta["failed"] = True
+            run._add(Row("%s/%s" % (kind, name), kind, unit, [], higher_is_better=True, flagged=True,
+                         note=meta["note"], meta=meta))
+            continue
         if rounds or _is_num(r.get("median")):
             run._add(Row("%s/%s" % (kind, name), kind, unit, rounds, higher_is_better=True,
                          median=r.get("median"), ci=r.get("ci95"), flagged=flagged,
                          note=meta["note"], meta=meta))
-        cpu_rounds = as_list(r.get("server_cpu_us_rounds"))
         if cpu_rounds or _is_num(r.get(cpu_key)):
             run._add(Row("%s-cpu/%s" % (kind, name), kind + "-cpu", cpu_unit, cpu_rounds,
                          median=r.get(cpu_key), ci=r.get("server_cpu_ci95"), flagged=flagged,
@@ -485,6 +531,28 @@ def _load_hyperfine(run, doc, stem):
                                                "user": res.get("user"), "system": res.get("system")}))
 
 
+def errored(run):
+    """Every measurement that went wrong, one line each: a benchmark row whose setup or
+    result check failed, a load row with failed rounds. Flagged load rows (wrk socket
+    errors) are marked in their tables instead: they were measured."""
+    out = ["%s: %s%s" % (e["name"], e["why"], " (repetitions before the error are kept)" if e["partial"] else "")
+           for e in run.errors]
+    for kind in ("accept", "keepalive"):
+        seen = set()
+        for r in run.section(kind) + run.section(kind + "-cpu"):
+            m, name = r.meta, r.meta.get("label")
+            if name in seen:
+                continue
+            seen.add(name)
+            if m.get("failed"):
+                out.append("%s/%s: every round failed%s" % (kind, name, ": " + m["note"] if m.get("note") else ""))
+            elif m.get("failed_rounds"):
+                out.append("%s/%s: %d round%s failed%s" % (kind, name, m["failed_rounds"],
+                                                         "" if m["failed_rounds"] == 1 else "s",
+                                                         ": " + m["note"] if m.get("note") else ""))
+    return out
+
+
 # -- derived views the plots and the report share ---------------------------------------------
 
 def helper_series(run, family):
@@ -503,7 +571,7 @@ def ratio_to(ref_row, row):
     """stats.ratio_ci(ref, row) for two rows, cached: (ratio, lo, hi) or (None,)*3."""
     key = (id(ref_row), id(row))
     if key not in _RATIO_CACHE:
-        if ref_row.values and row.values:
+        if len(ref_row.values) >= MIN_ROUNDS and len(row.values) >= MIN_ROUNDS:
             _RATIO_CACHE[key] = stats.ratio_ci(ref_row.values, row.values)
         elif ref_row.median and row.median is not None:
             r = row.median / ref_row.median
@@ -514,11 +582,12 @@ def ratio_to(ref_row, row):
 
 
 def verdict(ratio, lo, hi, higher_is_better=True):
-    """'win', 'loss' or 'tie' of a ratio (row / reference) given its 95% interval."""
+    """'win', 'loss' or 'tie' of a ratio (row / reference) given its 95% interval;
+    'untested' without an interval (too few rounds): a point ratio proves nothing."""
     if ratio is None:
         return None
     if lo is None or hi is None:
-        lo = hi = ratio
+        return "untested"
     if lo > 1.0:
         return "win" if higher_is_better else "loss"
     if hi < 1.0:

@@ -17,7 +17,9 @@ google-benchmark's JSON with repetitions, hyperfine's --export-json).
       noise, so two seeds are two runs of the same machine.
       --drop FILE: leave that file out. --extra-keys: add keys no reader knows,
       at every level. --old: drop the optional keys an older bench did not
-      write (name, ci95, flagged, server_cpu_us_rounds, note, ...).
+      write (name, ci95, flagged, server_cpu_us_rounds, note, the per-row counters, the
+      instruments, warm-up text, peers beyond nginx, ...). --errored: a helper variant whose
+      check failed and a load row whose every round failed.
 
   mkrun.py slow SRC DST --row NAME [--factor 1.10]
       Copy SRC to DST and make exactly one row FACTOR times slower: its times
@@ -249,17 +251,59 @@ LOAD_ROWS = [  # (server, backend, model, name, conn/s, µs/conn, req/s, µs/req
     ("syspath-asm-server", None, None, "asm-server", 19800, 13.0, None, None),
     ("nginx", None, None, "nginx", 19000, 30.0, 75000, 12.0),
 ]
+# peers beyond nginx, drawn from their own generator so the rows above keep their noise
+PEER_ROWS = [
+    ("nginx", None, None, "nginx-deferred", 19200, 21.0, None, None),
+    ("h2o", None, None, "h2o", 18800, 29.0, 74000, 12.5),
+]
+# per-row counters: (segments, context switches, syscalls) per connection / request
+COUNTERS = {"accept": {"syspath": (8.0, 0.04, 4.0), "syspath-asm-server": (8.0, 0.04, 4.0),
+                       "nginx": (10.0, 0.38, 6.0), "h2o": (10.0, 0.5, 7.0)},
+            "keepalive": {"syspath": (2.0, 0.02, 2.0), "nginx": (2.0, 0.007, 2.07), "h2o": (2.0, 0.01, 2.2)}}
+CPU_SOURCE = ("process CPU clock (clock_gettime on clock_getcpuclockid: the kernel's sum_exec_runtime of every "
+              "thread, exited ones included; ns), summed over 1 process (1 thread), window only")
+TICKS_SOURCE = "/proc/PID/stat utime+stime (clock ticks of 10 ms), summed over 1 process (1 thread), window only"
+WARMUP = "per run, against the same server process: syspath-client, 200 connections"
+
+
+def add_counters(row, kind, rounds, crng):
+    """The window's counters of one row, per round, as scripts/bench writes them."""
+    per = "conn" if kind == "accept" else "req"
+    segs, ctx, calls = COUNTERS[kind].get(row["server"], COUNTERS[kind]["syspath"])
+    cpu = row["server_cpu_us_rounds"]
+    series = {"segments": [noisy(crng, segs, 0.002, outlier=0.0) for _ in range(rounds)],
+              "ctx_switches": [noisy(crng, ctx, 0.05, outlier=0.0) for _ in range(rounds)],
+              "syscalls": [calls + 0.02],   # one traced burst per row
+              "total_cpu_us": [c * 2.4 for c in cpu], "pair_cpu_us": [c * 1.9 for c in cpu]}
+    for name, vals in series.items():
+        field = "%s_per_%s" % (name, per)
+        row[field] = stats.median(vals)
+        row[field + "_rounds"] = vals
+        row[field + "_ci95"] = list(stats.bootstrap_ci(vals)) if len(vals) >= 3 else None
+    # nginx's figure comes from the tick fallback in this fixture, so the reader must name it
+    row["server_cpu_source"] = TICKS_SOURCE if row["name"] == "h2o" else CPU_SOURCE
+    row["server_user_share"] = 0.15
+    row["server_user_share_source"] = ("/proc/PID/stat utime / (utime + stime) over the window, on a median "
+                                       "of 9 clock ticks of 10 ms")
+    if row["server"] == "syspath":
+        row["rusage_vs_meter_pct"] = -0.4
+    row["failed_rounds"] = 0
 
 
 def make_load(kind, rounds, rng):
     rows = []
-    for server, backend, model, name, cps, cpu_c, rps, cpu_r in LOAD_ROWS:
+    crng = random.Random("counters-%s-%d" % (kind, rounds))
+    for server, backend, model, name, cps, cpu_c, rps, cpu_r in LOAD_ROWS + PEER_ROWS:
+        if (server, name) in [(p[0], p[3]) for p in PEER_ROWS]:
+            rng_used = crng
+        else:
+            rng_used = rng
         rate, cpu = (cps, cpu_c) if kind == "accept" else (rps, cpu_r)
         if rate is None:
             continue   # the freestanding server closes every connection: no keep-alive row
         conns = 1 if (kind == "keepalive" and model == "iterative") else 50
-        vals = [noisy(rng, rate, 0.03, outlier=0.0) for _ in range(rounds)]
-        cpus = [noisy(rng, cpu, 0.03, outlier=0.0) for _ in range(rounds)]
+        vals = [noisy(rng_used, rate, 0.03, outlier=0.0) for _ in range(rounds)]
+        cpus = [noisy(rng_used, cpu, 0.03, outlier=0.0) for _ in range(rounds)]
         errors = {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0}
         if kind == "accept" and name == "libc/reuseport":
             errors["read"] = 37   # one flagged row, so the plots and tables show the mark
@@ -274,10 +318,42 @@ def make_load(kind, rounds, rng):
                      "saturated": "client" if client_pct >= 85 else "neither",
                      "wrk_connections": conns,
                      "note": "wrk -c1: the iterative model serves one connection at a time" if conns == 1 else None})
+        add_counters(rows[-1], kind, rounds, crng)
+    per = "conn" if kind == "accept" else "req"
     return {"rows": rows, "unit": "conn/s" if kind == "accept" else "req/s",
             "skipped": [{"name": "asm/uring-sqpoll", "why": "not a model this fixture knows (an example skip)"}],
             "pinning": {"server_cpus": "0", "client_cpus": "1"},
-            "wrk": {"threads": 1, "connections": 50, "duration_s": 5.0}, "rounds": rounds, "warmup_rounds": 1}
+            "wrk": {"threads": 1, "connections": 50, "duration_s": 5.0}, "rounds": rounds, "warmup_rounds": 0,
+            "warmup": WARMUP, "netns": "own",
+            "counters_note": {
+                "window": "one measured window per round, after a warm-up against the same server process",
+                "segments_per_" + per: "Tcp OutSegs delta of the server's network namespace: on loopback both "
+                                       "sides' segments count (client's and server's)",
+                "ctx_switches_per_" + per: "voluntary + involuntary context switches of the server's threads",
+                "syscalls_per_" + per: "strace -c -f during round 1's warm-up: one value per row",
+                "total_cpu_us_per_" + per: "/proc/stat busy time of both CPUs, clock ticks of 10 ms",
+                "pair_cpu_us_per_" + per: "the server's CPU + wrk's own (getrusage)"}}
+
+
+def add_errors(files):
+    """An errored run: a helper variant whose result check failed, a load row whose every
+    round failed (what scripts/bench writes for them)."""
+    mb = files.get("microbench.json")
+    if mb:
+        mb["benchmarks"].append({"name": "memset/broken/256", "run_name": "memset/broken/256",
+                                 "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
+                                 "threads": 1, "iterations": 0, "real_time": 0, "cpu_time": 0,
+                                 "time_unit": "ns", "error_occurred": True,
+                                 "error_message": "the variant did not fill the buffer / return dst"})
+    acc = files.get("accept.json")
+    if acc:
+        acc["rows"].append({"server": "syspath", "backend": "raw", "model": "sqpoll", "name": "raw/sqpoll",
+                            "median": None, "ci95": [None, None], "rounds": [], "flagged": True,
+                            "errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0},
+                            "server_cpu_us_per_conn": None, "server_cpu_us_rounds": [],
+                            "failed_rounds": acc["rounds"],
+                            "note": "%d of %d rounds failed: server did not listen within 5 s"
+                                    % (acc["rounds"], acc["rounds"])})
 
 
 def _median(v):
@@ -344,10 +420,10 @@ def add_extra_keys(doc):
     return doc
 
 
-OLD_DROPPED = {"accept.json": ("name", "ci95", "flagged", "server_cpu_us_rounds", "note", "wrk_connections",
-                               "server_cpu_pct"),
-               "keepalive.json": ("name", "ci95", "flagged", "server_cpu_us_rounds", "note", "wrk_connections",
-                                  "server_cpu_pct")}
+_OLD_ROW = ("name", "ci95", "flagged", "server_cpu_us_rounds", "note", "wrk_connections", "server_cpu_pct",
+            "server_cpu_source", "server_user_share", "server_user_share_source", "rusage_vs_meter_pct",
+            "failed_rounds")
+OLD_DROPPED = {"accept.json": _OLD_ROW, "keepalive.json": _OLD_ROW}
 
 
 def make_old(files):
@@ -355,10 +431,15 @@ def make_old(files):
     for fname, keys in OLD_DROPPED.items():
         doc = files.get(fname)
         if doc:
+            # an older bench had no peers beyond nginx and no counters
+            doc["rows"] = [r for r in doc["rows"] if r["name"] not in [p[3] for p in PEER_ROWS]]
             for r in doc["rows"]:
                 for k in keys:
                     r.pop(k, None)
-            for k in ("unit", "rounds", "warmup_rounds"):
+                for k in [k for k in r if k.startswith(("segments_", "ctx_switches_", "syscalls_", "total_cpu_",
+                                                        "pair_cpu_"))]:
+                    r.pop(k)
+            for k in ("unit", "rounds", "warmup_rounds", "warmup", "netns", "counters_note"):
                 doc.pop(k, None)
     m = files.get("machine.json")
     if m:
@@ -384,6 +465,8 @@ def cmd_make(a):
              "accept.json": make_load("accept", a.rounds, rng),
              "keepalive.json": make_load("keepalive", a.rounds, rng)}
     files["hyperfine-hello.json"], files["hyperfine-serve.json"] = make_hyperfine(rng, a.hyperfine_runs)
+    if a.errored:
+        add_errors(files)
     if a.old:
         make_old(files)
     if a.extra_keys:
@@ -488,6 +571,7 @@ def main():
     m.add_argument("--drop", action="append", default=[], metavar="FILE")
     m.add_argument("--extra-keys", action="store_true")
     m.add_argument("--old", action="store_true")
+    m.add_argument("--errored", action="store_true")
     s = sub.add_parser("slow", help="copy a run folder, one row FACTOR times slower")
     s.add_argument("src")
     s.add_argument("dst")

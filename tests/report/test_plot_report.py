@@ -14,7 +14,8 @@ T = tmpdir()
 R = mkrun(os.path.join(T, "results", "amd-epyc-7b13-zen3-2c-linux6.1", "2026-11-26T041500Z"), "--reps", "5",
           "--rounds", "5")
 rc, out, err = run([script("plot"), R], expect_rc=0)
-stems = ["helpers-memset", "helpers-memcpy", "helpers-strlen", "syscalls", "accept", "keepalive", "hyperfine"]
+stems = ["helpers-memset", "helpers-memcpy", "helpers-strlen", "syscalls", "accept", "keepalive", "hyperfine",
+         "accept-counters", "keepalive-counters"]
 for stem in stems:
     for ext in ("png", "svg"):
         p = os.path.join(R, "%s.%s" % (stem, ext))
@@ -42,7 +43,7 @@ for heading in ("## Accept throughput", "## Keep-alive", "## Syscall paths", "##
                 "### memcpy", "### htons", "## Process-level cost", "## Instruction counts", "## Machine"):
     check(heading in md, "report.md: expected a %r section" % heading)
 check("AMD EPYC 7B13" in md and "2026-11-26 04:15 UTC" in md, "report.md: expected the machine and run date")
-check("**Headline — server CPU per connection:**" in md, "report.md: expected the accept headline")
+check("**Server CPU per connection against `nginx`**" in md, "report.md: expected the accept headline")
 check("⚠ `libc/reuseport`" in md, "report.md: expected the flagged accept row marked")
 check("`nginx` (baseline)" in md, "report.md: expected nginx as the baseline row")
 check("| `getppid` | libc | " in md, "report.md: expected a syscall table row for getppid/libc")

@@ -22,7 +22,7 @@ rc, report, err = run([script("report"), "--stdout", R], expect_rc=0)
 for heading in ("## Headline", "## Accept throughput", "## Keep-alive", "## Syscall paths", "### memset",
                 "### htons", "## Process-level cost", "## Instruction counts"):
     check(heading in summary, "summary.md: expected a %r section" % heading)
-check("target ≤ 0.5×" in summary and "target ≤ 0.5×" in report,
+check("target ≤ 0.4×" in summary and "target ≤ 0.4×" in report,
       "both files: expected the accept CPU target in the headline")
 check("**Flagged rows**" in summary and "- libc/reuseport ⚠" in summary,
       "summary.md: expected the flagged-row list naming libc/reuseport")

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""Behaviour: summary.md and report.md headline the declared comparisons, not the best row:
+each model's libc row against every peer the run has (nginx, nginx-deferred, h2o), asm and raw
+against libc per model, each with interval and test; a client-bound rate is said to be one and
+never judged "met"; with one round no interval and no test is claimed, in the text or the tables.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from common import PY, SRC, check, mkrun, need, run, script, tmpdir  # noqa: E402
+
+need("scipy", "numpy")
+T = tmpdir()
+SUMMARY = os.path.join(SRC, "scripts", "lib", "bench_summary.py")
+
+
+def both(folder):
+    run([PY, SUMMARY, folder], expect_rc=0)
+    with open(os.path.join(folder, "summary.md"), encoding="utf-8") as f:
+        summary = f.read()
+    return summary, run([script("report"), "--stdout", folder], expect_rc=0)[1]
+
+
+R = mkrun(os.path.join(T, "five"), "--reps", "3", "--rounds", "5", "--hyperfine-runs", "10",
+          "--drop", "microbench.json", "--drop", "counts.json")
+for name, md in zip(("summary.md", "report.md"), both(R)):
+    for peer in ("nginx", "nginx-deferred", "h2o"):
+        line = next((l for l in md.splitlines() if "**Server CPU per connection against `%s`**" % peer in l), None)
+        check(line is not None, "%s: expected the declared rows against peer %s" % (name, peer))
+        for model in ("iterative", "epoll", "uring", "reuseport", "freestanding"):
+            check(re.search(r"\b%s \d\.\d\d× \[\d\.\d\d, \d\.\d\d\], p [\d.]+, " % model, line),
+                  "%s: expected %s against %s with interval and p, got:\n%s" % (name, model, peer, line))
+    path = next((l for l in md.splitlines() if "**Path** (server CPU per connection" in l), "")
+    for model in ("iterative", "epoll", "uring", "reuseport"):
+        for b in ("asm", "raw"):
+            check("%s/%s " % (b, model) in path, "%s: expected %s/%s ÷ libc in the path line, got %r" % (name, b, model, path))
+    check("cheapest" not in md and "highest conn/s" not in md, "%s: a best-of-N headline is back" % name)
+    rate = next((l for l in md.splitlines() if l.startswith("- conn/s against nginx")), "")
+    # every fixture row is client-bound: its rate is said to be, and no rate target is judged
+    check("client-bound" in rate and "no target judged" in rate and "met" not in rate,
+          "%s: expected client-bound conn/s without a verdict, got %r" % (name, rate))
+
+ONE = mkrun(os.path.join(T, "one"), "--reps", "3", "--rounds", "1", "--hyperfine-runs", "10",
+            "--drop", "microbench.json", "--drop", "counts.json")
+for name, md in zip(("summary.md", "report.md"), both(ONE)):
+    line = next((l for l in md.splitlines() if "against `nginx`**" in l), "")
+    check("(1 round: no interval, no test)" in line and "p 0" not in line and "[" not in line.split("µs)", 1)[1],
+          "%s: one round must claim no interval or test, got %r" % (name, line))
+    check("met by the median only" in md or "not met by" in md, "%s: a target judged on one round must say so" % name)
+    rows = [l for l in md.split("## Accept", 1)[1].split("\n## Process", 1)[0].splitlines() if re.match(r"^\| (⚠ )?`", l)]
+    check(rows and not any("[" in l for l in rows), "%s: one round's table shows an interval:\n%s" % (name, "\n".join(rows)))
+    check("1 round (interleaved): no interval" in md, "%s: expected the setup to say 1 round, no interval" % name)
+print("ok: declared comparisons against every peer, path per model, client-bound rates, no 1-round intervals")
