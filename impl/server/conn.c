@@ -17,8 +17,39 @@ long sp_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+long sp_test_burn_ns;
+
+long sp_test_burn_setup(const char *backend)
+{
+    const char *v = getenv("SYSPATH_TEST_BURN_NS");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long ns = strtol(v, &end, 10);
+    if (errno || end == v || ns < 0 || ns > 100000000L || (*end && *end != ':'))
+        return -1;
+    if (*end == ':' && strcmp(end + 1, backend) != 0)
+        ns = 0;             /* meant for another backend's server */
+    sp_test_burn_ns = ns;
+    return ns;
+}
+
+/* Spin on this thread's CPU clock, so the cost is CPU time whether or not the
+ * thread is preempted meanwhile (a wall-clock spin would burn less under load). */
+static void test_burn(void)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < sp_test_burn_ns);
+}
+
 void sp_conn_init(struct sp_conn *c, int fd, const struct sp_config *cfg)
 {
+    if (sp_test_burn_ns)
+        test_burn();
     c->fd = fd;
     c->in_len = c->out_off = c->out_len = 0;
     c->closing = c->lingering = 0;

@@ -94,6 +94,14 @@ void sp_pool_expire(struct sp_conn_pool *p, long now,
 /* Free the free list (the open list must be empty, or abandoned). */
 void sp_pool_destroy(struct sp_conn_pool *p);
 
+/* Test-only: CPU nanoseconds to burn per accepted connection (0: none). Set from
+ * SYSPATH_TEST_BURN_NS at start-up (sp_test_burn_setup); a test slows one server row
+ * by a known amount with it, to check that scripts/compare catches the change. */
+extern long sp_test_burn_ns;
+/* Read SYSPATH_TEST_BURN_NS=N[:BACKEND] (N ns per connection, only when this server
+ * runs BACKEND if one is named); 0 when unset, -1 on a malformed value. */
+long sp_test_burn_setup(const char *backend);
+
 /* Monotonic milliseconds (vDSO clock_gettime: no kernel entry, so no path to compare). */
 long sp_now_ms(void);
 

@@ -24,6 +24,7 @@
 
 #include "syspath/server.h"
 #include "syspath/sys.h"
+#include "conn.h"
 
 static const char *prog = "syspath-server";
 
@@ -54,7 +55,9 @@ static void usage(FILE *out)
         "Once listening it prints one line: listening on ADDR:PORT backend=NAME model=NAME\n"
         "SIGINT/SIGTERM stop it (within a second) and write --stats; a second signal exits at once.\n"
         "SIGUSR1 (with --stats) writes {\"snapshot\":N,\"user_us\":..,\"system_us\":..} over PATH (or\n"
-        "to stdout) and keeps serving; reuseport workers count only once reaped, at exit.\n",
+        "to stdout) and keeps serving; reuseport workers count only once reaped, at exit.\n"
+        "Test only: SYSPATH_TEST_BURN_NS=N[:BACKEND] spins N ns of CPU per accepted connection\n"
+        "(only in BACKEND's server if named), to check that a known slowdown is caught.\n",
         prog, sp_sys_names(), sp_model_names());
 }
 
@@ -305,6 +308,9 @@ int main(int argc, char **argv)
     const struct sp_sys *sys = sp_sys_find(backend);
     if (!sys)
         die("unknown backend '%s' (known: %s)", backend, sp_sys_names());
+    if (sp_test_burn_setup(sys->name) < 0)
+        die("invalid SYSPATH_TEST_BURN_NS '%s' (want N[:BACKEND], N ns 0..100000000)",
+            getenv("SYSPATH_TEST_BURN_NS"));
     const struct sp_model *model = sp_model_find(cfg.model);
     if (!model)
         die("unknown model '%s' (known: %s)", cfg.model, sp_model_names());
