@@ -71,6 +71,9 @@ network namespace of its own where allowed.
                      10-minute budget, 1..5; --quick: 1)
   --rounds N         counted rounds per server row (default 5, at most %(max_r)d; --quick: 1),
                      plus one warm-up round that is not counted
+  --rows NAME[,NAME] accept/keepalive: only these server rows (repeatable), named as in
+                     accept.json: raw/epoll, libc/iterative, asm-server, nginx, h2o, ...;
+                     e.g. a quick regression check of one server against its controls
   --build-dir DIR    build (and use) DIR (default: build/)
   --no-build         use the binaries already in --build-dir; install nothing
   -h, --help         this text
@@ -132,6 +135,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
+    ap.add_argument("--rows", action="append", default=[])
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -148,6 +152,16 @@ def parse_args(argv):
             if part not in only:
                 only.append(part)
     args.only = only
+    rows = []
+    for o in args.rows:
+        for name in o.split(","):
+            if not name.strip():
+                ap.error("--rows wants server row names, e.g. raw/epoll,nginx (got '%s')" % o)
+            if name.strip() not in rows:
+                rows.append(name.strip())
+    args.rows = rows
+    if rows and only and not set(only) & {"accept", "keepalive"}:
+        ap.error("--rows picks server rows: it needs --only accept or keepalive")
     if args.out:
         try:
             os.makedirs(args.out, exist_ok=True)
@@ -236,6 +250,9 @@ class Run:
         planned = {}
         for mode in parts:
             rows, skipped = bench_load.plan_rows(mode, self.bin, self.workers)
+            if self.args.rows:
+                rows = [r for r in rows if r.name in self.args.rows]
+                skipped = [s for s in skipped if s["name"] in self.args.rows]
             for s in skipped:
                 self.note("%s: skipping %s: %s" % (mode, s["name"], s["why"]))
             planned[mode] = (rows, skipped)
@@ -323,7 +340,7 @@ class Run:
             "started_utc": self.ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "elapsed_s": round(time.monotonic() - self.t0, 1),
             "options": {"quick": self.args.quick, "only": self.args.only, "rounds": self.rounds,
-                        "duration_s": getattr(self, "duration", None),
+                        "rows": self.args.rows, "duration_s": getattr(self, "duration", None),
                         "build_dir": self.build, "parts": self.parts},
             "steps": [{"label": s.label, "seconds": None if s.seconds is None
                        else round(s.seconds, 2), "status": s.status} for s in self.steps],
@@ -416,6 +433,18 @@ def main(argv):
         sys.stdout.write(usage())
         return 0
     run = Run(args)
+    if args.rows:
+        # a row this machine does not have is a typo or a missing peer: say so now, not in a note
+        modes = [p for p in ("accept", "keepalive") if p in run.parts]
+        known = []
+        for mode in modes:
+            rows, skipped = bench_load.plan_rows(mode, run.bin, run.workers)
+            known += [r.name for r in rows] + [s["name"] for s in skipped]
+        unknown = [n for n in args.rows if n not in known]
+        if unknown:
+            log("unknown --rows '%s' (known here: %s) (see --help)"
+                % (",".join(unknown), ", ".join(dict.fromkeys(known))))
+            return 2
     rc = run.execute()
     # the last line on stdout: the run folder (scripts and people pick it up from here)
     print(run.out)
