@@ -7,7 +7,9 @@ call that row, and only that row, "worse" with a ratio near 1.10. Two controls
 make the test able to fail both ways: an untouched copy must show no difference
 at all, and a second run of the same machine (fresh noise on all ~600 rows) with
 one helper row 10% slower must again flag exactly that row: no false alarm from
-noise, no miss.
+noise, no miss. Each table is its own family for the Benjamini-Hochberg
+correction: the JSON and the table titles say which family a row is in and how
+many rows that family tested, and the helper rows split by helper family.
 """
 import json
 import os
@@ -30,6 +32,11 @@ def compare(a, b):
     with open(out) as f:
         doc = json.load(f)
     rows = doc["comparisons"][0]["rows"]
+    fams = doc["comparisons"][0]["families"]
+    for fam, f in fams.items():
+        tested = [r for r in rows if r["family"] == fam and r["q"] is not None]
+        check(f["tested"] == len(tested) and all(r["family_tested"] == len(tested) for r in rows if r["family"] == fam),
+              "family %s: expected %d tested rows said everywhere, got %s" % (fam, len(tested), f))
     return rows, text
 
 
@@ -50,6 +57,16 @@ check(r["ci95"][0] > 1.0, "%s: expected the 95%% interval above 1, got %s" % (ro
 line = [l for l in text.splitlines() if row in l]
 check(line and line[0].startswith("*"), "terminal table: expected the %s line marked '*', got %r" % (row, line))
 check(len(rows) > 500, "expected the whole fixture compared (> 500 rows), got %d" % len(rows))
+check(r["family"] == "syscalls" and 0 < r["family_tested"] < 100,
+      "%s: expected family 'syscalls' with its own few dozen rows, got %s of %d" % (row, r["family"], r["family_tested"]))
+fam = {d["name"]: d["family"] for d in rows}
+check(fam.get("memset/avx2/4096") == "helpers-memset" and fam.get("memcpy/libc/4096") == "helpers-memcpy"
+      and fam.get("accept-cpu/raw/epoll") == "accept-cpu" and fam.get("accept/raw/epoll") == "accept",
+      "expected one family per table (helpers split by family), got %s" % {k: fam.get(k) for k in (
+          "memset/avx2/4096", "memcpy/libc/4096", "accept-cpu/raw/epoll", "accept/raw/epoll")})
+check("-- syscall paths (family: %d tested rows, BH within it) --" % r["family_tested"] in text
+      and "-- helpers: memset (family: " in text and "in %d families" % len({d["family"] for d in rows if d["q"] is not None}) in text,
+      "terminal: expected each table's title to name its family size, and the families counted")
 
 # 2. control: an untouched copy differs nowhere
 C = os.path.join(T, "C")
