@@ -23,22 +23,33 @@ bench_machine.fingerprint, so scripts/compare reads them as any two
            a steady trend cancels within each round pair, so drift cannot make a
            control row differ between A and B.
 
-Decision rule, and why it is honest. compare must call accept-cpu/raw/epoll
-"worse", with B/A near 1 + N/c (within 0.05) and its 95% interval above 1,
-and must call neither control row of that table (accept-cpu/libc/epoll,
-accept-cpu/nginx) better or worse. The controls are unchanged, so each has
-compare's own false-alarm rate: at most about alpha = 0.05 (BH within the
-3-row table, and the interval must exclude 1), under 10% for the two. A test
-failing that often would be noise, so an attempt that misses the changed row or
-flags a control is repeated once with fresh rounds, and the test fails only
-when both attempts fail: under 1% for a correct compare on a quiet-enough
-machine. A compare that cannot flag the row (correction over every row of a
-folder, as before), or that flags rows by drift, fails both attempts. The
-other tables (conn/s, the counters) are reported but not asserted for the
+Decision rule, and why it is honest. An attempt passes when compare calls
+accept-cpu/raw/epoll "worse" (significant after BH within its table, 95%
+interval above 1) with a measured slowdown B/A - 1 between half and twice the
+expected N/c (the burn also costs a little beyond its N ns: the server batches
+fewer connections per wake-up), and calls neither control row of that table
+(accept-cpu/libc/epoll, accept-cpu/nginx) better or worse.
+  - The controls are unchanged, so each has compare's own false-alarm rate: at
+    most about alpha = 0.05 (BH within the 3-row table, and the interval must
+    exclude 1), under 10% for the two.
+  - A 10% change is resolvable in 10 rounds only when a round's figure wanders
+    less than that. When other users load the machine, it does not: the
+    unchanged libc/epoll row's own interval then spans more than 15%
+    (hi/lo > 1.15). An attempt that misses the changed row under such noise is
+    "too noisy", not a miss.
+  - Up to 3 attempts, fresh rounds each. The test passes at the first attempt
+    that passes; it fails when none passes and one of them missed on a quiet
+    enough machine or flagged a control; when every attempt was too noisy it is
+    skipped, saying so. A correct compare fails on chance alone only when no
+    attempt of three passes: well under 1%. A compare that cannot flag the row
+    (correction over every row of a folder, as before) fails on a quiet machine;
+    one that flags rows by drift fails anywhere.
+The other tables (conn/s, the counters) are reported but not asserted for the
 controls: each would add its own ~5% of false alarms. No speed is asserted:
 only that a change made on purpose is found, and nothing else in its table.
 
-About 85 s a clean attempt on a 2-core machine (60 one-second runs).
+About 75 s with one attempt on a 2-core machine (60 one-second runs and 2 for the
+calibration), about 225 s when all three attempts are needed.
 """
 import json
 import os
@@ -60,6 +71,8 @@ DURATION = 1
 SLOWDOWN = 0.10
 BURNT = "raw/epoll"
 ENV = "SYSPATH_TEST_BURN_NS"
+ATTEMPTS = 3
+NOISY = 1.15   # hi/lo of the unchanged libc/epoll row's interval beyond which 10% is not resolvable
 
 bindir = bin_dir()
 for tool, pkg in (("wrk", "wrk"), ("taskset", "util-linux")):
@@ -155,7 +168,7 @@ def attempt(k):
         for line in p.stdout.splitlines():
             if line.startswith(("--", "*", "  accept")) or "family" in line:
                 print("  " + line)
-        problems = []
+        problems, noisy = [], False
         r = by.get("accept-cpu/" + BURNT)
         want(r is not None, "compare: no accept-cpu/%s row" % BURNT)
         a_med = r["a_median"]
@@ -166,31 +179,46 @@ def attempt(k):
         want(r["family"] == "accept-cpu" and r["family_tested"] == len(side["A"]),
              "compare: expected accept-cpu/%s in family accept-cpu of %d tested rows, got %s of %d"
              % (BURNT, len(side["A"]), r["family"], r["family_tested"]))
+        libc = by.get("accept-cpu/libc/epoll")
+        want(libc is not None and libc["ci95"][0], "compare: no interval for accept-cpu/libc/epoll")
+        spread = libc["ci95"][1] / libc["ci95"][0]
         if r["verdict"] != "worse":
-            problems.append("accept-cpu/%s: expected 'worse', got %r" % (BURNT, r["verdict"]))
-        elif abs(r["ratio"] - expect) > 0.05:
-            problems.append("accept-cpu/%s: B/A %.3f, expected %.3f ± 0.05" % (BURNT, r["ratio"], expect))
+            noisy = spread > NOISY
+            problems.append("accept-cpu/%s: expected 'worse', got %r%s" % (
+                BURNT, r["verdict"], " (too noisy: the unchanged libc/epoll's interval spans %.0f%%)"
+                % (100 * (spread - 1)) if noisy else ""))
+        elif not 0.5 <= (r["ratio"] - 1) / (expect - 1) <= 2.0:
+            problems.append("accept-cpu/%s: B/A %.3f, expected 1 + (%.3f - 1) × [0.5, 2]" % (
+                BURNT, r["ratio"], expect))
         for ctl in side["A"][1:]:
             c = by.get("accept-cpu/" + ctl.name)
             want(c is not None, "compare: no accept-cpu/%s row" % ctl.name)
             print("  %s (control): B/A %.3f [%.3f, %.3f], p %.2g, q %.2g, %s" % (
                 c["name"], c["ratio"], c["ci95"][0], c["ci95"][1], c["p"], c["q"], c["verdict"]))
             if c["significant"]:
+                noisy = False   # a false alarm is never excused by noise
                 problems.append("control accept-cpu/%s flagged %s (B/A %.3f, q %.2g)" % (
                     ctl.name, c["verdict"], c["ratio"], c["q"]))
         others = [d["name"] for d in cmp["rows"] if d["significant"] and not d["name"].endswith("/" + BURNT)]
         if others:
             print("  (other tables, not asserted: %s also flagged)" % ", ".join(others))
-        return problems
+        return problems, noisy
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-first = attempt(1)
-if first:
-    print("attempt 1 failed (%s): once more with fresh rounds" % "; ".join(first))
-    second = attempt(2)
-    if second:
-        fail("both attempts failed: %s / %s" % ("; ".join(first), "; ".join(second)))
+failed = []
+for k in range(1, ATTEMPTS + 1):
+    problems, noisy = attempt(k)
+    if not problems:
+        break
+    failed.append((problems, noisy))
+    print("attempt %d failed (%s)%s" % (k, "; ".join(problems), ": once more with fresh rounds" if k < ATTEMPTS
+                                       else ""))
+else:
+    why = " / ".join("; ".join(p) for p, _ in failed)
+    if all(noisy for _, noisy in failed):
+        skip("every attempt too noisy to resolve a 10%% change in 10 rounds (%s)" % why)
+    fail("no attempt of %d passed: %s" % (ATTEMPTS, why))
 print("ok: accept-cpu/%s flagged worse, no control row of its table flagged; %.0f s in all"
       % (BURNT, time.monotonic() - t_start))
