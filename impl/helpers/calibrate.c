@@ -267,8 +267,8 @@ int main(int argc, char **argv)
         { .name = "memset", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
           .set = { avx512 ? sp_memset_avx512 : avx2 ? sp_memset_avx2 : sp_memset_sse2,
                    sp_memset_rep_stosb, sp_memset_nt } },
-        { .name = "memcpy", .vec_name = avx2 ? "avx2" : "sse2",
-          .cpy = { avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
+        { .name = "memcpy", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
+          .cpy = { avx512 ? sp_memcpy_avx512 : avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
     };
     double *pool = calloc((size_t)2 * (size_t)nsizes * NCAND * (size_t)rounds, sizeof(double));
     if (!pool) {

@@ -88,6 +88,9 @@ static void init(void)
     __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512,
                      avx512 && th.memset_rep < th.memset_nt ? th.memset_nt : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx512, avx512 ? cpy_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_rep_end_avx512,
+                     avx512 && th.memcpy_rep < th.memcpy_nt ? th.memcpy_nt : 0, __ATOMIC_RELAXED);
 }
 
 const struct sp_auto_thresholds *sp_auto_thresholds(void)

@@ -117,7 +117,7 @@ extern const struct sp_memset_variant sp_memset_variants[];
 extern const struct sp_strlen_variant sp_strlen_variants[];
 /* htons: tutorial rol bswap builtin libc */
 extern const struct sp_htons_variant  sp_htons_variants[];
-/* memcpy: rep_movsb loop avx2 auto libc */
+/* memcpy: rep_movsb loop avx2 avx512 auto libc */
 extern const struct sp_memcpy_variant sp_memcpy_variants[];
 
 /* The variants by name (the tables hold these, plus glibc's own functions).
@@ -147,12 +147,13 @@ uint16_t sp_htons_builtin(uint16_t host);
 void *sp_memcpy_rep_movsb(void *dst, const void *src, size_t n);  /* NASM */
 void *sp_memcpy_loop(void *dst, const void *src, size_t n);
 void *sp_memcpy_avx2(void *dst, const void *src, size_t n);       /* needs SP_CPU_AVX2 */
+void *sp_memcpy_avx512(void *dst, const void *src, size_t n);     /* needs SP_CPU_AVX512F|BW|BMI2 */
 void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 
 /*
  * The size classes of memset/auto and memcpy/auto, in bytes:
- *   n <  rep  -> vector stores (AVX2 when the CPU has it, else SSE2;
- *                memset: AVX-512 + BMI2 first)
+ *   n <  rep  -> vector stores (AVX-512 + BMI2 when the CPU has them,
+ *                else AVX2, else SSE2)
  *   rep <= n < nt -> rep stosb / rep movsb
  *   n >= nt   -> non-temporal (streaming) stores + sfence
  * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
@@ -168,8 +169,8 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * A malformed value is reported once on stderr and replaced by the default.
  * `source` says where each value came from ("env" or "cache"), for reports.
  *
- * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512 (memset
- * only), AVX2 or SSE2 build is bound at load time (cpuid only), so a call
+ * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512, AVX2 or
+ * SSE2 build is bound at load time (cpuid only), so a call
  * costs what a call to glibc's memset costs. SYSPATH_CPU_MASK, read later,
  * is still obeyed: with AVX-512 masked off the AVX-512 build hands every
  * call to the AVX2 code, with AVX2 masked off too to SSE2 code.
