@@ -65,6 +65,9 @@ sp_helpers_env_test(auto_thresholds_bad auto_thresholds
   --bad)
 # syspath-calibrate: interface, JSON shape, --env accepted by auto
 sp_add_script_test(helpers_calibrate test_calibrate.sh LABELS helpers TIMEOUT 120)
+# syspath-calibrate's margin: verdicts and thresholds follow its own rule,
+# two runs in a row agree within one size step (fast sizes only)
+sp_add_script_test(helpers_calibrate_stable test_calibrate_stable.sh LABELS helpers TIMEOUT 60)
 
 # Every NASM helper (and every other variant) through the SysV ABI harness.
 # sp_abi_harness comes from tests/abi.cmake (the freestanding area).
