@@ -24,9 +24,9 @@ endfunction()
 # auto's rep-string and non-temporal classes start far beyond 1 MiB by
 # default; thresholds this low send lengths 0..1024 through every class.
 sp_helpers_env_test(memset_lengths_auto_classes memset_lengths
-  "SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
+  "SYSPATH_MEMSET_REP_THRESHOLD=100;SYSPATH_MEMSET_NT_THRESHOLD=300" --only auto)
 sp_helpers_env_test(memset_page_edges_auto_classes memset_page_edges
-  "SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
+  "SYSPATH_MEMSET_REP_THRESHOLD=100;SYSPATH_MEMSET_NT_THRESHOLD=300" --only auto)
 sp_helpers_env_test(memcpy_lengths_auto_classes memcpy_lengths
   "SYSPATH_MEMCPY_REP_THRESHOLD=100;SYSPATH_MEMCPY_NT_THRESHOLD=300" --only auto)
 sp_helpers_env_test(memcpy_page_edges_auto_classes memcpy_page_edges
@@ -39,7 +39,7 @@ sp_helpers_env_test(memset_lengths_auto_sse2 memset_lengths "SYSPATH_CPU_MASK=0x
 # memset/auto's AVX-512 build hands every call to its AVX2 code
 sp_helpers_env_test(memset_lengths_auto_avx2 memset_lengths "SYSPATH_CPU_MASK=0x27" --only auto)
 sp_helpers_env_test(memset_page_edges_auto_avx2 memset_page_edges
-  "SYSPATH_CPU_MASK=0x27;SYSPATH_REP_THRESHOLD=100;SYSPATH_NT_THRESHOLD=300" --only auto)
+  "SYSPATH_CPU_MASK=0x27;SYSPATH_MEMSET_REP_THRESHOLD=100;SYSPATH_MEMSET_NT_THRESHOLD=300" --only auto)
 
 # CPU features: against /proc/cpuinfo and sysfs, then under SYSPATH_CPU_MASK
 sp_add_c_test(cpu_features test_cpu_features.c LIBS syspath_helpers LABELS helpers TIMEOUT 30)
@@ -58,10 +58,18 @@ sp_add_script_test(helpers_libc_erms test_libc_erms.sh LABELS helpers TIMEOUT 12
 # auto's thresholds: cache defaults, env values (bytes, K/M/G, never), bad values
 sp_add_c_test(auto_thresholds test_auto_thresholds.c LIBS syspath_helpers LABELS helpers TIMEOUT 30)
 sp_helpers_env_test(auto_thresholds_env auto_thresholds
-  "SYSPATH_REP_THRESHOLD=4096;SYSPATH_NT_THRESHOLD=64M;SYSPATH_MEMCPY_REP_THRESHOLD=never;SYSPATH_MEMCPY_NT_THRESHOLD=2k"
+  "SYSPATH_MEMSET_REP_THRESHOLD=4096;SYSPATH_MEMSET_NT_THRESHOLD=64M;SYSPATH_MEMCPY_REP_THRESHOLD=never;SYSPATH_MEMCPY_NT_THRESHOLD=2k"
   --expect 4096 67108864 never 2048)
+# the memset pair's first names, which users may have exported, still work;
+# where both are set, the new name wins
+sp_helpers_env_test(auto_thresholds_alias auto_thresholds
+  "SYSPATH_REP_THRESHOLD=8K;SYSPATH_NT_THRESHOLD=never;SYSPATH_MEMCPY_REP_THRESHOLD=1M;SYSPATH_MEMCPY_NT_THRESHOLD=4M"
+  --expect 8192 never 1048576 4194304)
+sp_helpers_env_test(auto_thresholds_alias_overridden auto_thresholds
+  "SYSPATH_MEMSET_REP_THRESHOLD=2K;SYSPATH_REP_THRESHOLD=8K;SYSPATH_MEMSET_NT_THRESHOLD=1G;SYSPATH_NT_THRESHOLD=never;SYSPATH_MEMCPY_REP_THRESHOLD=1M;SYSPATH_MEMCPY_NT_THRESHOLD=4M"
+  --expect 2048 1073741824 1048576 4194304)
 sp_helpers_env_test(auto_thresholds_bad auto_thresholds
-  "SYSPATH_REP_THRESHOLD=-1;SYSPATH_NT_THRESHOLD=12Q;SYSPATH_MEMCPY_REP_THRESHOLD=;SYSPATH_MEMCPY_NT_THRESHOLD=99999999999999999999"
+  "SYSPATH_MEMSET_REP_THRESHOLD=-1;SYSPATH_NT_THRESHOLD=12Q;SYSPATH_MEMCPY_REP_THRESHOLD=;SYSPATH_MEMCPY_NT_THRESHOLD=99999999999999999999"
   --bad)
 # syspath-calibrate: interface, JSON shape, --env accepted by auto
 sp_add_script_test(helpers_calibrate test_calibrate.sh LABELS helpers TIMEOUT 120)

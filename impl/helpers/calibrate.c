@@ -192,6 +192,18 @@ static void print_size(FILE *out, size_t v)
         fputs("null", out);
 }
 
+/* family f's rep (which 0) or nt (which 1) threshold as --env spells it:
+ * bytes or never; quoted for JSON */
+static void print_threshold(FILE *out, const struct family *f, int which, int json)
+{
+    size_t v = which ? f->nt_threshold : f->rep_threshold;
+    const char *q = json ? "\"" : "";
+    if (v)
+        fprintf(out, "%s%zu%s", q, v, q);
+    else
+        fprintf(out, "%snever%s", q, q);
+}
+
 static int parse_size(const char *s, size_t *out)
 {
     char *end;
@@ -236,6 +248,13 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
         }
         printf("]},");
     }
+    /* what --env prints, so a caller needs no table of names of its own */
+    printf("\"env\":{");
+    for (int i = 0; i < 4; i++) {
+        printf("%s\"%s\":", i ? "," : "", sp_threshold_vars[i].name);
+        print_threshold(stdout, &fams[i / 2], i % 2, 1);
+    }
+    printf("},");
     printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
     printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
            max_size, elapsed);
@@ -261,10 +280,11 @@ static void usage(FILE *to)
         "vector loop, and from which non-temporal stores beat ordinary stores, for\n"
         "memset and memcpy. Prints JSON (thresholds, per-size medians in GB/s, caches,\n"
         "method) on stdout; with --env prints instead the lines memset/auto and\n"
-        "memcpy/auto read:\n"
-        "  SYSPATH_REP_THRESHOLD=N  SYSPATH_NT_THRESHOLD=N\n"
+        "memcpy/auto read (the JSON's \"env\" holds the same):\n"
+        "  SYSPATH_MEMSET_REP_THRESHOLD=N  SYSPATH_MEMSET_NT_THRESHOLD=N\n"
         "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
         "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
+        "(memset/auto still reads SYSPATH_REP_THRESHOLD, SYSPATH_NT_THRESHOLD when those are unset)\n"
         "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
         "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
         "  --budget SECONDS  stop adding rounds after this long, once 3 are done (default 8)\n"
@@ -406,18 +426,10 @@ int main(int argc, char **argv)
     }
 
     if (env) {
-        static const char *const vars[2][2] = {
-            { "SYSPATH_REP_THRESHOLD", "SYSPATH_NT_THRESHOLD" },
-            { "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD" },
-        };
-        for (int f = 0; f < 2; f++) {
-            size_t v[2] = { fams[f].rep_threshold, fams[f].nt_threshold };
-            for (int j = 0; j < 2; j++) {
-                if (v[j])
-                    printf("%s=%zu\n", vars[f][j], v[j]);
-                else
-                    printf("%s=never\n", vars[f][j]);
-            }
+        for (int i = 0; i < 4; i++) {
+            printf("%s=", sp_threshold_vars[i].name);
+            print_threshold(stdout, &fams[i / 2], i % 2, 0);
+            putchar('\n');
         }
     } else {
         print_json(fams, max_size, done, elapsed);

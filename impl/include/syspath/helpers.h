@@ -159,10 +159,12 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
  *
  * Read once, at the first call of an auto variant or of this function, from
- *   SYSPATH_REP_THRESHOLD  SYSPATH_NT_THRESHOLD                 (memset)
- *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD   (memcpy)
+ * the variables of sp_threshold_vars (below)
+ *   SYSPATH_MEMSET_REP_THRESHOLD  SYSPATH_MEMSET_NT_THRESHOLD
+ *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD
  * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
- * suffix, or "never"). A missing variable falls back to a default derived
+ * suffix, or "never"). The memset pair's first names, SYSPATH_REP_THRESHOLD
+ * and SYSPATH_NT_THRESHOLD, are still read when the new name is unset. A missing variable falls back to a default derived
  * from this CPU's caches (sp_cpu_caches), never from a table of CPU models:
  *   rep = the L2 size when the CPU has ERMS, else never;
  *   nt  = 3/4 of the last-level cache (L3, else L2), never if neither is known.
@@ -182,6 +184,13 @@ struct sp_auto_thresholds {
     const char *memcpy_rep_source, *memcpy_nt_source;
 };
 const struct sp_auto_thresholds *sp_auto_thresholds(void);
+
+/* The one table of the threshold variables' names, in the order of struct
+ * sp_auto_thresholds' fields (memset rep, memset nt, memcpy rep, memcpy nt):
+ * thresholds.c reads them, syspath-calibrate prints them. alias: an older
+ * name still read when `name` is unset (NULL: none). */
+struct sp_threshold_var { const char *name, *alias; };
+extern const struct sp_threshold_var sp_threshold_vars[4];
 
 #ifdef __cplusplus
 }
