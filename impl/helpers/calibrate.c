@@ -28,10 +28,10 @@
  *   loses  when it lies above 1 + MARGIN,
  *   ties   otherwise (the difference is within its own noise).
  * The threshold is the size s that maximises (wins - losses) over the sizes
- * from s up (only decisive sizes count, ties weigh nothing, and equal counts
- * keep the smaller size: see crossover()), so a boundary moves only when the
- * candidate won by more than the noise, and the answer depends on the
- * verdicts alone: two runs whose verdicts agree give the same thresholds. rep is placed first
+ * from s up, a tie weighing far less than a decisive size, and only when
+ * its median leans to the baseline (see crossover()): a boundary moves only
+ * when the candidate won by more than the noise, and then lands at the
+ * edge of the sizes where its median is the slower one. rep is placed first
  * (against the vector loop), then nt (against vector below the rep threshold,
  * rep above it). No size that helps up to --max-size: null in the JSON,
  * "never" with --env. The JSON records each size's interval and verdict.
@@ -163,25 +163,41 @@ static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
     }
 }
 
-/* The size s from which switching to cand gains the most decisive sizes:
- * the minimum over s of the sum of verdicts from s up; if no s gives a sum
- * below 0, 0 (never). Equal sums keep the SMALLER size: within a run of ties
- * either class is as fast (within its noise), and where the ties start is
- * the edge of the candidate's losses, which is sharp and lands on the same
- * size run after run, while the first decisive win inside the ties wandered
- * (memset's rep: 8, 16 or 32 KiB, or never, in twelve runs on one VM). */
+/* A size's weight in crossover(): a decisive verdict counts DECISIVE; a
+ * tie counts 1 when its median leans to the baseline (the candidate is the
+ * slower of the two, within the noise), else 0. All the ties of a grid
+ * together (at most MAX_SIZES) never outweigh one decisive size. */
+#define DECISIVE (2 * MAX_SIZES)
+static int weight(const struct family *f, int i, int cand)
+{
+    if (f->verdict[i][cand])
+        return f->verdict[i][cand] * DECISIVE;
+    return f->ratio[i][cand][1] > 1;
+}
+
+/* The size s from which switching to cand gains the most: the minimum over
+ * s of the summed weights from s up, equal sums keeping the SMALLER size;
+ * 0 (never) unless that minimum holds more decisive wins than losses.
+ * So the decisive sizes say whether the boundary moves, and below the
+ * candidate's decisive wins it takes the ties down to the first size where
+ * its median is the slower one. Where the first decisive win falls inside a
+ * run of near-equal sizes wandered (memset's rep: 8, 16 or 32 KiB, or never,
+ * in twelve runs on one VM); the size where the medians cross is steadier.
+ * Ties weigh something on the baseline's side so that a candidate the noise
+ * only hides as slower does not get them (memset's nt, 20% slower than rep
+ * from 2 to 16 MiB there, all ties). */
 static size_t crossover(const struct family *f, int cand)
 {
     int sum = 0, best = 0;
     size_t found = 0;
     for (int i = nsizes - 1; i >= 0; i--) {
-        sum += f->verdict[i][cand];
+        sum += weight(f, i, cand);
         if (sum < best || (sum == best && best < 0)) {
             best = sum;
             found = sizes[i];
         }
     }
-    return found;
+    return best <= -DECISIVE / 2 ? found : 0;
 }
 
 static void print_size(FILE *out, size_t v)
@@ -265,11 +281,12 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
            "median over %d rounds; *_ratio = candidate/baseline time of the samples taken side by "
            "side in each round: [lo, median, hi], lo..hi the order-statistics interval of the median "
            "with at most interval_tail on each side; verdict win if hi < 1 - margin, loss if "
-           "lo > 1 + margin, else tie; threshold = the size s that minimises the sum of verdicts "
-           "(win -1, tie 0, loss +1) over the sizes from s up, equal sums keeping the smaller size "
-           "(rep against the vector loop; then nt against vector below the rep threshold and rep "
-           "above it); null = no size gives a negative sum up to max_size\"}\n",
-           MIN_SIZE, max_size, fams[0].vec_name, done);
+           "lo > 1 + margin, else tie; threshold = the size s that minimises the sum of weights "
+           "over the sizes from s up (win -%d, loss +%d, tie +1 if its median is above 1, else 0), "
+           "equal sums keeping the smaller size (rep against the vector loop; then nt "
+           "against vector below the rep threshold and rep above it); null = that minimum is above "
+           "-%d (no net decisive win) up to max_size\"}\n",
+           MIN_SIZE, max_size, fams[0].vec_name, done, DECISIVE, DECISIVE, DECISIVE / 2);
 }
 
 static void usage(FILE *to)
