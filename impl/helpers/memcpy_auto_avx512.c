@@ -23,7 +23,9 @@ __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *
     if (n < SP_LIM(cpy_rep_end_avx512) && n >= 128) {
         register __m512i head __asm__("xmm16") = _mm512_loadu_si512(src);
         __asm__("" : "+v"(head));
-        size_t skip = 64 - ((uintptr_t)dst & 63);   /* 1..64 */
+        /* 0..63: with dst aligned already, rep movsb does it all (starting
+         * it 64 B in instead cost 13% at 4 KiB) */
+        size_t skip = -(uintptr_t)dst & 63;
         void *d = (unsigned char *)dst + skip;
         const void *s = (const unsigned char *)src + skip;
         size_t left = n - skip;
