@@ -33,13 +33,14 @@ bad = []
 def crossover(rows, cand):
     """The rule the JSON's method states: min over s of the summed weights from
     s up, equal sums keeping the smaller size; a decisive verdict weighs
-    2 * 32 (the most sizes a grid has), a tie 1 if its median is above 1."""
+    2 * 32 (the most sizes a grid has), a tie 1 if its median is above
+    1 + margin/2."""
     decisive = 64
     def weight(r):
         v = r[cand + "_verdict"]
         if v != "tie":
             return -decisive if v == "win" else decisive
-        return 1 if r[cand + "_ratio"][1] > 1 else 0
+        return 1 if r[cand + "_ratio"][1] > 1 + margin / 2 else 0
     total, best, found = 0, 0, None
     for r in reversed(rows):
         total += weight(r)
@@ -48,7 +49,7 @@ def crossover(rows, cand):
     return found if best <= -decisive // 2 else None
 
 for k, d in enumerate(runs, 1):
-    m = d["margin"]
+    m = margin = d["margin"]
     for fam in ("memset", "memcpy"):
         rows = d[fam]["rows"]
         for r in rows:

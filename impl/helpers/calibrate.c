@@ -164,15 +164,18 @@ static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
 }
 
 /* A size's weight in crossover(): a decisive verdict counts DECISIVE; a
- * tie counts 1 when its median leans to the baseline (the candidate is the
- * slower of the two, within the noise), else 0. All the ties of a grid
+ * tie counts 1 when its median leans to the baseline by more than half the
+ * margin (the candidate looks slower, if not beyond the noise), else 0: a
+ * median of 1.00 or 1.01 where the two are equal must not stop the
+ * boundary (memset's rep, equal to the vector loop from 64 KiB to 1 MiB,
+ * came out at 8 KiB and 1 MiB in two runs that way). All the ties of a grid
  * together (at most MAX_SIZES) never outweigh one decisive size. */
 #define DECISIVE (2 * MAX_SIZES)
 static int weight(const struct family *f, int i, int cand)
 {
     if (f->verdict[i][cand])
         return f->verdict[i][cand] * DECISIVE;
-    return f->ratio[i][cand][1] > 1;
+    return f->ratio[i][cand][1] > 1 + MARGIN / 2;
 }
 
 /* The size s from which switching to cand gains the most: the minimum over
@@ -180,8 +183,8 @@ static int weight(const struct family *f, int i, int cand)
  * 0 (never) unless that minimum holds more decisive wins than losses.
  * So the decisive sizes say whether the boundary moves, and below the
  * candidate's decisive wins it takes the ties down to the first size where
- * its median is the slower one. Where the first decisive win falls inside a
- * run of near-equal sizes wandered (memset's rep: 8, 16 or 32 KiB, or never,
+ * its median is clearly the slower one. Where the first decisive win fell
+ * inside a run of near-equal sizes wandered (memset's rep: 8, 16 or 32 KiB, or never,
  * in twelve runs on one VM); the size where the medians cross is steadier.
  * Ties weigh something on the baseline's side so that a candidate the noise
  * only hides as slower does not get them (memset's nt, 20% slower than rep
@@ -282,7 +285,8 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
            "side in each round: [lo, median, hi], lo..hi the order-statistics interval of the median "
            "with at most interval_tail on each side; verdict win if hi < 1 - margin, loss if "
            "lo > 1 + margin, else tie; threshold = the size s that minimises the sum of weights "
-           "over the sizes from s up (win -%d, loss +%d, tie +1 if its median is above 1, else 0), "
+           "over the sizes from s up (win -%d, loss +%d, tie +1 if its median is above 1 + margin/2, "
+           "else 0), "
            "equal sums keeping the smaller size (rep against the vector loop; then nt "
            "against vector below the rep threshold and rep above it); null = that minimum is above "
            "-%d (no net decisive win) up to max_size\"}\n",
