@@ -22,8 +22,8 @@ cal=$bin/syspath-calibrate
 # (always a failure), 3 the two runs more than one step apart.
 pair() {
     local a b
-    a=$("$cal" --max-size 64K --rounds 41 --budget 5)
-    b=$("$cal" --max-size 64K --rounds 41 --budget 5)
+    a=$("$cal" --max-size 64K --rounds 15 --budget 5)
+    b=$("$cal" --max-size 64K --rounds 15 --budget 5)
     /usr/bin/python3 - "$a" "$b" <<'PY'
 import json, sys
 
@@ -34,13 +34,13 @@ def crossover(rows, cand):
     """The rule the JSON's method states: min over s of the summed weights from
     s up, equal sums keeping the smaller size; a decisive verdict weighs
     2 * 32 (the most sizes a grid has), a tie 1 if its median is above
-    1 + margin/2."""
+    1 + margin."""
     decisive = 64
     def weight(r):
         v = r[cand + "_verdict"]
         if v != "tie":
             return -decisive if v == "win" else decisive
-        return 1 if r[cand + "_ratio"][1] > 1 + margin / 2 else 0
+        return 1 if r[cand + "_ratio"][1] > 1 + margin else 0
     total, best, found = 0, 0, None
     for r in reversed(rows):
         total += weight(r)
