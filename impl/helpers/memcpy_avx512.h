@@ -70,9 +70,8 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
     if (n <= 64) {
         /* both offsets within a page at most 4096 - 64: the 64-B windows at
          * s and d stay in their pages */
-        /* one branch for both pages (| rather than ||) */
-        if (__builtin_expect((((uintptr_t)s & 4095) <= 4096 - 64)
-                             & (((uintptr_t)d & 4095) <= 4096 - 64), 1)) {
+        if (__builtin_expect(((uintptr_t)s & 4095) <= 4096 - 64
+                             && ((uintptr_t)d & 4095) <= 4096 - 64, 1)) {
             __mmask64 k = _bzhi_u64(~0ull, (unsigned)n);
             SP_PIN(x, "xmm16", _mm512_maskz_loadu_epi8(k, s));
             _mm512_mask_storeu_epi8(d, k, x);
