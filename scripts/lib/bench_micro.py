@@ -42,7 +42,7 @@ class Micro:
         self.run = run
         self.cfg = QUICK if run.args.quick else FULL
         self.parts = {}        # binary label -> google-benchmark JSON (in run order)
-        self.helper_env = None # SYSPATH_*_THRESHOLD from syspath-calibrate, for bench-helpers
+        self.helper_env = None # syspath-calibrate's "env" (SYSPATH_*_THRESHOLD), for bench-helpers
 
     def _exe(self, name):
         path = os.path.join(self.run.bin, name)
@@ -121,17 +121,14 @@ class Micro:
         os.replace(path + ".tmp", path)
         with open(path) as f:
             doc = json.load(f)
-
-        def size(v):
-            return "never" if v is None else str(int(v))
-        env = {}
-        for family, prefix in (("memset", "SYSPATH_"), ("memcpy", "SYSPATH_MEMCPY_")):
-            t = doc.get(family, {})
-            if "rep_threshold" in t:
-                env[prefix + "REP_THRESHOLD"] = size(t["rep_threshold"])
-            if "nt_threshold" in t:
-                env[prefix + "NT_THRESHOLD"] = size(t["nt_threshold"])
-        self.helper_env = env
+        # the variables exactly as `syspath-calibrate --env` prints them (its
+        # JSON carries the same lines as "env"): no table of names here
+        env = doc.get("env")
+        if not isinstance(env, dict) or not env:
+            self.run.note("microbench: calibrate.json has no \"env\": bench-helpers runs with "
+                          "auto's cache-derived thresholds")
+            return
+        self.helper_env = {str(k): str(v) for k, v in env.items()}
 
     def write(self):
         docs = list(self.parts.values())
