@@ -14,7 +14,7 @@
  *   }
  *
  * Every variant is a complete, exact implementation of its libc twin for all
- * sizes and alignments (tests/test_{memset,memcpy,strlen,htons}_*.c check every
+ * sizes and alignments (tests/helpers/test_{memset,memcpy,strlen,htons}_*.c check every
  * length 0..1024 at every alignment 0..63 against guard bytes and PROT_NONE
  * pages). strlen variants that load whole aligned words/vectors may read past
  * the terminator inside the same aligned block, never into the next page; they
@@ -96,7 +96,7 @@ typedef void *(*sp_memcpy_fn)(void *dst, const void *src, size_t n);
  * ignores an out-of-range value, so `=0` leaves the default (2048 on Intel,
  * effectively never on AMD Zen3) in place. Check with
  *     GLIBC_TUNABLES=... /lib64/ld-linux-x86-64.so.2 --list-tunables
- * (tests/test_libc_erms.sh does). glibc only has a rep-stosb path when the CPU
+ * (tests/helpers/test_libc_erms.sh does). glibc only has a rep-stosb path when the CPU
  * has ERMS, hence SP_CPU_ERMS. Even forced, glibc stores sizes up to a few
  * vector widths with vector stores; the threshold moves the rep stosb path
  * down to there, it does not replace the small-size code.
