@@ -1,8 +1,10 @@
 """scripts/lib/bench_micro.py — the microbenchmarks and the instruction counts.
 
-microbench.json is google-benchmark's own JSON: "context" from the first
-binary that ran, "benchmarks" from bench-helpers and bench-syscalls
-concatenated (per-repetition rows plus median/mean/stddev/cv aggregates).
+microbench.json is google-benchmark's own JSON: "context" is the first
+binary's context with every other binary's own keys added (bench-syscalls'
+clocksource and int80, bench-helpers' thresholds and CPU features), and
+"contexts" keeps each binary's context whole; "benchmarks" from bench-helpers
+and bench-syscalls concatenated (per-repetition rows plus median/mean/stddev/cv aggregates).
 Each binary runs with --benchmark_repetitions (>= 9 in a full run, so a
 Mann-Whitney U test over repetitions can mean something) and
 --benchmark_enable_random_interleaving=true (repetitions of different
@@ -134,7 +136,13 @@ class Micro:
         docs = list(self.parts.values())
         if not docs:
             return
-        merged = {"context": docs[0].get("context", {}), "benchmarks": []}
+        # one "context" as google-benchmark's tools expect it, and nothing lost:
+        # the keys only a later binary has join it, and each binary's is kept whole
+        merged = {"context": dict(docs[0].get("context", {})), "benchmarks": [],
+                  "contexts": {name: d.get("context", {}) for name, d in self.parts.items()}}
+        for d in docs[1:]:
+            for k, v in d.get("context", {}).items():
+                merged["context"].setdefault(k, v)
         merged["context"]["syspath_binaries"] = list(self.parts.keys())
         for d in docs:
             merged["benchmarks"] += d.get("benchmarks", [])
