@@ -8,18 +8,33 @@
  *
  * Method (also printed in the JSON's "method"): sizes 64 B .. --max-size in
  * x2 steps; for each size, three candidates — the vector loop auto uses
- * (memset: AVX-512, else AVX2, else SSE2; memcpy: AVX2, else SSE2), rep
- * stos/movs, streaming stores — each timed as one
- * sample of K calls (K*n ~ 1 MiB, at least 1 call) after one untimed call
- * of the same candidate (so each starts from its own steady cache state,
- * not the state the previous candidate left). Candidates are interleaved
- * (the order rotates every round) and the rounds repeated; the figure per
- * candidate and size is the median over rounds (the machine is shared and
- * noisy). A threshold is the size from which switching to the candidate
- * maximises the geometric-mean speed over all sizes measured (see
- * crossover()); rep is placed first (against the vector loop), then nt
- * (against vector below the rep threshold, rep above it). No size that helps
- * up to --max-size: null in the JSON, "never" with --env.
+ * (AVX-512, else AVX2, else SSE2), rep stos/movs, streaming stores — each
+ * timed as one sample of K calls (K*n ~ 1 MiB, at least 2) after one untimed
+ * call of the same candidate (so each starts from its own steady cache
+ * state, not the state the previous candidate left). Half the calls have
+ * dst (and src) 64-B aligned, half one byte past it: auto serves both,
+ * and a misaligned dst moves the crossover (rep stosb keeps its speed, the
+ * vector loop's split stores do not). Candidates are interleaved (the order
+ * rotates every round) and the rounds repeated.
+ *
+ * The margin. A shared VM's speed moves by tens of percent between runs, so
+ * a threshold taken from one noisy point moved between 4 and 16 KiB from run
+ * to run. Now each round gives, per size, the ratio candidate time /
+ * baseline time of two samples taken side by side (drift hits both), and
+ * the rounds give that ratio's median and an interval for it (order
+ * statistics of the rounds' ratios, see median_interval()). At each size the
+ * candidate
+ *   wins   when the whole interval lies below 1 - MARGIN,
+ *   loses  when it lies above 1 + MARGIN,
+ *   ties   otherwise (the difference is within its own noise).
+ * The threshold is the size s that maximises (wins - losses) over the sizes
+ * from s up, a tie weighing far less than a decisive size, and only when
+ * its median leans to the baseline (see crossover()): a boundary moves only
+ * when the candidate won by more than the noise, and then lands at the
+ * edge of the sizes where its median is the slower one. rep is placed first
+ * (against the vector loop), then nt (against vector below the rep threshold,
+ * rep above it). No size that helps up to --max-size: null in the JSON,
+ * "never" with --env. The JSON records each size's interval and verdict.
  * Run time is bounded: rounds stop early (after at least 3) at --budget.
  */
 #include "internal.h"
@@ -35,8 +50,13 @@
 #define MIN_SIZE      64
 #define MAX_SIZES     32
 #define NCAND         3
-#define SAMPLE_BYTES  (1u << 20)
+#define SAMPLE_BYTES  (8u << 20)
 #define MIN_ROUNDS    3
+/* the candidate must beat the baseline by 3% beyond its interval */
+#define MARGIN        0.03
+/* each side of the interval holds at most this chance of the true median
+ * lying beyond it (the interval covers ~90%; with 3 rounds, min..max: 75%) */
+#define TAIL          0.05
 
 enum { VEC, REP, NT };
 static const char *const cand_names[NCAND] = { "vector", "rep", "nt" };
@@ -48,6 +68,11 @@ struct family {
     sp_memcpy_fn cpy[NCAND];          /* memcpy family */
     double *samples[MAX_SIZES][NCAND];   /* ns per call, one per round */
     double median[MAX_SIZES][NCAND];
+    /* candidate / baseline time ratio per size: REP against VEC, NT against
+     * the class below it (lo, median, hi), and the verdict -1 win, 0 tie,
+     * +1 loss */
+    double ratio[MAX_SIZES][NCAND][3];
+    int verdict[MAX_SIZES][NCAND];
     size_t rep_threshold, nt_threshold;  /* 0 = none found */
 };
 
@@ -62,25 +87,29 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static void call(const struct family *f, int c, size_t n)
+/* off 0: dst and src page-aligned; off 1: both one byte past it */
+static void call(const struct family *f, int c, size_t n, size_t off)
 {
     if (f->set[c])
-        f->set[c](dst_buf, 0x5a, n);
+        f->set[c](dst_buf + off, 0x5a, n);
     else
-        f->cpy[c](dst_buf, src_buf, n);
+        f->cpy[c](dst_buf + off, src_buf + off, n);
     __asm__ volatile("" ::: "memory");
 }
 
-/* One sample: ns per call of candidate c at size n. */
+/* One sample: ns per call of candidate c at size n, the first half of the
+ * calls aligned and the second half misaligned (in two runs, not
+ * alternating call by call: alternating made the AVX-512 memset, which
+ * takes a different path for each, look 10% slower than either alone). */
 static double sample(const struct family *f, int c, size_t n)
 {
     size_t k = SAMPLE_BYTES / n;
-    if (k < 1)
-        k = 1;
-    call(f, c, n);                    /* untimed: reach this candidate's steady state */
+    if (k < 2)
+        k = 2;
+    call(f, c, n, 0);                 /* untimed: reach this candidate's steady state */
     double t0 = now_ns();
     for (size_t i = 0; i < k; i++)
-        call(f, c, n);
+        call(f, c, n, i >= k / 2);
     return (now_ns() - t0) / (double)k;
 }
 
@@ -98,27 +127,82 @@ static double median(double *v, int n)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* The single crossover that serves auto best: the size s from which using
- * cand instead of the baseline minimises the sum over all measured sizes of
- * log(time) — i.e. maximises the geometric-mean speed of the size classes
- * over the grid. The baseline is what auto would use without cand: the
- * vector loop (cand = REP), or the vector loop below rep_thr and rep from it
- * (cand = NT). Equal costs keep the larger size; if no s helps, 0 (never).
- * A one-size blip cannot drag the threshold far: moving it across a run of
- * sizes where cand loses costs that whole run. */
-static size_t crossover(const struct family *f, int cand, size_t rep_thr)
+/* The median of v[0..n) and an interval for it from order statistics: the
+ * k-th smallest and k-th largest value, k the largest for which
+ * P(Binomial(n, 1/2) < k) <= TAIL (at least 1: min..max). */
+static void median_interval(double *v, int n, double out[3])
 {
-    double sum = 0, best = 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    double p = pow(0.5, n), cdf = 0;  /* P(B = j), P(B < j) */
+    int k = 1;
+    for (int j = 0; j < n / 2; j++) {
+        cdf += p;                     /* now P(B <= j) = P(B < j + 1) */
+        if (cdf > TAIL)
+            break;
+        k = j + 1;
+        p = p * (double)(n - j) / (double)(j + 1);
+    }
+    if (k < 1)
+        k = 1;
+    out[0] = v[k - 1];
+    out[1] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    out[2] = v[n - k];
+}
+
+/* cand against the baseline auto would use without it: the vector loop (cand
+ * = REP), or the vector loop below rep_thr and rep from it (cand = NT). Per
+ * size: the rounds' paired ratios -> ratio[][cand], verdict[][cand]. */
+static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
+{
+    double r[1024];
+    for (int i = 0; i < nsizes; i++) {
+        int base = (cand == NT && rep_thr && sizes[i] >= rep_thr) ? REP : VEC;
+        for (int k = 0; k < rounds; k++)
+            r[k] = f->samples[i][cand][k] / f->samples[i][base][k];
+        double *iv = f->ratio[i][cand];
+        median_interval(r, rounds, iv);
+        f->verdict[i][cand] = iv[2] < 1 - MARGIN ? -1 : iv[0] > 1 + MARGIN ? 1 : 0;
+    }
+}
+
+/* A size's weight in crossover(): a decisive verdict counts DECISIVE; a
+ * tie counts 1 when its median leans to the baseline by more than the
+ * margin (the candidate looks slower, if not beyond the noise), else 0: a
+ * median of 1.01 or 1.02 where the two are equal must not stop the
+ * boundary (memset's rep, equal to the vector loop from 8 KiB to 1 MiB,
+ * came out at 8 KiB, 16 KiB, 256 KiB and 1 MiB in runs that way). All the ties of a grid
+ * together (at most MAX_SIZES) never outweigh one decisive size. */
+#define DECISIVE (2 * MAX_SIZES)
+static int weight(const struct family *f, int i, int cand)
+{
+    if (f->verdict[i][cand])
+        return f->verdict[i][cand] * DECISIVE;
+    return f->ratio[i][cand][1] > 1 + MARGIN;
+}
+
+/* The size s from which switching to cand gains the most: the minimum over
+ * s of the summed weights from s up, equal sums keeping the SMALLER size;
+ * 0 (never) unless that minimum holds more decisive wins than losses.
+ * So the decisive sizes say whether the boundary moves, and below the
+ * candidate's decisive wins it takes the ties down to the first size where
+ * its median is clearly the slower one. Where the first decisive win fell
+ * inside a run of near-equal sizes wandered (memset's rep: 8, 16 or 32 KiB, or never,
+ * in twelve runs on one VM); the size where the medians cross is steadier.
+ * Ties weigh something on the baseline's side so that a candidate the noise
+ * only hides as slower does not get them (memset's nt, 20% slower than rep
+ * from 2 to 16 MiB there, all ties). */
+static size_t crossover(const struct family *f, int cand)
+{
+    int sum = 0, best = 0;
     size_t found = 0;
     for (int i = nsizes - 1; i >= 0; i--) {
-        int base = (cand == NT && rep_thr && sizes[i] >= rep_thr) ? REP : VEC;
-        sum += log(f->median[i][cand] / f->median[i][base]);
-        if (sum < best) {
+        sum += weight(f, i, cand);
+        if (sum < best || (sum == best && best < 0)) {
             best = sum;
             found = sizes[i];
         }
     }
-    return found;
+    return best <= -DECISIVE / 2 ? found : 0;
 }
 
 static void print_size(FILE *out, size_t v)
@@ -127,6 +211,18 @@ static void print_size(FILE *out, size_t v)
         fprintf(out, "%zu", v);
     else
         fputs("null", out);
+}
+
+/* family f's rep (which 0) or nt (which 1) threshold as --env spells it:
+ * bytes or never; quoted for JSON */
+static void print_threshold(FILE *out, const struct family *f, int which, int json)
+{
+    size_t v = which ? f->nt_threshold : f->rep_threshold;
+    const char *q = json ? "\"" : "";
+    if (v)
+        fprintf(out, "%s%zu%s", q, v, q);
+    else
+        fprintf(out, "%snever%s", q, q);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -163,20 +259,41 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
             printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
             for (int c = 0; c < NCAND; c++)
                 printf(",\"%s_gbps\":%.3f", cand_names[c], sizes[i] / fm->median[i][c]);
+            for (int c = REP; c <= NT; c++) {
+                const double *iv = fm->ratio[i][c];
+                printf(",\"%s_ratio\":[%.4f,%.4f,%.4f],\"%s_verdict\":\"%s\"", cand_names[c], iv[0],
+                       iv[1], iv[2], cand_names[c],
+                       fm->verdict[i][c] < 0 ? "win" : fm->verdict[i][c] > 0 ? "loss" : "tie");
+            }
             printf("}");
         }
         printf("]},");
     }
+    /* what --env prints, so a caller needs no table of names of its own */
+    printf("\"env\":{");
+    for (int i = 0; i < 4; i++) {
+        printf("%s\"%s\":", i ? "," : "", sp_threshold_vars[i].name);
+        print_threshold(stdout, &fams[i / 2], i % 2, 1);
+    }
+    printf("},");
     printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
     printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
            max_size, elapsed);
+    printf("\"margin\":%.2f,\"interval_tail\":%.2f,", MARGIN, TAIL);
     printf("\"method\":\"sizes %d B to %zu B in x2 steps; candidates vector loop (%s), rep string, "
            "non-temporal stores, interleaved with the order rotated each round, each sample K calls "
-           "(K*n ~ 1 MiB, >= 1) after one untimed call; median over %d rounds of ns per call; "
-           "threshold = the size from which switching to the candidate maximises the geometric-mean "
-           "speed over all sizes measured (rep against the vector loop; then nt against vector below "
-           "the rep threshold and rep above it); null = no size helps up to max_size\"}\n",
-           MIN_SIZE, max_size, fams[0].vec_name, done);
+           "(K*n ~ 1 MiB, >= 2), the first half with dst/src aligned and the second at +1, after one "
+           "untimed call; *_gbps = "
+           "median over %d rounds; *_ratio = candidate/baseline time of the samples taken side by "
+           "side in each round: [lo, median, hi], lo..hi the order-statistics interval of the median "
+           "with at most interval_tail on each side; verdict win if hi < 1 - margin, loss if "
+           "lo > 1 + margin, else tie; threshold = the size s that minimises the sum of weights "
+           "over the sizes from s up (win -%d, loss +%d, tie +1 if its median is above 1 + margin, "
+           "else 0), "
+           "equal sums keeping the smaller size (rep against the vector loop; then nt "
+           "against vector below the rep threshold and rep above it); null = that minimum is above "
+           "-%d (no net decisive win) up to max_size\"}\n",
+           MIN_SIZE, max_size, fams[0].vec_name, done, DECISIVE, DECISIVE, DECISIVE / 2);
 }
 
 static void usage(FILE *to)
@@ -187,14 +304,15 @@ static void usage(FILE *to)
         "vector loop, and from which non-temporal stores beat ordinary stores, for\n"
         "memset and memcpy. Prints JSON (thresholds, per-size medians in GB/s, caches,\n"
         "method) on stdout; with --env prints instead the lines memset/auto and\n"
-        "memcpy/auto read:\n"
-        "  SYSPATH_REP_THRESHOLD=N  SYSPATH_NT_THRESHOLD=N\n"
+        "memcpy/auto read (the JSON's \"env\" holds the same):\n"
+        "  SYSPATH_MEMSET_REP_THRESHOLD=N  SYSPATH_MEMSET_NT_THRESHOLD=N\n"
         "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
         "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
+        "(memset/auto still reads SYSPATH_REP_THRESHOLD, SYSPATH_NT_THRESHOLD when those are unset)\n"
         "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
         "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
         "  --budget SECONDS  stop adding rounds after this long, once 3 are done (default 8)\n"
-        "  --verbose         a table of the medians on stderr\n");
+        "  --verbose         a table of the medians, intervals and verdicts on stderr\n");
 }
 
 int main(int argc, char **argv)
@@ -251,14 +369,15 @@ int main(int argc, char **argv)
     max_size = sizes[nsizes - 1];     /* rounded down to the last power of two */
 
     /* mmap + a first touch: page faults happen here, not in a timed sample */
-    dst_buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    src_buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t map = max_size + 4096;     /* room for the +1 offset */
+    dst_buf = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    src_buf = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (dst_buf == MAP_FAILED || src_buf == MAP_FAILED) {
         fprintf(stderr, "syspath-calibrate: cannot map 2 x %zu bytes: %s\n", max_size, strerror(errno));
         return 2;
     }
-    memset(dst_buf, 1, max_size);
-    memset(src_buf, 2, max_size);
+    memset(dst_buf, 1, map);
+    memset(src_buf, 2, map);
 
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
     /* memset/auto's vector class is AVX-512 where it can be (memset_auto.c) */
@@ -267,8 +386,8 @@ int main(int argc, char **argv)
         { .name = "memset", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
           .set = { avx512 ? sp_memset_avx512 : avx2 ? sp_memset_avx2 : sp_memset_sse2,
                    sp_memset_rep_stosb, sp_memset_nt } },
-        { .name = "memcpy", .vec_name = avx2 ? "avx2" : "sse2",
-          .cpy = { avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
+        { .name = "memcpy", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
+          .cpy = { avx512 ? sp_memcpy_avx512 : avx2 ? sp_memcpy_avx2 : sp_memcpy_sse2, sp_memcpy_rep_movsb, sp_memcpy_nt } },
     };
     double *pool = calloc((size_t)2 * (size_t)nsizes * NCAND * (size_t)rounds, sizeof(double));
     if (!pool) {
@@ -305,41 +424,43 @@ int main(int argc, char **argv)
         for (int i = 0; i < nsizes; i++)
             for (int c = 0; c < NCAND; c++)
                 fams[f].median[i][c] = median(fams[f].samples[i][c], done);
-        fams[f].rep_threshold = crossover(&fams[f], REP, 0);
-        fams[f].nt_threshold = crossover(&fams[f], NT, fams[f].rep_threshold);
+        judge(&fams[f], REP, 0, done);
+        fams[f].rep_threshold = crossover(&fams[f], REP);
+        judge(&fams[f], NT, fams[f].rep_threshold, done);
+        fams[f].nt_threshold = crossover(&fams[f], NT);
     }
 
     if (verbose) {
         for (int f = 0; f < 2; f++) {
-            fprintf(stderr, "%s (GB/s, median of %d rounds)\n%12s %8s %8s %8s\n", fams[f].name, done,
-                    "bytes", fams[f].vec_name, "rep", "nt");
-            for (int i = 0; i < nsizes; i++)
-                fprintf(stderr, "%12zu %8.2f %8.2f %8.2f\n", sizes[i],
+            fprintf(stderr, "%s (GB/s, median of %d rounds; rep and nt: time ratio to the baseline, "
+                    "interval, verdict)\n%12s %8s %8s %8s  %-24s %-24s\n", fams[f].name, done, "bytes",
+                    fams[f].vec_name, "rep", "nt", "rep/vector", "nt/below");
+            for (int i = 0; i < nsizes; i++) {
+                char iv[2][40];
+                for (int c = REP; c <= NT; c++) {
+                    const double *r = fams[f].ratio[i][c];
+                    snprintf(iv[c - REP], sizeof iv[0], "%.2f [%.2f,%.2f] %s", r[1], r[0], r[2],
+                             fams[f].verdict[i][c] < 0 ? "win" : fams[f].verdict[i][c] > 0 ? "loss" : "tie");
+                }
+                fprintf(stderr, "%12zu %8.2f %8.2f %8.2f  %-24s %-24s\n", sizes[i],
                         sizes[i] / fams[f].median[i][VEC], sizes[i] / fams[f].median[i][REP],
-                        sizes[i] / fams[f].median[i][NT]);
+                        sizes[i] / fams[f].median[i][NT], iv[0], iv[1]);
+            }
         }
     }
 
     if (env) {
-        static const char *const vars[2][2] = {
-            { "SYSPATH_REP_THRESHOLD", "SYSPATH_NT_THRESHOLD" },
-            { "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD" },
-        };
-        for (int f = 0; f < 2; f++) {
-            size_t v[2] = { fams[f].rep_threshold, fams[f].nt_threshold };
-            for (int j = 0; j < 2; j++) {
-                if (v[j])
-                    printf("%s=%zu\n", vars[f][j], v[j]);
-                else
-                    printf("%s=never\n", vars[f][j]);
-            }
+        for (int i = 0; i < 4; i++) {
+            printf("%s=", sp_threshold_vars[i].name);
+            print_threshold(stdout, &fams[i / 2], i % 2, 0);
+            putchar('\n');
         }
     } else {
         print_json(fams, max_size, done, elapsed);
     }
     free(pool);
-    munmap(dst_buf, max_size);
-    munmap(src_buf, max_size);
+    munmap(dst_buf, map);
+    munmap(src_buf, map);
     return 0;
 }
 

@@ -33,8 +33,8 @@ void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming
 unsigned sp_cpu_detect_hw(void);
 
 /*
- * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX-512
- * (memset only), AVX2 or SSE2 build once, while the program is loaded, so
+ * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX-512,
+ * AVX2 or SSE2 build once, while the program is loaded, so
  * the table row is the implementation itself and a call costs what a call
  * to glibc's memset costs. Each build compares n against its *_lim and runs
  * its inlined vector code below it; at or above it, *_big (baseline code)
@@ -50,14 +50,17 @@ unsigned sp_cpu_detect_hw(void);
  * one trip through *_big, which synchronises with the set-up.
  */
 struct sp_auto_cfg {
-    size_t set_lim_avx512, set_lim_avx2, set_lim_sse2, cpy_lim_avx2, cpy_lim_sse2;
-    /* the AVX-512 build runs rep stosb itself for set_lim_avx512 <= n < this:
-     * nt when the rep class is not empty, else 0 (and 0 under the mask) */
-    size_t set_rep_end_avx512;
+    size_t set_lim_avx512, set_lim_avx2, set_lim_sse2;
+    size_t cpy_lim_avx512, cpy_lim_avx2, cpy_lim_sse2;
+    /* the AVX-512 builds run rep stosb / rep movsb themselves for
+     * *_lim_avx512 <= n < this: nt when the rep class is not empty, else 0
+     * (and 0 under the mask) */
+    size_t set_rep_end_avx512, cpy_rep_end_avx512;
 };
 extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
 void *sp_memset_auto_avx2(void *dst, int c, size_t n);
+void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n);
 void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);

@@ -2,7 +2,8 @@
  * memcpy_auto.c — memcpy by size class, boundaries from syspath-calibrate;
  * the scheme and the ifunc dispatch are memset_auto.c's:
  *
- *   n <  rep, nt     the vector code (AVX2 when the CPU has it, else SSE2), inlined
+ *   n <  rep, nt     the vector code (AVX-512 when the CPU has it, else
+ *                    AVX2, else SSE2), inlined
  *   rep <= n < nt    rep movsb
  *   n >= nt          ordinary loads, non-temporal stores + sfence
  */
@@ -29,7 +30,11 @@ static void *auto_sse2(void *dst, const void *src, size_t n)
 
 __attribute__((used)) SP_RAW_FN static sp_memcpy_fn resolve_memcpy_auto(void)
 {
-    return (sp_cpu_detect_hw() & SP_CPU_AVX2) ? sp_memcpy_auto_avx2 : auto_sse2;
+    unsigned hw = sp_cpu_detect_hw();
+    const unsigned avx512 = SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2;
+    if ((hw & avx512) == avx512)
+        return sp_memcpy_auto_avx512;
+    return (hw & SP_CPU_AVX2) ? sp_memcpy_auto_avx2 : auto_sse2;
 }
 
 void *sp_memcpy_auto(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_memcpy_auto")));

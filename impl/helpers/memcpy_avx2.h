@@ -3,9 +3,9 @@
  * with -mavx2, and run only when sp_cpu_has(SP_CPU_AVX2).
  *
  * The shape of memset_avx2.h: overlapping head/tail vectors for small sizes
- * (every load before any store), and beyond 128 B the head vector and last
- * 128 B loaded first, the body copied with the destination 32-byte aligned
- * (4 x 32 B per turn, unaligned loads), head and tail stored last.
+ * (every load before any store), and beyond 128 B the first 64 B and the
+ * last 128 B loaded first, the body copied with the destination 64-byte
+ * aligned (4 x 32 B per turn, unaligned loads), head and tail stored last.
  *
  * A static inline body, so memcpy/auto can inline it behind one
  * threshold compare; memcpy_avx2.c wraps it as a function.
@@ -52,11 +52,14 @@ static inline void *sp_memcpy_avx2_body(void *dst, const void *src, size_t n)
     const unsigned char *se = s + n;
     unsigned char *end = d + n;
     __m256i head = _mm256_loadu_si256((const __m256i *)s);
+    __m256i head1 = _mm256_loadu_si256((const __m256i *)(s + 32));
     __m256i t0 = _mm256_loadu_si256((const __m256i *)(se - 128));
     __m256i t1 = _mm256_loadu_si256((const __m256i *)(se - 96));
     __m256i t2 = _mm256_loadu_si256((const __m256i *)(se - 64));
     __m256i t3 = _mm256_loadu_si256((const __m256i *)(se - 32));
-    unsigned char *p = (unsigned char *)(((uintptr_t)d + 32) & ~(uintptr_t)31);
+    /* from dst's next 64-B line, so the loop's stores go in pairs to one
+     * line (glibc aligns its loop to two vectors the same way) */
+    unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);
     const unsigned char *q = s + (p - d);
     for (; p + 128 <= end; p += 128, q += 128) {
         __m256i a = _mm256_loadu_si256((const __m256i *)q);
@@ -69,6 +72,7 @@ static inline void *sp_memcpy_avx2_body(void *dst, const void *src, size_t n)
         _mm256_store_si256((__m256i *)(p + 96), f);
     }
     _mm256_storeu_si256((__m256i *)d, head);
+    _mm256_storeu_si256((__m256i *)(d + 32), head1);
     _mm256_storeu_si256((__m256i *)(end - 128), t0);
     _mm256_storeu_si256((__m256i *)(end - 96), t1);
     _mm256_storeu_si256((__m256i *)(end - 64), t2);

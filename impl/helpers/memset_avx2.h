@@ -3,9 +3,9 @@
  * with -mavx2, and run only when sp_cpu_has(SP_CPU_AVX2).
  *
  * Small sizes: overlapping head/tail stores, no loop (< 16 B general-purpose,
- * 16..32 two xmm, 32..64 two ymm, 64..128 four ymm). Beyond: one unaligned
- * head vector, an aligned loop of 4 x 32 B, and the last 128 B as four
- * unaligned vectors overlapping the loop's end. The compiler adds vzeroupper
+ * 16..32 two xmm, 32..64 two ymm, 64..128 four ymm). Beyond: two unaligned
+ * head vectors, a loop of 4 x 32 B from dst's next 64-B line, and the last
+ * 128 B as four unaligned vectors overlapping the loop's end. The compiler adds vzeroupper
  * on return (no AVX-SSE transition penalty for the caller).
  *
  * A static inline body, so memset/auto can inline it behind one
@@ -44,8 +44,12 @@ static inline void *sp_memset_avx2_body(void *dst, int c, size_t n)
         _mm256_storeu_si256((__m256i *)(end - 32), v);
         return dst;
     }
+    /* the loop's stores go in pairs to one 64-B line (as glibc aligns its
+     * loop to two vectors): 32-B alignment left every other pair split
+     * across two lines, 0.87x glibc at 1 KiB */
     _mm256_storeu_si256((__m256i *)d, v);
-    unsigned char *p = (unsigned char *)(((uintptr_t)d + 32) & ~(uintptr_t)31);
+    _mm256_storeu_si256((__m256i *)(d + 32), v);
+    unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);
     for (; p + 128 <= end; p += 128) {
         _mm256_store_si256((__m256i *)p, v);
         _mm256_store_si256((__m256i *)(p + 32), v);

@@ -17,8 +17,17 @@
  *   64..128     two overlapping vectors; 128..256 four. Each class up to
  *               256 B takes at most one taken branch (the layout hints
  *               matter: at 64 B a second one cost 20% against glibc).
- *   beyond      the first 256 B unaligned, an aligned loop of 4 x 64 B up
- *               to 512 B before the end, the last 256 B unaligned.
+ *   beyond      with dst 64-B aligned: the first 256 B, an aligned loop
+ *               of 4 x 64 B up to 512 B before the end, the last 256 B.
+ *               With dst not aligned, no store crosses a cache line: a
+ *               masked store fills the head line from dst to its end,
+ *               aligned 4 x 64 B turns follow, the three lines before the
+ *               last one are stored again aligned (they cover whatever the
+ *               turns left over), and a masked store ends at dst + n.
+ *               Eight line-splitting stores (the head and tail of the
+ *               aligned case, shifted) made a 4 KiB memset at dst + 1 run
+ *               at 0.65x the aligned speed; glibc's loop has the same cost
+ *               and hides it by using rep stosb from 2 KiB.
  * The fill vector lives in zmm16: the EVEX-only registers zmm16-31 are not
  * part of the state vzeroupper clears, so no vzeroupper is needed on return
  * (gcc and clang only insert one for ymm/zmm0-15), as in glibc. Pinning is
@@ -58,6 +67,28 @@ static inline void *sp_memset_avx512_body(void *dst, int c, size_t n)
     if (__builtin_expect(n <= 256, 1)) {
         _mm512_storeu_si512(end - 128, v);
         _mm512_storeu_si512(end - 64, v);
+        return dst;
+    }
+    if ((uintptr_t)d & 63) {
+        /* the two split stores above are rewritten aligned here (two
+         * splits cost far less than the eight of the aligned-case tail);
+         * n > 256 puts at least three whole lines between the head line
+         * and the last one, so the three aligned rewrites before the last
+         * line stay at or after the first whole line (never before dst) */
+        unsigned char *h = (unsigned char *)((uintptr_t)d & ~(uintptr_t)63);
+        unsigned char *t = (unsigned char *)((uintptr_t)(end - 1) & ~(uintptr_t)63);
+        _mm512_mask_storeu_epi8(h, ~0ull << (d - h), v);
+        unsigned char *p = h + 64;
+        for (; p + 256 <= t; p += 256) {
+            _mm512_store_si512(p, v);
+            _mm512_store_si512(p + 64, v);
+            _mm512_store_si512(p + 128, v);
+            _mm512_store_si512(p + 192, v);
+        }
+        _mm512_store_si512(t - 192, v);
+        _mm512_store_si512(t - 128, v);
+        _mm512_store_si512(t - 64, v);
+        _mm512_mask_storeu_epi8(t, _bzhi_u64(~0ull, (unsigned)(end - t)), v);
         return dst;
     }
     _mm512_storeu_si512(d + 128, v);

@@ -4,7 +4,7 @@
  * Built with -fno-builtin -fno-tree-loop-distribute-patterns (else gcc
  * recognises the loop and emits a call to libc memset) and without the
  * auto-vectoriser (else it becomes the sse2 row again): this row measures a
- * plain byte loop. tests/test_helpers_loops.sh checks the disassembly.
+ * plain byte loop. tests/helpers/test_helpers_loops.sh checks the disassembly.
  */
 #include "internal.h"
 

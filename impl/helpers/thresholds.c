@@ -43,9 +43,20 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-static size_t pick(const char *var, size_t fallback, const char **source)
+const struct sp_threshold_var sp_threshold_vars[4] = {
+    { "SYSPATH_MEMSET_REP_THRESHOLD", "SYSPATH_REP_THRESHOLD" },
+    { "SYSPATH_MEMSET_NT_THRESHOLD",  "SYSPATH_NT_THRESHOLD" },
+    { "SYSPATH_MEMCPY_REP_THRESHOLD", NULL },
+    { "SYSPATH_MEMCPY_NT_THRESHOLD",  NULL },
+};
+
+/* sp_threshold_vars[i]'s value: its name, else its alias, else fallback */
+static size_t pick(int i, size_t fallback, const char **source)
 {
+    const char *var = sp_threshold_vars[i].name;
     const char *s = getenv(var);
+    if (!s && sp_threshold_vars[i].alias)
+        s = getenv(var = sp_threshold_vars[i].alias);
     size_t v;
     *source = "cache";
     if (!s)
@@ -72,10 +83,10 @@ static void init(void)
      * non-temporal threshold uses the same fraction of the shared cache). */
     size_t llc = c.l3 ? c.l3 : c.l2;
     size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    th.memset_rep = pick("SYSPATH_REP_THRESHOLD", rep, &th.memset_rep_source);
-    th.memset_nt = pick("SYSPATH_NT_THRESHOLD", nt, &th.memset_nt_source);
-    th.memcpy_rep = pick("SYSPATH_MEMCPY_REP_THRESHOLD", rep, &th.memcpy_rep_source);
-    th.memcpy_nt = pick("SYSPATH_MEMCPY_NT_THRESHOLD", nt, &th.memcpy_nt_source);
+    th.memset_rep = pick(0, rep, &th.memset_rep_source);
+    th.memset_nt = pick(1, nt, &th.memset_nt_source);
+    th.memcpy_rep = pick(2, rep, &th.memcpy_rep_source);
+    th.memcpy_nt = pick(3, nt, &th.memcpy_nt_source);
     /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg) */
     size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;
     size_t cpy_lim = th.memcpy_rep < th.memcpy_nt ? th.memcpy_rep : th.memcpy_nt;
@@ -88,6 +99,9 @@ static void init(void)
     __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512,
                      avx512 && th.memset_rep < th.memset_nt ? th.memset_nt : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx512, avx512 ? cpy_lim : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_rep_end_avx512,
+                     avx512 && th.memcpy_rep < th.memcpy_nt ? th.memcpy_nt : 0, __ATOMIC_RELAXED);
 }
 
 const struct sp_auto_thresholds *sp_auto_thresholds(void)

@@ -54,6 +54,7 @@ const struct sp_memcpy_variant sp_memcpy_variants[] = {
     { "rep_movsb", sp_memcpy_rep_movsb, 0 },
     { "loop",      sp_memcpy_loop,      0 },
     { "avx2",      sp_memcpy_avx2,      SP_CPU_AVX2 },
+    { "avx512",    sp_memcpy_avx512,    AVX512 },
     { "auto",      sp_memcpy_auto,      SP_CPU_SSE2 },
     { "libc",      memcpy,              0 },
     { NULL, NULL, 0 },

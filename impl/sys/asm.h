@@ -1,7 +1,7 @@
 /*
  * asm.h — the NASM routines of asm.asm, with C prototypes that match struct
  * sp_sys exactly (so the table needs no glue). For asm_table.c and for tests
- * that call a routine directly (tests/test_sys_abi.c).
+ * that call a routine directly (tests/sys/test_sys_abi.c).
  */
 #ifndef SYSPATH_SYS_ASM_H
 #define SYSPATH_SYS_ASM_H

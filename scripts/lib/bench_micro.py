@@ -1,8 +1,10 @@
 """scripts/lib/bench_micro.py — the microbenchmarks and the instruction counts.
 
-microbench.json is google-benchmark's own JSON: "context" from the first
-binary that ran, "benchmarks" from bench-helpers and bench-syscalls
-concatenated (per-repetition rows plus median/mean/stddev/cv aggregates).
+microbench.json is google-benchmark's own JSON: "context" is the first
+binary's context with every other binary's own keys added (bench-syscalls'
+clocksource and int80, bench-helpers' thresholds and CPU features), and
+"contexts" keeps each binary's context whole; "benchmarks" from bench-helpers
+and bench-syscalls concatenated (per-repetition rows plus median/mean/stddev/cv aggregates).
 Each binary runs with --benchmark_repetitions (>= 9 in a full run, so a
 Mann-Whitney U test over repetitions can mean something) and
 --benchmark_enable_random_interleaving=true (repetitions of different
@@ -42,7 +44,7 @@ class Micro:
         self.run = run
         self.cfg = QUICK if run.args.quick else FULL
         self.parts = {}        # binary label -> google-benchmark JSON (in run order)
-        self.helper_env = None # SYSPATH_*_THRESHOLD from syspath-calibrate, for bench-helpers
+        self.helper_env = None # syspath-calibrate's "env" (SYSPATH_*_THRESHOLD), for bench-helpers
 
     def _exe(self, name):
         path = os.path.join(self.run.bin, name)
@@ -121,23 +123,26 @@ class Micro:
         os.replace(path + ".tmp", path)
         with open(path) as f:
             doc = json.load(f)
-
-        def size(v):
-            return "never" if v is None else str(int(v))
-        env = {}
-        for family, prefix in (("memset", "SYSPATH_"), ("memcpy", "SYSPATH_MEMCPY_")):
-            t = doc.get(family, {})
-            if "rep_threshold" in t:
-                env[prefix + "REP_THRESHOLD"] = size(t["rep_threshold"])
-            if "nt_threshold" in t:
-                env[prefix + "NT_THRESHOLD"] = size(t["nt_threshold"])
-        self.helper_env = env
+        # the variables exactly as `syspath-calibrate --env` prints them (its
+        # JSON carries the same lines as "env"): no table of names here
+        env = doc.get("env")
+        if not isinstance(env, dict) or not env:
+            self.run.note("microbench: calibrate.json has no \"env\": bench-helpers runs with "
+                          "auto's cache-derived thresholds")
+            return
+        self.helper_env = {str(k): str(v) for k, v in env.items()}
 
     def write(self):
         docs = list(self.parts.values())
         if not docs:
             return
-        merged = {"context": docs[0].get("context", {}), "benchmarks": []}
+        # one "context" as google-benchmark's tools expect it, and nothing lost:
+        # the keys only a later binary has join it, and each binary's is kept whole
+        merged = {"context": dict(docs[0].get("context", {})), "benchmarks": [],
+                  "contexts": {name: d.get("context", {}) for name, d in self.parts.items()}}
+        for d in docs[1:]:
+            for k, v in d.get("context", {}).items():
+                merged["context"].setdefault(k, v)
         merged["context"]["syspath_binaries"] = list(self.parts.keys())
         for d in docs:
             merged["benchmarks"] += d.get("benchmarks", [])

@@ -69,8 +69,8 @@ network namespace of its own where allowed.
                      an existing one is added to: the files of the parts run are replaced
   --duration S       seconds per wrk run (whole number, at most %(max_d)d; default: fits the
                      10-minute budget, 1..5; --quick: 1)
-  --rounds N         counted rounds per server row (default 5, at most %(max_r)d; --quick: 1),
-                     plus one warm-up round that is not counted
+  --rounds N         counted rounds per server row (default 5, at most %(max_r)d; --quick: 1);
+                     each run first warms up the same server process, outside its window
   --rows NAME[,NAME] accept/keepalive: only these server rows (repeatable), named as in
                      accept.json: raw/epoll, libc/iterative, asm-server, nginx, h2o, ...;
                      e.g. a quick regression check of one server against its controls

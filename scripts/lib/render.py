@@ -620,6 +620,12 @@ def syscalls_section(run, images=True):
             line.append(count(run.get("instr/" + r.name)))
         body.append(line)
     out.append(table(head, body, right(len(head), 2)))
+    ctx = run.microbench_context
+    said = ["%s: %s" % (what, ctx[key]) for key, what in (("clocksource", "clocksource"),
+                                                          ("int80", "`int 0x80`"))
+            if isinstance(ctx.get(key), str) and ctx[key]]
+    if said:
+        out += ["", "This run's " + "; ".join(said) + "."]
     out += ["", "<sub>Medians over google-benchmark repetitions with 95% bootstrap intervals. "
             "`clock_gettime` is compared with its own raw syscall (vDSO against a kernel entry); "
             "`nop/indirect` is a call through the table that enters no kernel: the interface's own cost. "

@@ -25,6 +25,8 @@ machines, so two folders can be matched row by row:
   accept-cpu/raw/epoll            µs/conn  (server CPU per connection)
   keepalive/raw/epoll             req/s
   keepalive-cpu/raw/epoll         µs/req
+  accept-segments/raw/epoll       segments/conn (likewise ctx_switches, syscalls,
+                                  total_cpu_us, pair_cpu_us; keepalive-*: per req)
   instr/syscall/getppid/asm       instr/call (counts.json: exact, one value)
   hyperfine-hello/syspath-hello-asm  ms    (hyperfine --export-json, per run)
 

@@ -18,7 +18,7 @@ KiB, MiB = 1024, 1024 * 1024
 variants = {
     "memset": ["rep_stosb", "loop", "word", "sse2", "avx2", "avx512", "nt", "auto", "libc"],
     "strlen": ["repne_scasb", "loop", "swar", "sse2", "avx2", "avx512", "libc"],
-    "memcpy": ["rep_movsb", "loop", "avx2", "auto", "libc"],
+    "memcpy": ["rep_movsb", "loop", "avx2", "avx512", "auto", "libc"],
     "htons": ["tutorial", "rol", "bswap", "builtin", "libc"],
 }
 # No CPU requirement: these must run on any x86_64.

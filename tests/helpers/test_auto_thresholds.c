@@ -5,7 +5,8 @@
  *
  *   test_auto_thresholds                     no SYSPATH_*THRESHOLD set: the
  *                                            cache-derived defaults, source "cache"
- *   test_auto_thresholds --expect A B C D    ctest sets the four variables: the
+ *   test_auto_thresholds --expect A B C D    ctest sets the four variables (or the
+ *                                            memset pair's older aliases): the
  *                                            values (bytes or "never"), source "env"
  *   test_auto_thresholds --bad               malformed values: reported on stderr
  *                                            (each variable named), defaults used
@@ -21,8 +22,13 @@
 static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
 
-static const char *const vars[4] = { "SYSPATH_REP_THRESHOLD", "SYSPATH_NT_THRESHOLD",
-                                     "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD" };
+/* the variable the library reads for field i: its name, else its older
+ * alias when only that is set (helpers.h, sp_threshold_vars) */
+static const char *var(int i)
+{
+    const struct sp_threshold_var *v = &sp_threshold_vars[i];
+    return !getenv(v->name) && v->alias && getenv(v->alias) ? v->alias : v->name;
+}
 
 static size_t parse(const char *s)
 {
@@ -50,7 +56,7 @@ int main(int argc, char **argv)
     const char *src[4] = { t->memset_rep_source, t->memset_nt_source,
                            t->memcpy_rep_source, t->memcpy_nt_source };
     for (int i = 0; i < 4; i++)
-        printf("%s = %zu (%s)\n", vars[i], got[i], src[i]);
+        printf("%s = %zu (%s)\n", var(i), got[i], src[i]);
     CHECK(sp_auto_thresholds() == t, "a second call must return the same (read-once) values");
 
     struct sp_cpu_caches c;
@@ -62,24 +68,27 @@ int main(int argc, char **argv)
 
     if (argc == 1) {
         for (int i = 0; i < 4; i++) {
-            CHECK(getenv(vars[i]) == NULL, "%s must not be set for this run", vars[i]);
-            CHECK(got[i] == dflt[i], "%s: %zu, expected the cache-derived %zu", vars[i], got[i], dflt[i]);
-            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", vars[i], src[i]);
+            CHECK(getenv(var(i)) == NULL, "%s must not be set for this run", var(i));
+            if (sp_threshold_vars[i].alias)
+                CHECK(getenv(sp_threshold_vars[i].alias) == NULL, "%s must not be set for this run",
+                      sp_threshold_vars[i].alias);
+            CHECK(got[i] == dflt[i], "%s: %zu, expected the cache-derived %zu", var(i), got[i], dflt[i]);
+            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", var(i), src[i]);
         }
         CHECK(msg[0] == '\0', "nothing to report without variables, got: %s", msg);
     } else if (argc == 6 && strcmp(argv[1], "--expect") == 0) {
         for (int i = 0; i < 4; i++) {
             CHECK(got[i] == parse(argv[2 + i]), "%s=%s: got %zu, expected %s",
-                  vars[i], getenv(vars[i]) ? getenv(vars[i]) : "(unset)", got[i], argv[2 + i]);
-            CHECK(strcmp(src[i], "env") == 0, "%s: source '%s', expected env", vars[i], src[i]);
+                  var(i), getenv(var(i)) ? getenv(var(i)) : "(unset)", got[i], argv[2 + i]);
+            CHECK(strcmp(src[i], "env") == 0, "%s: source '%s', expected env", var(i), src[i]);
         }
         CHECK(msg[0] == '\0', "good values must not be reported, got: %s", msg);
     } else if (argc == 2 && strcmp(argv[1], "--bad") == 0) {
         for (int i = 0; i < 4; i++) {
             CHECK(got[i] == dflt[i], "%s='%s': %zu, expected the default %zu",
-                  vars[i], getenv(vars[i]) ? getenv(vars[i]) : "(unset)", got[i], dflt[i]);
-            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", vars[i], src[i]);
-            CHECK(strstr(msg, vars[i]) != NULL, "%s's bad value not reported on stderr", vars[i]);
+                  var(i), getenv(var(i)) ? getenv(var(i)) : "(unset)", got[i], dflt[i]);
+            CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", var(i), src[i]);
+            CHECK(strstr(msg, var(i)) != NULL, "%s's bad value not reported on stderr", var(i));
         }
     } else {
         fprintf(stderr, "usage: %s [--expect A B C D | --bad]\n", argv[0]);

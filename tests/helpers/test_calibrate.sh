@@ -2,8 +2,9 @@
 # test_calibrate.sh — syspath-calibrate's interface (not its figures, which
 # depend on the machine): --help, bad arguments (one line, exit 2), the JSON
 # (keys, types, thresholds that are measured sizes or null, positive GB/s,
-# bounded rounds) and --env (exactly the four variables auto reads, each a
-# size or "never", accepted by sp_auto_thresholds: see test_auto_thresholds).
+# bounded rounds, "env" matching the thresholds) and --env (exactly the four
+# variables auto reads, each a size or "never", accepted by
+# sp_auto_thresholds: see test_auto_thresholds).
 set -euo pipefail
 
 if [ "${1:-}" = "--help" ]; then
@@ -49,6 +50,14 @@ for fam in ("memset", "memcpy"):
         for c in ("vector_gbps", "rep_gbps", "nt_gbps"):
             if not (isinstance(r[c], (int, float)) and r[c] > 0):
                 bad.append(f"{fam} {r['bytes']} {c} = {r[c]!r}")
+names = ["SYSPATH_MEMSET_REP_THRESHOLD", "SYSPATH_MEMSET_NT_THRESHOLD",
+         "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD"]
+if list(d.get("env", {})) != names:
+    bad.append(f"env keys {list(d.get('env', {}))}, expected {names}")
+for name, (fam, k) in zip(names, [(f, k) for f in ("memset", "memcpy") for k in ("rep", "nt")]):
+    v = d[fam][k + "_threshold"]
+    if d.get("env", {}).get(name) != ("never" if v is None else str(v)):
+        bad.append(f"env {name} = {d.get('env', {}).get(name)!r} but {fam}.{k}_threshold = {v!r}")
 for k in ("l1d", "l2", "l3"):
     if not isinstance(d["caches"][k], int):
         bad.append(f"caches.{k}")
@@ -61,7 +70,7 @@ PY
 
 env_out=$("$cal" --env --max-size 256K --rounds 3)
 names=$(cut -d= -f1 <<<"$env_out" | tr '\n' ' ')
-[ "$names" = "SYSPATH_REP_THRESHOLD SYSPATH_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD " ] ||
+[ "$names" = "SYSPATH_MEMSET_REP_THRESHOLD SYSPATH_MEMSET_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD " ] ||
     err "--env printed variables '$names'"
 grep -Evq '^[A-Z_]+=([0-9]+|never)$' <<<"$env_out" && err "--env lines not NAME=bytes|never: $env_out"
 # what --env prints, auto must take (values and source "env")

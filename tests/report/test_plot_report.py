@@ -47,6 +47,8 @@ check("**Server CPU per connection against `nginx`**" in md, "report.md: expecte
 check("⚠ `libc/reuseport`" in md, "report.md: expected the flagged accept row marked")
 check("`nginx` (baseline)" in md, "report.md: expected nginx as the baseline row")
 check("| `getppid` | libc | " in md, "report.md: expected a syscall table row for getppid/libc")
+check("clocksource: kvm-clock; `int 0x80`: available" in md,
+      "report.md: expected bench-syscalls' context (clocksource, int 0x80) kept and shown")
 check("| saturated |" in md and "client (wrk 99%)" in md, "report.md: expected the saturated side per load row")
 check("- accept: asm/uring-sqpoll not measured (" in md, "report.md: expected the bench's skipped rows as notes")
 check("- counts: syscall/getppid/int80 not counted (" in md, "report.md: expected counts.json's skipped rows as notes")

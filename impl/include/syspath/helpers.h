@@ -14,7 +14,7 @@
  *   }
  *
  * Every variant is a complete, exact implementation of its libc twin for all
- * sizes and alignments (tests/test_{memset,memcpy,strlen,htons}_*.c check every
+ * sizes and alignments (tests/helpers/test_{memset,memcpy,strlen,htons}_*.c check every
  * length 0..1024 at every alignment 0..63 against guard bytes and PROT_NONE
  * pages). strlen variants that load whole aligned words/vectors may read past
  * the terminator inside the same aligned block, never into the next page; they
@@ -96,7 +96,7 @@ typedef void *(*sp_memcpy_fn)(void *dst, const void *src, size_t n);
  * ignores an out-of-range value, so `=0` leaves the default (2048 on Intel,
  * effectively never on AMD Zen3) in place. Check with
  *     GLIBC_TUNABLES=... /lib64/ld-linux-x86-64.so.2 --list-tunables
- * (tests/test_libc_erms.sh does). glibc only has a rep-stosb path when the CPU
+ * (tests/helpers/test_libc_erms.sh does). glibc only has a rep-stosb path when the CPU
  * has ERMS, hence SP_CPU_ERMS. Even forced, glibc stores sizes up to a few
  * vector widths with vector stores; the threshold moves the rep stosb path
  * down to there, it does not replace the small-size code.
@@ -117,7 +117,7 @@ extern const struct sp_memset_variant sp_memset_variants[];
 extern const struct sp_strlen_variant sp_strlen_variants[];
 /* htons: tutorial rol bswap builtin libc */
 extern const struct sp_htons_variant  sp_htons_variants[];
-/* memcpy: rep_movsb loop avx2 auto libc */
+/* memcpy: rep_movsb loop avx2 avx512 auto libc */
 extern const struct sp_memcpy_variant sp_memcpy_variants[];
 
 /* The variants by name (the tables hold these, plus glibc's own functions).
@@ -147,29 +147,32 @@ uint16_t sp_htons_builtin(uint16_t host);
 void *sp_memcpy_rep_movsb(void *dst, const void *src, size_t n);  /* NASM */
 void *sp_memcpy_loop(void *dst, const void *src, size_t n);
 void *sp_memcpy_avx2(void *dst, const void *src, size_t n);       /* needs SP_CPU_AVX2 */
+void *sp_memcpy_avx512(void *dst, const void *src, size_t n);     /* needs SP_CPU_AVX512F|BW|BMI2 */
 void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 
 /*
  * The size classes of memset/auto and memcpy/auto, in bytes:
- *   n <  rep  -> vector stores (AVX2 when the CPU has it, else SSE2;
- *                memset: AVX-512 + BMI2 first)
+ *   n <  rep  -> vector stores (AVX-512 + BMI2 when the CPU has them,
+ *                else AVX2, else SSE2)
  *   rep <= n < nt -> rep stosb / rep movsb
  *   n >= nt   -> non-temporal (streaming) stores + sfence
  * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
  *
  * Read once, at the first call of an auto variant or of this function, from
- *   SYSPATH_REP_THRESHOLD  SYSPATH_NT_THRESHOLD                 (memset)
- *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD   (memcpy)
+ * the variables of sp_threshold_vars (below)
+ *   SYSPATH_MEMSET_REP_THRESHOLD  SYSPATH_MEMSET_NT_THRESHOLD
+ *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD
  * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
- * suffix, or "never"). A missing variable falls back to a default derived
+ * suffix, or "never"). The memset pair's first names, SYSPATH_REP_THRESHOLD
+ * and SYSPATH_NT_THRESHOLD, are still read when the new name is unset. A missing variable falls back to a default derived
  * from this CPU's caches (sp_cpu_caches), never from a table of CPU models:
  *   rep = the L2 size when the CPU has ERMS, else never;
  *   nt  = 3/4 of the last-level cache (L3, else L2), never if neither is known.
  * A malformed value is reported once on stderr and replaced by the default.
  * `source` says where each value came from ("env" or "cache"), for reports.
  *
- * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512 (memset
- * only), AVX2 or SSE2 build is bound at load time (cpuid only), so a call
+ * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512, AVX2 or
+ * SSE2 build is bound at load time (cpuid only), so a call
  * costs what a call to glibc's memset costs. SYSPATH_CPU_MASK, read later,
  * is still obeyed: with AVX-512 masked off the AVX-512 build hands every
  * call to the AVX2 code, with AVX2 masked off too to SSE2 code.
@@ -181,6 +184,13 @@ struct sp_auto_thresholds {
     const char *memcpy_rep_source, *memcpy_nt_source;
 };
 const struct sp_auto_thresholds *sp_auto_thresholds(void);
+
+/* The one table of the threshold variables' names, in the order of struct
+ * sp_auto_thresholds' fields (memset rep, memset nt, memcpy rep, memcpy nt):
+ * thresholds.c reads them, syspath-calibrate prints them. alias: an older
+ * name still read when `name` is unset (NULL: none). */
+struct sp_threshold_var { const char *name, *alias; };
+extern const struct sp_threshold_var sp_threshold_vars[4];
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,7 @@
  * Pointer arguments are `void *` so this header needs no system headers:
  * `addr` is a struct sockaddr *, `event`/`events` a struct epoll_event *.
  * Grow the table only when a model needs an op; add it to all three backends
- * and to tests/test_sys_equivalence.c in the same commit.
+ * and to tests/sys/test_sys_equivalence.c in the same commit.
  */
 #ifndef SYSPATH_SYS_H
 #define SYSPATH_SYS_H
