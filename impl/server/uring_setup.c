@@ -83,7 +83,7 @@ static long probe(char *why, unsigned long n, int *has_close)
             snprintf(why, n, "io_uring not permitted for this user (kernel.io_uring_disabled = 1, "
                      "not in kernel.io_uring_group)");
         else if (r == -ENOSYS)
-            snprintf(why, n, "io_uring_setup: not implemented by this kernel");
+            snprintf(why, n, "io_uring_setup: this kernel has no io_uring (ENOSYS)");
         else
             snprintf(why, n, "io_uring_setup failed: %s%s", strerror(-r),
                      r == -EPERM ? " (seccomp or policy)" : "");
