@@ -198,9 +198,7 @@ class _Load:
                 order_key(fmt.BACKEND_ORDER)(m.get("backend") or "?")[0], n)
 
     def peer(self, n):
-        """A server that is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
-        server = self.meta(n).get("server")
-        return n.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
+        return runfolder.is_peer(n, self.meta(n))
 
     def flagged(self, n):
         return any(r is not None and r.flagged for r in (self.rate.get(n), self.cpu.get(n)))

@@ -583,6 +583,12 @@ def ratio_to(ref_row, row):
     return _RATIO_CACHE[key]
 
 
+def is_peer(label, meta):
+    """Whether a load row's server is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
+    server = meta.get("server")
+    return label.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
+
+
 def cpu_x_nginx(run, kind, row):
     """Server row's median CPU ("accept" per connection, "keepalive" per request) over
     nginx's in the same run: a plain ratio of medians, or None when either is missing."""
