@@ -167,8 +167,9 @@ def machine_section(run):
 
 # -- accept.json, keepalive.json --------------------------------------------------------------
 
-class _Load:
-    """One load file's rows by label: rate (conn/s, req/s) and server CPU per conn/req."""
+class LoadRows:
+    """One load file's rows by label: rate (conn/s, req/s) and server CPU per conn/req,
+    in the order the tables here and scripts/plot's load plots list them."""
 
     def __init__(self, run, kind):
         self.kind = kind
@@ -313,7 +314,7 @@ def headline(run, kind):
     from the best of the rows: each model's declared row against every peer of the run,
     server CPU per connection/request with interval and test; the rate, shown as client-bound
     when it is; the path comparison (asm ÷ libc, raw ÷ libc) per model. [] without rows."""
-    ld = _Load(run, kind)
+    ld = LoadRows(run, kind)
     if not ld.rate and not ld.cpu:
         return []
     decl = [(t, n) for t, n in ld.declared() if n in ld.cpu and not ld.failed(n)]
@@ -476,7 +477,7 @@ def counters_section(ld):
 
 
 def load_section(run, kind, images=True):
-    ld = _Load(run, kind)
+    ld = LoadRows(run, kind)
     if not ld.rate and not ld.cpu:
         return []
     doc, names, per, unit = ld.doc, ld.names, ld.per, ld.unit
