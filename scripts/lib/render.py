@@ -167,8 +167,9 @@ def machine_section(run):
 
 # -- accept.json, keepalive.json --------------------------------------------------------------
 
-class _Load:
-    """One load file's rows by label: rate (conn/s, req/s) and server CPU per conn/req."""
+class LoadRows:
+    """One load file's rows by label: rate (conn/s, req/s) and server CPU per conn/req,
+    in the order the tables here and scripts/plot's load plots list them."""
 
     def __init__(self, run, kind):
         self.kind = kind
@@ -198,9 +199,7 @@ class _Load:
                 order_key(fmt.BACKEND_ORDER)(m.get("backend") or "?")[0], n)
 
     def peer(self, n):
-        """A server that is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
-        server = self.meta(n).get("server")
-        return n.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
+        return runfolder.is_peer(n, self.meta(n))
 
     def flagged(self, n):
         return any(r is not None and r.flagged for r in (self.rate.get(n), self.cpu.get(n)))
@@ -315,7 +314,7 @@ def headline(run, kind):
     from the best of the rows: each model's declared row against every peer of the run,
     server CPU per connection/request with interval and test; the rate, shown as client-bound
     when it is; the path comparison (asm ÷ libc, raw ÷ libc) per model. [] without rows."""
-    ld = _Load(run, kind)
+    ld = LoadRows(run, kind)
     if not ld.rate and not ld.cpu:
         return []
     decl = [(t, n) for t, n in ld.declared() if n in ld.cpu and not ld.failed(n)]
@@ -478,7 +477,7 @@ def counters_section(ld):
 
 
 def load_section(run, kind, images=True):
-    ld = _Load(run, kind)
+    ld = LoadRows(run, kind)
     if not ld.rate and not ld.cpu:
         return []
     doc, names, per, unit = ld.doc, ld.names, ld.per, ld.unit

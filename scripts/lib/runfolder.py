@@ -583,6 +583,21 @@ def ratio_to(ref_row, row):
     return _RATIO_CACHE[key]
 
 
+def is_peer(label, meta):
+    """Whether a load row's server is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
+    server = meta.get("server")
+    return label.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
+
+
+def cpu_x_nginx(run, kind, row):
+    """Server row's median CPU ("accept" per connection, "keepalive" per request) over
+    nginx's in the same run: a plain ratio of medians, or None when either is missing."""
+    mine, ref = run.get("%s-cpu/%s" % (kind, row)), run.get("%s-cpu/nginx" % kind)
+    if mine and ref and mine.median is not None and ref.median:
+        return mine.median / ref.median
+    return None
+
+
 def verdict(ratio, lo, hi, higher_is_better=True):
     """'win', 'loss' or 'tie' of a ratio (row / reference) given its 95% interval;
     'untested' without an interval (too few rounds): a point ratio proves nothing."""
