@@ -10,6 +10,27 @@
  * is given up and one accept (the "shed" accept) waits on the ring with it;
  * see shed(). Other errors that a retry will not fix at once arm a short
  * timer instead, so that we do not spin.
+ *
+ * Not used: accepting into direct descriptors (fixed files). Tried whole:
+ * io_uring_prep_multishot_accept_direct (liburing 2.3's one-shot
+ * accept_direct with IORING_FILE_INDEX_ALLOC is off by one) into a sparse
+ * file table the size of RLIMIT_NOFILE; recv and send on IOSQE_FIXED_FILE;
+ * close_direct, still linked to the MSG_MORE send; the linger's
+ * shutdown(SHUT_WR) on the ring (IORING_OP_SHUTDOWN runs in a worker, so the
+ * linger's recv and the close had to wait for its completion); a full
+ * table's -ENFILE shed into an ordinary descriptor; SYSPATH_URING_PLAIN on
+ * the old path. It passed the uring tests, but it did not pay: 12
+ * interleaved old/new pairs of scripts/bench --only accept --only keepalive
+ * --rows libc/uring,raw/uring,libc/epoll --rounds 1 --duration 2 (Linux
+ * 6.18, a 2-core VM), server CPU per connection new/old: libc/uring 1.03
+ * [0.99, 1.07], raw/uring 0.99 [0.94, 1.03]; per keep-alive request 1.00
+ * [0.97, 1.02] and 1.00 [0.98, 1.02] (geometric means, 95% t-intervals);
+ * the unchanged libc/epoll row moved as much (1.03 and 1.01). Segments and
+ * context switches per exchange were unchanged. What it saves (a
+ * descriptor-table lookup and reference per operation, installing and
+ * freeing a descriptor per connection) is lost beside the loopback TCP work
+ * that is most of the server's CPU, and it would cost a second kind of
+ * descriptor on every path, a shutdown round trip and the -ENFILE case.
  */
 #define _GNU_SOURCE
 #include <errno.h>
