@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <cpuid.h>
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -70,22 +71,62 @@ static size_t pick(int i, size_t fallback, const char **source)
     return v;
 }
 
-static void init(void)
+/* cpuid's vendor string is "GenuineIntel" */
+static int cpu_is_intel(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d))
+        return 0;
+    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* "Genu" "ineI" "ntel" */
+}
+
+/* The defaults, when no SYSPATH_*_THRESHOLD is set. Each is argued from
+ * what the CPU reports at run time, never from its model. */
+static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
 {
     struct sp_cpu_caches c;
     sp_cpu_caches(&c);
-    /* rep stosb/movsb only pays where the CPU advertises the fast microcode
-     * (ERMS); once a buffer outgrows L2 the vector loop's advantage in
-     * start-up cost no longer matters, so L2 is where rep takes over. */
-    size_t rep = (sp_cpu_has(SP_CPU_ERMS) && c.l2) ? c.l2 : SP_THRESHOLD_NEVER;
-    /* Streaming stores pay once the buffer cannot stay in the last-level
-     * cache anyway; 3/4 of it leaves room for everything else (glibc's own
-     * non-temporal threshold uses the same fraction of the shared cache). */
+    /* rep movsb/stosb only pays where the CPU advertises the fast microcode
+     * (ERMS). On Intel parts with ERMS the string move overtakes the vector
+     * loop within a few KiB: it moves whole lines and does not care about
+     * the source's alignment, where a misaligned vector copy splits every
+     * other load (glibc, too, starts rep movsb at a few KiB there: 2 KiB
+     * times the vector width in 16-B units). A copy takes rep from 4 KiB,
+     * a fill (stores only, which a misaligned vector loop suffers less
+     * from) from 8 KiB.
+     * Elsewhere (AMD Zen 3 has ERMS and even FSRM, but its rep movsb trails
+     * the vector loop for buffers that fit in L2; glibc stops using it past
+     * L2 there) rep only takes over where the buffer outgrows L2, when the
+     * vector loop's lower start-up cost no longer matters. */
+    if (!sp_cpu_has(SP_CPU_ERMS)) {
+        *set_rep = *cpy_rep = SP_THRESHOLD_NEVER;
+    } else if (cpu_is_intel()) {
+        *cpy_rep = 4096;
+        *set_rep = 8192;
+    } else {
+        *set_rep = *cpy_rep = c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
+    }
+    /* Streaming stores pay once the buffer cannot stay in the cache anyway:
+     * 3/4 of the last-level cache leaves room for everything else (the
+     * fraction glibc uses). But the L3 a guest sees can be the host's whole
+     * (a 2-vCPU guest can report hundreds of MiB), and even on bare metal the
+     * cores share it; what one core may count on is bounded by its own L2:
+     * server parts give each core 1 to 4 times its L2 in L3, so 16 x L2 is
+     * past any one core's share (Zen 3: 8 MiB = a quarter of its 32 MiB
+     * L3, glibc's threshold there; 2 MiB-L2 Intel servers: 32 MiB). */
     size_t llc = c.l3 ? c.l3 : c.l2;
-    size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    th.memset_rep = pick(0, rep, &th.memset_rep_source);
+    *nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
+    if (c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
+        *nt = c.l2 * 16;
+}
+
+static void init(void)
+{
+    size_t set_rep, cpy_rep, nt;
+    defaults(&set_rep, &cpy_rep, &nt);
+    th.memset_rep = pick(0, set_rep, &th.memset_rep_source);
     th.memset_nt = pick(1, nt, &th.memset_nt_source);
-    th.memcpy_rep = pick(2, rep, &th.memcpy_rep_source);
+    th.memcpy_rep = pick(2, cpy_rep, &th.memcpy_rep_source);
     th.memcpy_nt = pick(3, nt, &th.memcpy_nt_source);
     /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg) */
     size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;

@@ -12,6 +12,7 @@
  *                                            (each variable named), defaults used
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +62,25 @@ int main(int argc, char **argv)
 
     struct sp_cpu_caches c;
     sp_cpu_caches(&c);
-    size_t rep = (sp_cpu_has(SP_CPU_ERMS) && c.l2) ? c.l2 : SP_THRESHOLD_NEVER;
+    unsigned a = 0, b = 0, cx = 0, d = 0;
+    __get_cpuid(0, &a, &b, &cx, &d);
+    char vendor[13];
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &cx, 4);
+    vendor[12] = '\0';
+    int intel = strcmp(vendor, "GenuineIntel") == 0;
+    size_t set_rep = SP_THRESHOLD_NEVER, cpy_rep = SP_THRESHOLD_NEVER;
+    if (sp_cpu_has(SP_CPU_ERMS)) {
+        set_rep = intel ? 8192 : c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
+        cpy_rep = intel ? 4096 : set_rep;
+    }
     size_t llc = c.l3 ? c.l3 : c.l2;
     size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    size_t dflt[4] = { rep, nt, rep, nt };
+    if (c.l2 && c.l2 * 16 < nt)
+        nt = c.l2 * 16;
+    printf("vendor %s, l2 %zu, l3 %zu, erms %d\n", vendor, c.l2, c.l3, sp_cpu_has(SP_CPU_ERMS) != 0);
+    size_t dflt[4] = { set_rep, nt, cpy_rep, nt };
 
     if (argc == 1) {
         for (int i = 0; i < 4; i++) {

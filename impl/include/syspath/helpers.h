@@ -165,9 +165,12 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
  * suffix, or "never"). The memset pair's first names, SYSPATH_REP_THRESHOLD
  * and SYSPATH_NT_THRESHOLD, are still read when the new name is unset. A missing variable falls back to a default derived
- * from this CPU's caches (sp_cpu_caches), never from a table of CPU models:
- *   rep = the L2 size when the CPU has ERMS, else never;
- *   nt  = 3/4 of the last-level cache (L3, else L2), never if neither is known.
+ * from what cpuid reports (flags, vendor, caches), never from a table of CPU
+ * models (thresholds.c argues each):
+ *   rep = never without ERMS; with ERMS on Intel 4 KiB (memcpy) and 8 KiB
+ *         (memset); with ERMS elsewhere the L2 size;
+ *   nt  = 3/4 of the last-level cache (L3, else L2), at most 16 x L2,
+ *         never if no cache is known.
  * A malformed value is reported once on stderr and replaced by the default.
  * `source` says where each value came from ("env" or "cache"), for reports.
  *
