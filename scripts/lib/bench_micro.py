@@ -15,8 +15,8 @@ counts.json is scripts/count's output (valgrind --tool=callgrind).
 calibrate.json is syspath-calibrate's: where, on this machine, rep stosb/movsb
 and non-temporal stores overtake the vector loop. bench-helpers runs with
 those thresholds in its environment, so memset/auto and memcpy/auto use this
-machine's crossovers (without them auto falls back to cache-derived defaults,
-which a VM reporting a huge L3 makes useless).
+machine's crossovers (without them auto falls back to defaults derived from
+ERMS, the CPU vendor and the L2 and L3 sizes: see impl/helpers/thresholds.c).
 
 A binary that is not built is skipped with a note, never an error.
 """
