@@ -8,7 +8,7 @@
  *   rep <= n < nt    rep stosb
  *   n >= nt          non-temporal stores + sfence
  * Thresholds: sp_auto_thresholds() (env from `syspath-calibrate --env`, else
- * cache-derived defaults), read at the first call.
+ * built-in defaults, see thresholds.c), read at the first call.
  *
  * Dispatch is glibc's: an ifunc resolver picks the AVX-512 (+ BMI2, for
  * bzhi), AVX2 or SSE2 build once, at load time, so `sp_memset_auto` (and

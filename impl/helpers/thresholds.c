@@ -64,7 +64,7 @@ static size_t pick(int i, size_t fallback, const char **source)
         return fallback;
     if (parse_size(s, &v) != 0) {
         fprintf(stderr, "syspath: %s='%s' is not a size (bytes, K/M/G, or never); "
-                "using the cache-derived default\n", var, s);
+                "using the built-in default\n", var, s);
         return fallback;
     }
     *source = "env";

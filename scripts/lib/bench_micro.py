@@ -128,7 +128,7 @@ class Micro:
         env = doc.get("env")
         if not isinstance(env, dict) or not env:
             self.run.note("microbench: calibrate.json has no \"env\": bench-helpers runs with "
-                          "auto's cache-derived thresholds")
+                          "auto's built-in default thresholds")
             return
         self.helper_env = {str(k): str(v) for k, v in env.items()}
 
