@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "conn.h"
+#include "syspath/sys.h"
 
 long sp_now_ms(void)
 {
@@ -29,6 +30,8 @@ long sp_test_burn_setup(const char *backend)
     long ns = strtol(v, &end, 10);
     if (errno || end == v || ns < 0 || ns > 100000000L || (*end && *end != ':'))
         return -1;
+    if (*end == ':' && !sp_sys_find(end + 1))
+        return -1;          /* a misspelt backend would silently burn nothing */
     if (*end == ':' && strcmp(end + 1, backend) != 0)
         ns = 0;             /* meant for another backend's server */
     sp_test_burn_ns = ns;

@@ -9,13 +9,14 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
 from sptest import check, run, server_path, Server
 
-def cli(*args):
-    p = subprocess.run([server_path(), *args], capture_output=True, text=True, timeout=10)
+def cli(*args, env=None):
+    p = subprocess.run([server_path(), *args], capture_output=True, text=True, timeout=10,
+                       env=None if env is None else {**os.environ, **env})
     return p.returncode, p.stdout, p.stderr
 
 
-def expect_error(args, fragment):
-    rc, out, err = cli(*args)
+def expect_error(args, fragment, env=None):
+    rc, out, err = cli(*args, env=env)
     check(rc == 2, f"exit status of {' '.join(args)}", 2, rc)
     lines = err.strip().splitlines()
     check(len(lines) == 1, f"one-line message for {' '.join(args)}", 1, err)
@@ -36,6 +37,10 @@ def main():
     expect_error(["extra"], "unexpected argument 'extra'")
     # 192.0.2.1 (TEST-NET-1) is never a local address: bind gives EADDRNOTAVAIL.
     expect_error(["--addr", "192.0.2.1", "--port", "0"], "address 192.0.2.1 is not local")
+    # the test-only burn knob: a bad value or a misspelt backend is refused, never ignored
+    for bad in ("abc", "-5", "100:bogus", "100x"):
+        expect_error(["--port", "0"], "invalid SYSPATH_TEST_BURN_NS '%s'" % bad,
+                     env={"SYSPATH_TEST_BURN_NS": bad})
 
     # port in use: a plain socket holds a port, the server must refuse it
     holder = socket.socket()
