@@ -194,6 +194,24 @@ static int caches_cpuid(struct sp_cpu_caches *out)
     return found;
 }
 
+/* AMD's older extended leaves, for when 0x8000001D is not offered (some
+ * hypervisors hide TOPOEXT and give a guest no /sys/.../cache either):
+ * 0x80000005 ECX[31:24] = L1D in KiB, 0x80000006 ECX[31:16] = L2 in KiB,
+ * EDX[31:18] = L3 in 512-KiB units. Intel fills only the L2 field. */
+static int caches_cpuid_legacy(struct sp_cpu_caches *out)
+{
+    unsigned a, b, c, d, ext;
+    __cpuid(0x80000000u, ext, b, c, d);
+    if (ext < 0x80000006u)
+        return 0;
+    __cpuid(0x80000005u, a, b, c, d);
+    out->l1d = (size_t)(c >> 24) << 10;
+    __cpuid(0x80000006u, a, b, c, d);
+    out->l2 = (size_t)(c >> 16) << 10;
+    out->l3 = (size_t)(d >> 18) << 19;
+    return out->l2 != 0;
+}
+
 static size_t sysfs_size(const char *dir)
 {
     char path[128], buf[32];
@@ -246,6 +264,8 @@ static int caches_sysfs(struct sp_cpu_caches *out)
 void sp_cpu_caches(struct sp_cpu_caches *out)
 {
     memset(out, 0, sizeof *out);
-    if (!caches_cpuid(out))
-        caches_sysfs(out);
+    if (caches_cpuid(out) || caches_sysfs(out))
+        return;
+    memset(out, 0, sizeof *out);
+    caches_cpuid_legacy(out);
 }

@@ -11,7 +11,7 @@ never a guess presented as a fact.
 Schema 1 (readers must ignore unknown keys and tolerate missing ones):
   schema, slug, timestamp_utc, cpu{model_name, vendor, family, model, stepping,
   microarch, flags{erms,fsrm,avx2,avx512f,avx512bw}, cores, threads,
-  caches{l1d,l2,l3}}, kernel{release,version}, mitigations{name: text},
+  caches{l1d,l2,l3,source}}, kernel{release,version}, mitigations{name: text},
   governor, virtualization, memory_bytes, io_uring, software{...},
   syspath{commit, dirty}.
 """
@@ -19,6 +19,7 @@ import ctypes
 import datetime
 import errno
 import glob
+import json
 import os
 import platform
 import re
@@ -172,8 +173,32 @@ def _size_bytes(text):
     return int(m.group(1)) * {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}[m.group(2)]
 
 
+def caches_from_cpuid(tool=os.path.join(ROOT, "build", "bin", "syspath-calibrate")):
+    """{l1d, l2, l3} in bytes as the helpers read them from cpuid (None where
+    cpuid says nothing), or None when the tool is not built or fails."""
+    if not os.access(tool, os.X_OK):
+        return None
+    try:
+        out = subprocess.run([tool, "--caches"], capture_output=True, text=True, timeout=10)
+        got = json.loads(out.stdout) if out.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    if not isinstance(got, dict):
+        return None
+    return {k: (got.get(k) or None) for k in ("l1d", "l2", "l3")}
+
+
 def read_caches(base="/sys/devices/system/cpu/cpu0/cache"):
-    caches = {"l1d": None, "l1i": None, "l2": None, "l3": None}
+    """Cache sizes from sysfs; a guest without /sys/.../cache gets them from
+    cpuid through syspath-calibrate --caches ("source" says which)."""
+    caches = {"l1d": None, "l1i": None, "l2": None, "l3": None, "source": "sysfs"}
+    if not glob.glob(os.path.join(base, "index*")):
+        got = caches_from_cpuid()
+        if got:
+            caches.update(got, source="cpuid")
+        else:
+            caches["source"] = None
+        return caches
     for d in sorted(glob.glob(os.path.join(base, "index*"))):
         level, kind = _read(os.path.join(d, "level")), _read(os.path.join(d, "type"))
         size = _size_bytes(_read(os.path.join(d, "size")))

@@ -68,6 +68,14 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
+# --caches: the same sizes the JSON records, measuring nothing
+caches=$("$cal" --caches)
+/usr/bin/python3 - "$caches" <<'PY' || err "--caches printed '$caches'"
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if sorted(d) == ["l1d", "l2", "l3"] and all(isinstance(v, int) for v in d.values()) else 1)
+PY
+
 env_out=$("$cal" --env --max-size 256K --rounds 3)
 names=$(cut -d= -f1 <<<"$env_out" | tr '\n' ' ')
 [ "$names" = "SYSPATH_MEMSET_REP_THRESHOLD SYSPATH_MEMSET_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD " ] ||

@@ -4,7 +4,8 @@
  *   test_cpu_features            detected bits == /proc/cpuinfo flags (the
  *                                kernel also hides AVX when it does not save
  *                                the register state, like our xgetbv check);
- *                                names; caches == sysfs; SYSPATH_CPU_MASK unset
+ *                                names; caches == sysfs where sysfs has
+ *                                them, an L2 always; SYSPATH_CPU_MASK unset
  *   test_cpu_features --mask M   run with SYSPATH_CPU_MASK set by ctest: the
  *                                features are detected & M (M = "bad": 0)
  */
@@ -124,6 +125,10 @@ static void caches(void)
     for (int i = 0; i < 3; i++)
         if (want[i])
             CHECK(got[i] == want[i], "L%d: sp_cpu_caches says %zu, sysfs says %zu", i + 1, got[i], want[i]);
+    /* every x86-64 CPU reports its L2 in one of cpuid's leaves (4,
+     * 0x8000001D, or AMD's older 0x80000006 that guests without TOPOEXT
+     * still get) or in sysfs; without it auto's defaults fall back blind */
+    CHECK(c.l2 > 0, "no L2 size from cpuid or sysfs");
     if (c.l1d && c.l2)
         CHECK(c.l1d < c.l2, "L1d %zu not smaller than L2 %zu", c.l1d, c.l2);
 }
