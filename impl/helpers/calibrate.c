@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
     /* memset/auto's vector class is AVX-512 where it can be (memset_auto.c) */
-    int avx512 = sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2);
+    int avx512 = sp_cpu_has(SP_CPU_AVX512);
     struct family fams[2] = {
         { .name = "memset", .vec_name = avx512 ? "avx512" : avx2 ? "avx2" : "sse2",
           .set = { avx512 ? sp_memset_avx512 : avx2 ? sp_memset_avx2 : sp_memset_sse2,

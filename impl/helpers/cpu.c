@@ -64,6 +64,8 @@ SP_RAW_FN unsigned sp_cpu_detect_hw(void)
         f |= SP_CPU_AVX512F;
         if (ebx7 & (1u << 30))
             f |= SP_CPU_AVX512BW;
+        if (ebx7 & (1u << 31))
+            f |= SP_CPU_AVX512VL;
     }
     return f;
 }
@@ -126,7 +128,7 @@ const char *sp_cpu_feature_names(unsigned mask, char *buf, size_t size)
 {
     static const char *const names[] = {
         "sse2", "sse4.2", "avx2", "avx512f", "avx512bw", "erms", "fsrm", "bmi2",
-        "libc-erms-env",
+        "libc-erms-env", "avx512vl",
     };
     size_t used = 0;
     if (size == 0)

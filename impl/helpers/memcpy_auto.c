@@ -31,7 +31,7 @@ static void *auto_sse2(void *dst, const void *src, size_t n)
 __attribute__((used)) SP_RAW_FN static sp_memcpy_fn resolve_memcpy_auto(void)
 {
     unsigned hw = sp_cpu_detect_hw();
-    const unsigned avx512 = SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2;
+    const unsigned avx512 = SP_CPU_AVX512;
     if ((hw & avx512) == avx512)
         return sp_memcpy_auto_avx512;
     return (hw & SP_CPU_AVX2) ? sp_memcpy_auto_avx2 : auto_sse2;

@@ -2,7 +2,7 @@
  * memcpy_auto_avx512.c — memcpy/auto's AVX-512 build (see memcpy_auto.c):
  * the AVX-512 copy (memcpy_avx512.h) inlined below min(rep, nt), and rep
  * movsb inlined for the rep class [rep, nt), as memset_auto_avx512.c does
- * with rep stosb. Built with -mavx512f -mavx512bw -mbmi2; the ifunc picks it
+ * with rep stosb. Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks it
  * only when the CPU and OS support all three.
  *
  * rep movsb starts at the first 64-B boundary of dst: the bytes before it

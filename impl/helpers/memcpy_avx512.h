@@ -1,13 +1,14 @@
 /*
  * memcpy_avx512.h — memcpy with 64-byte AVX-512 loads/stores. Only for files
- * built with -mavx512f -mavx512bw -mbmi2, and run only when
- * sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2).
+ * built with -mavx512f -mavx512bw -mavx512vl -mbmi2, and run only when
+ * sp_cpu_has(SP_CPU_AVX512).
  *
  * The shape of glibc's __memmove_avx512_unaligned_erms, which is what glibc
  * picks on a Sapphire Rapids and which ran up to 1.7x faster than the
  * 32-byte AVX2 copy there (1 KiB: the AVX2 loop tops out at one 32-B store
  * per cycle):
- *   33..64      two overlapping 32-B ymm moves (no mask register)
+ *   33..64      two overlapping 32-B moves in ymm16-31 (no mask
+ *               register, no vzeroupper)
  *   n <= 32     ONE byte-masked load and store (k = bzhi(~0, n)), as in
  *               memset_avx512.h; when src or dst lies in the last 64 B of
  *               a page, the overlapping general-purpose / xmm / ymm copy
@@ -36,6 +37,9 @@
  * the empty asm makes the compiler keep it there */
 #define SP_PIN(var, reg, init) \
     register __m512i var __asm__(reg) = (init); \
+    __asm__("" : "+v"(var))
+#define SP_PIN256(var, reg, init) \
+    register __m256i var __asm__(reg) = (init); \
     __asm__("" : "+v"(var))
 #define SP_LD(p) _mm512_loadu_si512((const void *)(p))
 #define SP_ST(p, v) _mm512_storeu_si512((void *)(p), (v))
@@ -67,14 +71,14 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
     const unsigned char *s = src;
     if (n <= 64) {
         /* 33..64: two overlapping 32-B moves, both inside the buffers, so
-         * no bzhi/kmov and no page-end test (0.78x -> 0.85x glibc at 64 B,
-         * 1..32 B unchanged). ymm0-15 are VEX registers (ymm16-31 would
-         * need AVX512VL, which the ifunc does not ask for), so this path
-         * ends in a vzeroupper; still cheaper than the mask set-up. Four
-         * xmm moves (no vzeroupper) ran slower than two ymm. */
+         * no bzhi/kmov and no page-end test (0.78x -> 0.85x glibc at 64 B
+         * on Sapphire Rapids, 1..32 B unchanged). In ymm16-31 (EVEX, which
+         * AVX512VL allows) the moves leave no upper state dirty, so no
+         * vzeroupper on the way out, as glibc's EVEX copy; in ymm0-15 they
+         * needed one. Four xmm moves ran slower than two ymm. */
         if (n > 32) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)s);
-            __m256i b = _mm256_loadu_si256((const __m256i *)(s + n - 32));
+            SP_PIN256(a, "xmm16", _mm256_loadu_si256((const __m256i *)s));
+            SP_PIN256(b, "xmm17", _mm256_loadu_si256((const __m256i *)(s + n - 32)));
             _mm256_storeu_si256((__m256i *)d, a);
             _mm256_storeu_si256((__m256i *)(d + n - 32), b);
             return dst;
@@ -156,6 +160,7 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
 }
 
 #undef SP_PIN
+#undef SP_PIN256
 #undef SP_LD
 #undef SP_ST
 

@@ -2,7 +2,7 @@
  * memset_auto_avx512.c — memset/auto's AVX-512 build (see memset_auto.c):
  * the AVX-512 vector code (memset_avx512.h: one masked store below 64 B, no
  * vzeroupper) inlined below min(rep, nt), and rep stosb inlined for the rep
- * class [rep, nt). Built with -mavx512f -mavx512bw -mbmi2; the ifunc picks
+ * class [rep, nt). Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks
  * it only when the CPU and OS support all three.
  *
  * Why rep stosb is inline here: reaching it through the AVX2 build and

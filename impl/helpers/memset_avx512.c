@@ -1,8 +1,8 @@
 /*
  * memset_avx512.c — the `avx512` memset row: 64-byte AVX-512 stores, one
- * byte-masked store below 64 B. Built with -mavx512f -mavx512bw -mbmi2 (this
+ * byte-masked store below 64 B. Built with -mavx512f -mavx512bw -mavx512vl -mbmi2 (this
  * file only) and called only when
- * sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2). The body is in
+ * sp_cpu_has(SP_CPU_AVX512). The body is in
  * memset_avx512.h, shared with memset/auto's AVX-512 build.
  */
 #include "memset_avx512.h"

@@ -1,7 +1,7 @@
 /*
  * memset_avx512.h — memset with 64-byte AVX-512 stores. Only for files built
- * with -mavx512f -mavx512bw -mbmi2, and run only when
- * sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2).
+ * with -mavx512f -mavx512bw -mavx512vl -mbmi2, and run only when
+ * sp_cpu_has(SP_CPU_AVX512).
  *
  * The shape of glibc's __memset_avx512_unaligned_erms, which is what glibc
  * picks on a Sapphire Rapids, and the reason it beat the AVX2 code there by

@@ -1,7 +1,7 @@
 /*
  * strlen_avx512.c — strlen 64 bytes per compare, 256 per turn. Built with
- * -mavx512f -mavx512bw -mbmi2 (this file only); called only when
- * sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2).
+ * -mavx512f -mavx512bw -mavx512vl -mbmi2 (this file only); called only when
+ * sp_cpu_has(SP_CPU_AVX512).
  *
  * Aligned loads only, so it cannot fault across a page: an aligned 64-B
  * vector or 256-B block never straddles one, and each is only read once the

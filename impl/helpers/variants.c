@@ -11,8 +11,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-/* the AVX-512 files are also built with -mbmi2 (bzhi for the store masks) */
-#define AVX512 (SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2)
+#define AVX512 SP_CPU_AVX512
 
 const struct sp_memset_variant sp_memset_variants[] = {
     { "rep_stosb", sp_memset_rep_stosb, 0 },

@@ -86,7 +86,7 @@ static void detected_matches_kernel(void)
     }
     static const struct { unsigned bit; const char *flag; } map[] = {
         { SP_CPU_SSE2, "sse2" }, { SP_CPU_SSE42, "sse4_2" }, { SP_CPU_AVX2, "avx2" },
-        { SP_CPU_AVX512F, "avx512f" }, { SP_CPU_AVX512BW, "avx512bw" },
+        { SP_CPU_AVX512F, "avx512f" }, { SP_CPU_AVX512BW, "avx512bw" }, { SP_CPU_AVX512VL, "avx512vl" },
         { SP_CPU_ERMS, "erms" }, { SP_CPU_FSRM, "fsrm" }, { SP_CPU_BMI2, "bmi2" },
     };
     unsigned det = sp_cpu_features_detected();
@@ -106,7 +106,7 @@ static void names(void)
     sp_cpu_feature_names(SP_CPU_SSE2 | SP_CPU_AVX2 | SP_CPU_ERMS, buf, sizeof buf);
     CHECK(strcmp(buf, "sse2 avx2 erms") == 0, "names(sse2|avx2|erms) = '%s'", buf);
     sp_cpu_feature_names(SP_CPU_ALL, buf, sizeof buf);
-    CHECK(strcmp(buf, "sse2 sse4.2 avx2 avx512f avx512bw erms fsrm bmi2 libc-erms-env") == 0,
+    CHECK(strcmp(buf, "sse2 sse4.2 avx2 avx512f avx512bw erms fsrm bmi2 libc-erms-env avx512vl") == 0,
           "names(all) = '%s'", buf);
     char small[8];
     memset(small, 'x', sizeof small);

@@ -32,7 +32,8 @@ extern "C" {
 
 /* CPU features a variant may require (bit mask). Names, in this order, as
  * sp_cpu_feature_names() prints them: sse2 sse4.2 avx2 avx512f avx512bw erms
- * fsrm bmi2 libc-erms-env. */
+ * fsrm bmi2 libc-erms-env avx512vl (a bit keeps its value once given, so a
+ * SYSPATH_CPU_MASK written for an older build still means the same). */
 enum sp_cpu_feature {
     SP_CPU_SSE2     = 1u << 0,
     SP_CPU_SSE42    = 1u << 1,
@@ -47,8 +48,12 @@ enum sp_cpu_feature {
      * requires it, so the usual sp_cpu_has() check skips that row in every
      * other process with no special case in the caller. */
     SP_CPU_LIBC_ERMS_ENV = 1u << 8,
+    SP_CPU_AVX512VL = 1u << 9,   /* EVEX at 128/256 bits: xmm/ymm16-31, which need no vzeroupper */
 };
-#define SP_CPU_ALL 0x1ffu        /* every bit above */
+#define SP_CPU_ALL 0x3ffu        /* every bit above */
+/* what the AVX-512 files are built for (-mavx512f -mavx512bw -mavx512vl
+ * -mbmi2: bzhi makes the byte masks) and so what each of them requires */
+#define SP_CPU_AVX512 (SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_AVX512VL | SP_CPU_BMI2)
 
 /* This CPU's features, detected once with cpuid/xgetbv.
  *
@@ -128,7 +133,7 @@ void *sp_memset_loop(void *dst, int c, size_t n);
 void *sp_memset_word(void *dst, int c, size_t n);
 void *sp_memset_sse2(void *dst, int c, size_t n);
 void *sp_memset_avx2(void *dst, int c, size_t n);        /* needs SP_CPU_AVX2 */
-void *sp_memset_avx512(void *dst, int c, size_t n);      /* needs SP_CPU_AVX512F|BW|BMI2 */
+void *sp_memset_avx512(void *dst, int c, size_t n);      /* needs SP_CPU_AVX512 */
 void *sp_memset_nt(void *dst, int c, size_t n);          /* SSE2 streaming stores */
 void *sp_memset_auto(void *dst, int c, size_t n);
 
@@ -137,7 +142,7 @@ size_t sp_strlen_loop(const char *s);
 size_t sp_strlen_swar(const char *s);
 size_t sp_strlen_sse2(const char *s);
 size_t sp_strlen_avx2(const char *s);                     /* needs SP_CPU_AVX2 */
-size_t sp_strlen_avx512(const char *s);                   /* needs SP_CPU_AVX512F|BW|BMI2 */
+size_t sp_strlen_avx512(const char *s);                   /* needs SP_CPU_AVX512 */
 
 uint16_t sp_htons_tutorial(uint16_t host);                /* NASM */
 uint16_t sp_htons_rol(uint16_t host);                     /* NASM */
@@ -147,7 +152,7 @@ uint16_t sp_htons_builtin(uint16_t host);
 void *sp_memcpy_rep_movsb(void *dst, const void *src, size_t n);  /* NASM */
 void *sp_memcpy_loop(void *dst, const void *src, size_t n);
 void *sp_memcpy_avx2(void *dst, const void *src, size_t n);       /* needs SP_CPU_AVX2 */
-void *sp_memcpy_avx512(void *dst, const void *src, size_t n);     /* needs SP_CPU_AVX512F|BW|BMI2 */
+void *sp_memcpy_avx512(void *dst, const void *src, size_t n);     /* needs SP_CPU_AVX512 */
 void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 
 /*
