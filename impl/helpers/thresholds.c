@@ -94,29 +94,48 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * times the vector width in 16-B units). A copy takes rep from 4 KiB,
      * a fill (stores only, which a misaligned vector loop suffers less
      * from) from 8 KiB.
-     * Elsewhere (AMD Zen 3 has ERMS and even FSRM, but its rep movsb trails
-     * the vector loop for buffers that fit in L2; glibc stops using it past
-     * L2 there) rep only takes over where the buffer outgrows L2, when the
-     * vector loop's lower start-up cost no longer matters. */
+     * On AMD (Zen 3 on has ERMS and FSRM) the vector copy stays ahead while
+     * source and destination both fit in L1D and falls behind rep movsb
+     * once they do not (Zen 5, 48 KiB L1D: AVX-512 1.6x glibc's rep movsb
+     * at 16 KiB, 0.75x at 64 KiB), so a copy takes rep from the first power
+     * of two whose two buffers outgrow L1D. A fill writes one buffer and
+     * its vector loop keeps up until that outgrows L2 (Zen 5: 1.5x rep
+     * stosb at 256 KiB, even at 1 MiB), so rep stosb from L2. (glibc stops
+     * rep movsb at L2 on AMD, where AMD found it slow on Zen 3; auto has no
+     * class above rep but nt, so that part is left to calibration.) */
     if (!sp_cpu_has(SP_CPU_ERMS)) {
         *set_rep = *cpy_rep = SP_THRESHOLD_NEVER;
     } else if (cpu_is_intel()) {
         *cpy_rep = 4096;
         *set_rep = 8192;
     } else {
-        *set_rep = *cpy_rep = c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
+        *set_rep = c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
+        *cpy_rep = SP_THRESHOLD_NEVER;
+        if (c.l1d) {
+            size_t p2 = 64;
+            while (p2 * 2 <= c.l1d)          /* stops at the first p2 with 2 * p2 > L1D */
+                p2 *= 2;
+            *cpy_rep = p2;
+        } else if (c.l2) {
+            *cpy_rep = c.l2;
+        }
     }
     /* Streaming stores pay once the buffer cannot stay in the cache anyway:
      * 3/4 of the last-level cache leaves room for everything else (the
-     * fraction glibc uses). But the L3 a guest sees can be the host's whole
-     * (a 2-vCPU guest can report hundreds of MiB), and even on bare metal the
-     * cores share it; what one core may count on is bounded by its own L2:
-     * server parts give each core 1 to 4 times its L2 in L3, so 16 x L2 is
-     * past any one core's share (Zen 3: 8 MiB = a quarter of its 32 MiB
-     * L3, glibc's threshold there; 2 MiB-L2 Intel servers: 32 MiB). */
+     * fraction glibc uses). On Intel the L3 a guest sees can be the host's
+     * whole (a 2-vCPU guest can report hundreds of MiB), and even on bare
+     * metal the cores share it; what one core may count on is bounded by
+     * its own L2: those server parts give each core 1 to 2 times its L2 in
+     * L3, so 16 x L2 is past any one core's share (2 MiB-L2 Intel servers:
+     * 32 MiB). Not on AMD: a core there may fill its CCD's whole L3, 32x
+     * its L2 (Zen 5: a 16 MiB memset with streaming stores ran at 0.45x
+     * rep stosb, which kept the buffer in L3), and past L2 its rep
+     * stosb/movsb already run at the streaming stores' speed (64 MiB: the
+     * same 34 GB/s), so where a guest reports the host's L3 the threshold
+     * lands beyond any size measured and rep keeps the large sizes. */
     size_t llc = c.l3 ? c.l3 : c.l2;
     *nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    if (c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
+    if (cpu_is_intel() && c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
         *nt = c.l2 * 16;
 }
 
@@ -132,7 +151,7 @@ static void init(void)
     size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;
     size_t cpy_lim = th.memcpy_rep < th.memcpy_nt ? th.memcpy_rep : th.memcpy_nt;
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
-    int avx512 = sp_cpu_has(SP_CPU_AVX512F | SP_CPU_AVX512BW | SP_CPU_BMI2);
+    int avx512 = sp_cpu_has(SP_CPU_AVX512);
     __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.set_lim_avx2, avx2 ? set_lim : 0, __ATOMIC_RELAXED);

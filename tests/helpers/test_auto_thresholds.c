@@ -73,11 +73,16 @@ int main(int argc, char **argv)
     size_t set_rep = SP_THRESHOLD_NEVER, cpy_rep = SP_THRESHOLD_NEVER;
     if (sp_cpu_has(SP_CPU_ERMS)) {
         set_rep = intel ? 8192 : c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
-        cpy_rep = intel ? 4096 : set_rep;
+        /* elsewhere a copy takes rep once its two buffers outgrow L1D: the
+         * smallest power of two (>= 64) that is more than half of L1D */
+        size_t half_l1d_p2 = 64;
+        while (c.l1d && half_l1d_p2 <= c.l1d / 2)
+            half_l1d_p2 <<= 1;
+        cpy_rep = intel ? 4096 : c.l1d ? half_l1d_p2 : set_rep;
     }
     size_t llc = c.l3 ? c.l3 : c.l2;
     size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    if (c.l2 && c.l2 * 16 < nt)
+    if (intel && c.l2 && c.l2 * 16 < nt)      /* the per-core bound applies on Intel only */
         nt = c.l2 * 16;
     printf("vendor %s, l2 %zu, l3 %zu, erms %d\n", vendor, c.l2, c.l3, sp_cpu_has(SP_CPU_ERMS) != 0);
     size_t dflt[4] = { set_rep, nt, cpy_rep, nt };
