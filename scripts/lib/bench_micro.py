@@ -8,7 +8,13 @@ and bench-syscalls concatenated (per-repetition rows plus median/mean/stddev/cv 
 Each binary runs with --benchmark_repetitions (>= 9 in a full run, so a
 Mann-Whitney U test over repetitions can mean something) and
 --benchmark_enable_random_interleaving=true (repetitions of different
-benchmarks are shuffled, so drift hits them alike).
+benchmarks are shuffled, so drift hits them alike). bench-helpers' repetitions
+are spread over 3 processes (3 repetitions each in a full run, 1 with --quick), whose per-repetition
+rows are pooled, each tagged "syspath_process": a call of a few nanoseconds
+moves by a cycle or more with where one process's code and data happen to lie
+(glibc's own memset at 1-64 B: 1.31-1.39x between two processes on a Zen 5
+guest), which repetitions inside one process never see; pooled, the interval
+of a row includes it.
 
 counts.json is scripts/count's output (valgrind --tool=callgrind).
 
@@ -31,11 +37,12 @@ from bench_steps import Step
 # each row for min_time x 0.1 s (see its --help): 0.1 gives ~13 s per repetition
 # here, so 9 repetitions take ~2 minutes, which the 10-minute budget allows.
 # bench-syscalls at 0.05 s per row: ~20 s for 9 repetitions.
-FULL = {"helpers": {"repetitions": 9, "min_time": "0.1", "extra": []},
-        "syscalls": {"repetitions": 9, "min_time": "0.05", "extra": []},
+# "processes": how many processes share the repetitions (see above).
+FULL = {"helpers": {"repetitions": 9, "processes": 3, "min_time": "0.1", "extra": []},
+        "syscalls": {"repetitions": 9, "processes": 1, "min_time": "0.05", "extra": []},
         "est": {"helpers": 125.0, "syscalls": 25.0, "erms": 6.0}}
-QUICK = {"helpers": {"repetitions": 3, "min_time": "0.05", "extra": ["--quick"]},
-         "syscalls": {"repetitions": 3, "min_time": "0.01", "extra": []},
+QUICK = {"helpers": {"repetitions": 3, "processes": 3, "min_time": "0.05", "extra": ["--quick"]},
+         "syscalls": {"repetitions": 3, "processes": 1, "min_time": "0.01", "extra": []},
          "est": {"helpers": 11.0, "syscalls": 3.0, "erms": 1.0}}
 
 
@@ -69,8 +76,10 @@ class Micro:
         if part == "helpers" and calibrate:
             steps.append(Step("microbench: syspath-calibrate (rep / non-temporal crossovers)",
                               5.0, "micro", lambda: self.calibrate(calibrate)))
-        steps += [Step("microbench: %s, %d repetitions, interleaved" % (name, cfg["repetitions"]),
-                      est[part], "micro", lambda: self.bench(name, exe, cfg, []))]
+        procs = cfg["processes"]
+        steps += [Step("microbench: %s, %d repetitions, interleaved%s"
+                       % (name, cfg["repetitions"], ", in %d processes" % procs if procs > 1 else ""),
+                       est[part], "micro", lambda: self.bench(name, exe, cfg, []))]
         # glibc's memset with rep stosb forced: glibc reads GLIBC_TUNABLES only at
         # process start, so bench-helpers re-runs itself for these rows
         if part == "helpers" and "--libc-erms" in self._help(exe):
@@ -80,14 +89,34 @@ class Micro:
         return steps
 
     def bench(self, label, exe, cfg, extra):
+        """Run exe's repetitions in cfg["processes"] processes (the repetitions
+        split as evenly as they go) and keep them as one document: the first
+        process's context, every process's rows, each row tagged with its
+        process (1, 2, ...)."""
+        procs = max(1, min(cfg["processes"], cfg["repetitions"]))
+        doc = None
+        for k in range(procs):
+            reps = cfg["repetitions"] // procs + (1 if k < cfg["repetitions"] % procs else 0)
+            part = self._bench_process(label, exe, cfg, extra, reps, k + 1, procs)
+            for b in part.get("benchmarks", []):
+                b["syspath_process"] = k + 1
+            if doc is None:
+                doc = part
+                doc.setdefault("context", {})["syspath_processes"] = procs
+            else:
+                doc["benchmarks"] += part.get("benchmarks", [])
+            self.parts[label] = doc
+            self.write()
+
+    def _bench_process(self, label, exe, cfg, extra, reps, k, procs):
         argv = [exe] + cfg["extra"] + extra + [
-            "--benchmark_repetitions=%d" % cfg["repetitions"],
+            "--benchmark_repetitions=%d" % reps,
             "--benchmark_enable_random_interleaving=true",
             "--benchmark_min_time=%s" % cfg["min_time"],
             "--benchmark_format=json"]
-        jpath = os.path.join(self.run.tmp, "%s.json" % label)
+        jpath = os.path.join(self.run.tmp, "%s.%d.json" % (label, k))
         with open(jpath, "wb") as out, self.run.logfile("microbench.log") as lf:
-            lf.write("$ %s\n" % " ".join(argv))
+            lf.write("$ %s%s\n" % (" ".join(argv), "   # process %d of %d" % (k, procs) if procs > 1 else ""))
             lf.flush()
             env = None
             if self.helper_env and label.startswith("bench-helpers"):
@@ -99,9 +128,7 @@ class Micro:
             raise RuntimeError("%s %s (see logs/microbench.log)"
                                % (label, "timed out" if timed_out else "exited %d" % rc))
         with open(jpath) as f:
-            doc = json.load(f)
-        self.parts[label] = doc
-        self.write()
+            return json.load(f)
 
     def calibrate(self, exe):
         """syspath-calibrate -> calibrate.json, and its thresholds as bench-helpers' env."""
