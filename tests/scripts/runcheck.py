@@ -32,6 +32,20 @@ def run(argv, timeout=120, env=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def bench_quick(part, out, build, timeout):
+    """scripts/bench --quick --only PART into out with the ctest build (no
+    rebuild); fails unless it exits 0 and prints out as its last stdout line.
+    Returns its stderr (the progress lines), whose tail it passes on."""
+    argv = [os.path.join(src(), "scripts", "bench"), "--quick", "--only", part,
+            "--out", out, "--build-dir", build, "--no-build"]
+    rc, so, se = run(argv, timeout=timeout)
+    sys.stderr.write(se[-3000:])
+    want(rc == 0, "%s exited %d" % (" ".join(argv), rc))
+    last = so.strip().splitlines()[-1] if so.strip() else ""
+    want(last == out, "last stdout line %r, expected the run folder %r" % (last, out))
+    return se
+
+
 def load(path):
     try:
         with open(path) as f:

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runcheck import bin_dir, check_load, check_machine, run, skip, src, want  # noqa: E402
+from runcheck import bench_quick, bin_dir, check_load, check_machine, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
@@ -40,13 +40,7 @@ want(backends and models, "syspath-server --list printed no backends/models: %r"
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "run")
-    argv = [os.path.join(src(), "scripts", "bench"), "--quick", "--only", "accept",
-            "--out", out, "--build-dir", build, "--no-build"]
-    rc, so, se = run(argv, timeout=240)
-    sys.stderr.write(se[-3000:])
-    want(rc == 0, "%s exited %d" % (" ".join(argv), rc))
-    last = so.strip().splitlines()[-1] if so.strip() else ""
-    want(last == out, "last stdout line %r, expected the run folder %r" % (last, out))
+    se = bench_quick("accept", out, build, timeout=240)
     want("[1/" in se and "left" in se, "no progress line ([i/N] ... left) on stderr")
 
     check_machine(os.path.join(out, "machine.json"))

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runcheck import bin_dir, run, skip, src, want  # noqa: E402
+from runcheck import bench_quick, bin_dir, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import runfolder  # noqa: E402
@@ -25,11 +25,7 @@ for exe in ("bench-helpers", "syspath-calibrate"):
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "run")
-    argv = [os.path.join(src(), "scripts", "bench"), "--quick", "--only", "helpers",
-            "--out", out, "--build-dir", build, "--no-build"]
-    rc, so, se = run(argv, timeout=300)
-    sys.stderr.write(se[-3000:])
-    want(rc == 0, "%s exited %d" % (" ".join(argv), rc))
+    se = bench_quick("helpers", out, build, timeout=300)
     want("in 3 processes" in se, "the progress line does not say the repetitions run in 3 processes")
 
     with open(os.path.join(out, "calibrate.json")) as f:
