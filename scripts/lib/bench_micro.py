@@ -12,8 +12,8 @@ benchmarks are shuffled, so drift hits them alike). bench-helpers' repetitions
 are spread over 3 processes (3 repetitions each in a full run, 1 with --quick), whose per-repetition
 rows are pooled, each tagged "syspath_process": a call of a few nanoseconds
 moves by a cycle or more with where one process's code and data happen to lie
-(glibc's own memset at 1-64 B: 1.31-1.39x between two processes on a Zen 5
-guest), which repetitions inside one process never see; pooled, the interval
+(glibc's own memset at 1-64 B: 0.84-1.58x between two processes over five runs
+on a Zen 5 guest), which repetitions inside one process never see; pooled, the interval
 of a row includes it.
 
 counts.json is scripts/count's output (valgrind --tool=callgrind).
