@@ -99,8 +99,8 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * once they do not (Zen 5, 48 KiB L1D: AVX-512 1.6x glibc's rep movsb
      * at 16 KiB, 0.75x at 64 KiB), so a copy takes rep from the first power
      * of two whose two buffers outgrow L1D. A fill writes one buffer and
-     * its vector loop keeps up until that outgrows L2 (Zen 5: 1.5x rep
-     * stosb at 256 KiB, even at 1 MiB), so rep stosb from L2. (glibc stops
+     * its vector loop stays ahead until that outgrows L2 (Zen 5: 1.4-1.5x
+     * rep stosb at 256 KiB, level with it at 1 MiB), so rep stosb from L2. (glibc stops
      * rep movsb at L2 on AMD, where AMD found it slow on Zen 3; auto has no
      * class above rep but nt, so that part is left to calibration.) */
     if (!sp_cpu_has(SP_CPU_ERMS)) {
