@@ -173,9 +173,13 @@ def _size_bytes(text):
     return int(m.group(1)) * {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}[m.group(2)]
 
 
-def caches_from_cpuid(tool=os.path.join(ROOT, "build", "bin", "syspath-calibrate")):
+DEFAULT_BIN = os.path.join(ROOT, "build", "bin")
+
+
+def caches_from_cpuid(bin_dir):
     """{l1d, l2, l3} in bytes as the helpers read them from cpuid (None where
-    cpuid says nothing), or None when the tool is not built or fails."""
+    cpuid says nothing), or None when bin_dir has no syspath-calibrate or it fails."""
+    tool = os.path.join(bin_dir, "syspath-calibrate")
     if not os.access(tool, os.X_OK):
         return None
     try:
@@ -188,18 +192,19 @@ def caches_from_cpuid(tool=os.path.join(ROOT, "build", "bin", "syspath-calibrate
     return {k: (got.get(k) or None) for k in ("l1d", "l2", "l3")}
 
 
-def read_caches(base="/sys/devices/system/cpu/cpu0/cache"):
+def read_caches(bin_dir, base="/sys/devices/system/cpu/cpu0/cache"):
     """Cache sizes from sysfs; a guest without /sys/.../cache gets them from
-    cpuid through syspath-calibrate --caches ("source" says which)."""
+    cpuid through bin_dir's syspath-calibrate --caches ("source" says which)."""
     caches = {"l1d": None, "l1i": None, "l2": None, "l3": None, "source": "sysfs"}
-    if not glob.glob(os.path.join(base, "index*")):
-        got = caches_from_cpuid()
+    dirs = sorted(glob.glob(os.path.join(base, "index*")))
+    if not dirs:
+        got = caches_from_cpuid(bin_dir) if bin_dir else None
         if got:
             caches.update(got, source="cpuid")
         else:
             caches["source"] = None
         return caches
-    for d in sorted(glob.glob(os.path.join(base, "index*"))):
+    for d in dirs:
         level, kind = _read(os.path.join(d, "level")), _read(os.path.join(d, "type"))
         size = _size_bytes(_read(os.path.join(d, "size")))
         if level == "1" and kind == "Data":
@@ -317,7 +322,9 @@ def read_software():
 
 # ---------------------------------------------------------------------------
 
-def read_cpu():
+def read_cpu(bin_dir=DEFAULT_BIN):
+    """(cpu dict, flag set); bin_dir: where syspath-calibrate answers for the
+    caches when sysfs cannot (None: sysfs only)."""
     cpus = read_cpuinfo()
     first = cpus[0] if cpus else {}
     flags = set(first.get("flags", "").split())
@@ -343,7 +350,7 @@ def read_cpu():
         "other_flags": {f: f in flags for f in EXTRA_FLAGS},
         "cores": len(cores) or threads,
         "threads": threads,
-        "caches": read_caches(),
+        "caches": read_caches(bin_dir),
     }, flags
 
 
@@ -359,10 +366,11 @@ def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
-def fingerprint(timestamp=None):
-    """The whole machine.json as a dict. timestamp: aware datetime (default: now)."""
+def fingerprint(timestamp=None, bin_dir=DEFAULT_BIN):
+    """The whole machine.json as a dict. timestamp: aware datetime (default: now);
+    bin_dir: the build whose syspath-calibrate reads the caches from cpuid."""
     ts = timestamp or utc_now()
-    cpu, flags = read_cpu()
+    cpu, flags = read_cpu(bin_dir)
     uname = os.uname()
     virt, virt_detail = read_virtualization(flags)
     uring, uring_why = read_io_uring()
@@ -389,7 +397,7 @@ def fingerprint(timestamp=None):
 
 def quick_slug():
     """The slug alone, without running every tool (for naming a folder early)."""
-    cpu, _ = read_cpu()
+    cpu, _ = read_cpu(None)
     return slug_of(cpu, os.uname().release)
 
 

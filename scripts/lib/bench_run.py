@@ -316,7 +316,7 @@ class Run:
     # -- steps --------------------------------------------------------------
 
     def step_machine(self):
-        write_json(os.path.join(self.out, "machine.json"), bench_machine.fingerprint(self.ts))
+        write_json(os.path.join(self.out, "machine.json"), bench_machine.fingerprint(self.ts, self.bin))
 
     def step_summary(self):
         self.write_run_json()
