@@ -86,6 +86,7 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
 {
     struct sp_cpu_caches c;
     sp_cpu_caches(&c);
+    int intel = cpu_is_intel();
     /* rep movsb/stosb only pays where the CPU advertises the fast microcode
      * (ERMS). On Intel parts with ERMS the string move overtakes the vector
      * loop within a few KiB: it moves whole lines and does not care about
@@ -105,7 +106,7 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * class above rep but nt, so that part is left to calibration.) */
     if (!sp_cpu_has(SP_CPU_ERMS)) {
         *set_rep = *cpy_rep = SP_THRESHOLD_NEVER;
-    } else if (cpu_is_intel()) {
+    } else if (intel) {
         *cpy_rep = 4096;
         *set_rep = 8192;
     } else {
@@ -135,7 +136,7 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * lands beyond any size measured and rep keeps the large sizes. */
     size_t llc = c.l3 ? c.l3 : c.l2;
     *nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
-    if (cpu_is_intel() && c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
+    if (intel && c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
         *nt = c.l2 * 16;
 }
 
