@@ -248,10 +248,16 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* {"l1d":N,"l2":N,"l3":N}: the sizes auto's defaults start from (0 = unknown) */
+static void print_caches(void)
+{
+    struct sp_cpu_caches c;
+    sp_cpu_caches(&c);
+    printf("{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu}", c.l1d, c.l2, c.l3);
+}
+
 static void print_json(const struct family *fams, size_t max_size, int done, double elapsed)
 {
-    struct sp_cpu_caches caches;
-    sp_cpu_caches(&caches);
     char feat[200];
     sp_cpu_feature_names(sp_cpu_features(), feat, sizeof feat);
     printf("{");
@@ -283,7 +289,9 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
         print_threshold(stdout, &fams[i / 2], i % 2, 1);
     }
     printf("},");
-    printf("\"caches\":{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu},", caches.l1d, caches.l2, caches.l3);
+    printf("\"caches\":");
+    print_caches();
+    putchar(',');
     printf("\"features\":\"%s\",\"rounds\":%d,\"max_size\":%zu,\"seconds\":%.2f,", feat, done,
            max_size, elapsed);
     printf("\"margin\":%.2f,\"interval_tail\":%.2f,", MARGIN, TAIL);
@@ -339,9 +347,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--caches") == 0) {
             /* where /sys has no cache directory (some guests), this is how
              * the machine fingerprint learns what cpuid says */
-            struct sp_cpu_caches c;
-            sp_cpu_caches(&c);
-            printf("{\"l1d\":%zu,\"l2\":%zu,\"l3\":%zu}\n", c.l1d, c.l2, c.l3);
+            print_caches();
+            putchar('\n');
             return 0;
         } else if (strcmp(a, "--env") == 0) {
             env = 1;

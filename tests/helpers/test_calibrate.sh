@@ -70,10 +70,11 @@ PY
 
 # --caches: the same sizes the JSON records, measuring nothing
 caches=$("$cal" --caches)
-/usr/bin/python3 - "$caches" <<'PY' || err "--caches printed '$caches'"
+/usr/bin/python3 - "$caches" "$json" <<'PY' || err "--caches printed '$caches', not the JSON's caches"
 import json, sys
-d = json.loads(sys.argv[1])
-sys.exit(0 if sorted(d) == ["l1d", "l2", "l3"] and all(isinstance(v, int) for v in d.values()) else 1)
+d, measured = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.exit(0 if sorted(d) == ["l1d", "l2", "l3"] and all(isinstance(v, int) for v in d.values())
+         and d == measured["caches"] else 1)
 PY
 
 env_out=$("$cal" --env --max-size 256K --rounds 3)
