@@ -2,7 +2,9 @@
 
 Every headline figure is a median over rounds with a 95% interval; a
 comparison is a ratio of medians with its own interval plus a Mann-Whitney U
-test. Bootstrap intervals use a fixed seed so a report rebuilt from the same
+test, and ends in one verdict of one vocabulary (judge(), below): different
+(lower or higher), equivalent within a declared margin, undetermined (with the
+change the run could have detected) or untested. Bootstrap intervals use a fixed seed so a report rebuilt from the same
 JSON prints the same numbers.
 
 Run with /usr/bin/python3 (Debian's numpy and scipy); no PyPI packages.
@@ -200,3 +202,115 @@ def _exact_u_p(a, b):
     u = max(u1, n * m - u1)
     cum = _u_cdf_counts(n, m)
     return min(1.0, 2 * cum[n * m - u] / cum[-1])
+
+
+# -- the verdict: one rule and one vocabulary for every comparison ---------------------------
+#
+# Every place that sets two figures side by side (summary.md's declared comparisons, the
+# report's tables, scripts/compare, the index) ends with one of these words, made here:
+#
+#   different    the 95% interval of the ratio excludes 1 and the test's p (after the family's
+#                correction, where there is one) is below ALPHA; the direction says which way
+#                ("lower" or "higher": what that means, cheaper or slower, is the caller's to say)
+#   equivalent   the 90% interval lies inside [1 - m, 1 + m], m the figure's declared margin:
+#                two one-sided tests at ALPHA each, so "the same" always carries its margin
+#   undetermined neither: the run could not tell; its minimum detectable change says how large
+#                a difference it could have seen
+#   untested     fewer than MIN_ROUNDS values on a side: no interval, no test, nothing claimed
+
+ALPHA = 0.05          # the false-positive rate of one test, and of one family after correction
+MIN_ROUNDS = 3        # below this, a row has no interval and a comparison no verdict
+EQUIV_CONF = 1 - 2 * ALPHA   # the interval two one-sided tests at ALPHA amount to (90%)
+
+DIFFERENT, EQUIVALENT, UNDETERMINED, UNTESTED = "different", "equivalent", "undetermined", "untested"
+LOWER, HIGHER = "lower", "higher"
+
+# The margins within which two figures count as the same, declared before any run, each with
+# its reason. A figure's kind is the caller's (margin_for picks by section and unit).
+MARGINS = {
+    "syscalls": (0.03, "a null syscall is 80 ns to 1.2 us; 3% is a few ns, below what a "
+                       "cache line or a branch costs, so a smaller gap has no cause worth naming"),
+    "load": (0.05, "server CPU and rates move 2-5% between rounds of one run on a shared guest; "
+                   "5% is the smallest change a reader would act on when choosing a server"),
+    "helpers": (0.05, "one cycle at 64 B is 5-10% of a call; a smaller gap is within a cycle"),
+    "hyperfine": (0.05, "whole-process times include exec and page faults that vary a few percent"),
+    "counts": (0.0, "callgrind counts are exact: equal or not"),
+}
+DEFAULT_MARGIN = 0.05
+
+
+def margin_for(section):
+    """The declared equivalence margin (a fraction) for a figure of this section."""
+    return MARGINS.get(section, (DEFAULT_MARGIN, ""))[0]
+
+
+def min_p(n, m):
+    """Smallest two-sided Mann-Whitney p possible with n and m values (no ties)."""
+    return min(1.0, 2.0 / math.comb(n + m, n))
+
+
+def u_method(a, b):
+    """scipy's exact U distribution when it is valid (no ties) and cheap; else its default.
+
+    The exact p matters here: for 10 v 10 fully separated rounds it is 1.1e-5, where the
+    normal approximation says 1.8e-4 — too coarse to survive a correction over 500 rows.
+    """
+    return "exact" if len(set(a) | set(b)) == len(a) + len(b) and max(len(a), len(b)) <= 200 else "auto"
+
+
+def bh_adjust(pvalues):
+    """Benjamini-Hochberg adjusted p-values (q) for a list that may hold None."""
+    idx = sorted((i for i, p in enumerate(pvalues) if p is not None), key=lambda i: pvalues[i])
+    m = len(idx)
+    q = [None] * len(pvalues)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = idx[rank - 1]
+        running = min(running, pvalues[i] * m / rank)
+        q[i] = running
+    return q
+
+
+def paired_ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
+    """Rows measured in the same rounds: the median of the per-round ratios b[i] / a[i] and its
+    bootstrap interval, (ratio, lo, hi). Drift a round shares (a busy neighbour) cancels in each
+    ratio, so the interval is the rows' difference alone. a and b are in round order."""
+    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None and x != 0]
+    if not pairs:
+        return (None, None, None)
+    ratios = [y / x for x, y in pairs]
+    lo, hi = bootstrap_ci(ratios, conf=conf, resamples=resamples)
+    return (median(ratios), lo, hi)
+
+
+def min_detectable(ratio, lo, hi):
+    """The smallest change (a fraction) this comparison's 95% interval could have excluded:
+    the larger half-width of the interval around its ratio. None without an interval."""
+    if ratio is None or lo is None or hi is None or not ratio:
+        return None
+    return max(ratio - lo, hi - ratio)
+
+
+def judge(ratio, ci95, ci90, p, margin):
+    """The verdict of one comparison: (word, direction) with word one of DIFFERENT, EQUIVALENT,
+    UNDETERMINED, UNTESTED and direction LOWER or HIGHER for DIFFERENT, else None.
+
+    ratio: row / reference; ci95, ci90: (lo, hi) intervals of it (None where it has none);
+    p: the test's p, already corrected for its family by the caller where it has one (None:
+    untested); margin: the declared equivalence margin, a fraction (margin_for)."""
+    lo, hi = ci95 if ci95 else (None, None)
+    if ratio is None or lo is None or hi is None or p is None:
+        return (UNTESTED, None)
+    if (lo > 1.0 or hi < 1.0) and p < ALPHA:
+        return (DIFFERENT, HIGHER if lo > 1.0 else LOWER)
+    elo, ehi = ci90 if ci90 else (None, None)
+    if elo is not None and ehi is not None and 1.0 - margin <= elo and ehi <= 1.0 + margin:
+        return (EQUIVALENT, None)
+    return (UNDETERMINED, None)
+
+
+def goodness(word, direction, higher_is_better):
+    """'better', 'worse' or None: a DIFFERENT verdict read against which way is good."""
+    if word != DIFFERENT:
+        return None
+    return "better" if (direction == HIGHER) == bool(higher_is_better) else "worse"
