@@ -6,8 +6,9 @@ as four processes: syspath-hello-asm (freestanding NASM), syspath-hello-raw
 syspath-hello-glibc-static. -N: no shell in between, so the figure is the
 process's own exec + start-up + exit.
 
-hyperfine-serve.json: `--parameter-list backend asm,raw,libc,freestanding` over
-`syspath-client --serve {backend} --count N`: the client starts the server
+hyperfine-serve.json: `--parameter-list backend B1,B2,...,freestanding` over
+`syspath-client --serve {backend} --count N`, the backends being those
+`syspath-server --list` names (asm, raw, libc today): the client starts the server
 (syspath-server --backend B --port 0 --max-conns N, or syspath-asm-server 0 N),
 reads its port from the listening line, makes N sequential connect -> GET ->
 read -> close, and waits for the server to exit. One process per measurement,
@@ -81,11 +82,11 @@ class Hyperfine:
         client = os.path.join(self.run.bin, "syspath-client")
         if not os.access(client, os.X_OK):
             raise RuntimeError("syspath-client not built in %s" % self.run.bin)
-        backends = []
-        if os.access(os.path.join(self.run.bin, "syspath-server"), os.X_OK):
-            backends += ["asm", "raw", "libc"]
-        else:
-            self.run.note("hyperfine-serve: syspath-server not built: asm, raw, libc left out")
+        # the backends are the server's own list, never typed here
+        backends, _models, _unavailable = bench_load.list_server(self.run.bin)
+        if not backends:
+            self.run.note("hyperfine-serve: syspath-server not built (or --list failed): "
+                          "its backends left out")
         if os.access(os.path.join(self.run.bin, "syspath-asm-server"), os.X_OK):
             backends.append("freestanding")
         else:

@@ -331,9 +331,6 @@ def server_snapshot(pid):
     return snap
 
 
-STAT_BUSY = ("user", "nice", "system", "irq", "softirq")   # guest time is inside user
-
-
 def machine_snapshot(cpus, pid):
     """Counters beyond the server: busy clock ticks of /proc/stat on the given
     CPUs (a list of ints; None = every CPU) and the TCP segments sent in pid's

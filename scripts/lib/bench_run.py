@@ -35,7 +35,9 @@ import bench_machine  # noqa: E402
 import bench_micro  # noqa: E402
 import bench_proc  # noqa: E402
 import bench_summary  # noqa: E402
+import counters  # noqa: E402
 import run_budget     # noqa: E402
+import wrk  # noqa: E402
 from bench_steps import Progress, Step, fmt_s  # noqa: E402
 
 ROOT = bench_machine.ROOT
@@ -275,7 +277,7 @@ class Run:
         steps = []
         warm = ("per run, against the same server process: syspath-client, %d connections; "
                 "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
-                % (bench_load.WARMUP_CONNECTIONS, bench_load.STRACE_BURST_S))
+                % (wrk.WARMUP_CONNECTIONS, counters.STRACE_BURST_S))
         state = {"rows": rows, "skipped": skipped, "warmup": warm}
 
         def write():

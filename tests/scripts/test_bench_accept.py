@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runcheck import bench_quick, bin_dir, check_load, check_machine, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
-import bench_load  # noqa: E402
+import peers  # noqa: E402
 
 bindir = bin_dir()
 build = os.environ.get("SYSPATH_BUILD") or os.path.dirname(bindir)
@@ -54,7 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
             want("%s/%s" % (b, m) in skipped, "unavailable %s/%s not noted as skipped" % (b, m))
     if shutil.which("nginx"):
         want("nginx" in names, "nginx is installed but there is no nginx row")
-    for peer, how in bench_load.PEERS.items():
+    for peer, how in peers.PEERS.items():
         if shutil.which(how["binary"]):
             want(peer in names, "%s is installed but there is no %s row" % (how["binary"], peer))
         else:

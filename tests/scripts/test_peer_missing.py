@@ -16,6 +16,7 @@ from runcheck import src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
+import peers  # noqa: E402
 
 PEER_PACKAGES = {"nginx": "nginx-light", "h2o": "h2o", "lighttpd": "lighttpd"}
 real_which = bench_load.shutil.which
@@ -55,7 +56,7 @@ for mode in ("accept", "keepalive"):
             want(r.server == r.name and r.note, "%s: row %s server %r note %r"
                  % (mode, r.name, r.server, r.note))
 
-row = bench_load.Row("h2o", "h2o", note=bench_load.PEERS["h2o"]["note"])
+row = bench_load.Row("h2o", "h2o", note=peers.PEERS["h2o"]["note"])
 reason = "h2o did not start: could not open configuration file /tmp/x/h2o.conf"
 row.runs = [{"failed": reason}, {"failed": reason}]
 j = bench_load.row_json(row, "accept")

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A load-bench peer (h2o or lighttpd, the argument) as scripts/bench starts it.
 
-bench_load.start_server writes the peer's generated config into a temp dir,
-picks a free 127.0.0.1 port, starts it in the foreground pinned to the server
+servers.start_server writes the peer's generated config into a temp dir,
+picks a free port, starts it in the foreground pinned to the server
 CPU (in a network namespace of its own where the bench uses one). Then:
   - GET / answers 200 with the body "Hello, World!\\n", and the same connection
     answers a second GET / (keep-alive), and 1098 more the same way (past
@@ -29,12 +29,14 @@ from runcheck import bin_dir, fail, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
+import peers  # noqa: E402
+import servers  # noqa: E402
 import bench_proc  # noqa: E402
 
-if len(sys.argv) != 2 or sys.argv[1] not in bench_load.PEERS:
-    fail("usage: test_peer_serves.py %s" % "|".join(bench_load.PEERS))
+if len(sys.argv) != 2 or sys.argv[1] not in peers.PEERS:
+    fail("usage: test_peer_serves.py %s" % "|".join(peers.PEERS))
 name = sys.argv[1]
-peer = bench_load.PEERS[name]
+peer = peers.PEERS[name]
 if not shutil.which(peer["binary"]):
     skip("%s is not installed (Debian: %s)" % (peer["binary"], peer["package"]))
 if not shutil.which("taskset"):
@@ -68,7 +70,7 @@ def answer(s, buf):
         rest += chunk
     return {"status": lines[0], "body": rest[:length].decode("latin-1")}, rest[length:]
 out = []
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s = socket.create_connection((sys.argv[2], int(sys.argv[1])), timeout=5)
 buf = b""
 # beyond 1000, where h2o's and lighttpd's defaults would close the connection
 for extra in [""] * 1100 + ["Connection: close\r\n"]:
@@ -93,10 +95,10 @@ BODY = "Hello, World!\n"
 
 with tempfile.TemporaryDirectory() as tmp:
     t0 = time.monotonic()
-    server, why = bench_load.start_server(row, pin, bindir, tmp, "t", 1)
+    server, why = servers.start_server(row, pin, bindir, tmp, "t", 1)
     want(server is not None, "%s did not start from its generated config: %s" % (name, why))
     try:
-        p = subprocess.run(server.join + [sys.executable, "-c", CLIENT, str(server.port)],
+        p = subprocess.run(server.join + [sys.executable, "-c", CLIENT, str(server.port), server.host],
                            capture_output=True, text=True, timeout=30)
         want(p.returncode == 0, "%s: the client failed: %s" % (name, p.stderr.strip()[-300:]))
         got = json.loads(p.stdout)
@@ -159,15 +161,15 @@ with tempfile.TemporaryDirectory() as tmp:
     # a peer that cannot start says why in one line
     real = peer["setup"]
 
-    def broken(pdir, port):
-        argv = real(pdir, port)
+    def broken(pdir, host, port):
+        argv = real(pdir, host, port)
         conf = argv[-1]
         os.remove(conf)
         return argv
     peer["setup"] = broken
     try:
         t2 = time.monotonic()
-        server, why = bench_load.start_server(row, pin, bindir, tmp, "b", 1)
+        server, why = servers.start_server(row, pin, bindir, tmp, "b", 1)
         took = time.monotonic() - t2
     finally:
         peer["setup"] = real

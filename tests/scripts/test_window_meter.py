@@ -27,6 +27,7 @@ from runcheck import bin_dir, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
+import wrk  # noqa: E402
 
 bindir = bin_dir()
 if not shutil.which("wrk"):
@@ -62,10 +63,10 @@ want(abs(rus / meter - 1) <= 0.03,
 want(res["cpu_source"].startswith(tuple(s for s, _ in bench_load.bench_proc.CPU_METERS)),
      "cpu_source %r does not name one of the meter's instruments" % res["cpu_source"])
 served = res["server_counters"]["connections"]
-want(served >= res["units"] + bench_load.WARMUP_CONNECTIONS,
+want(served >= res["units"] + wrk.WARMUP_CONNECTIONS,
      "the server served %d connections in its life, wrk counted %d in the window: the "
      "%d warm-up connections should fall outside it" % (served, res["units"],
-                                                       bench_load.WARMUP_CONNECTIONS))
+                                                       wrk.WARMUP_CONNECTIONS))
 want(res.get("segments_per_unit") is not None and res["segments_per_unit"] >= 5,
      "segments per Connection: close exchange %r, expected >= 5" % res.get("segments_per_unit"))
 if bench_load.own_netns():
