@@ -41,24 +41,18 @@ import shlex
 import shutil
 import subprocess
 
-import bench_proc
 import counters
 import peers
-import stats
+import servers
+import topology
 import wrk
-from counters import COUNTERS
-from servers import own_netns, start_server
+from bench_steps import Step
+from load_json import (MODES, WRK_CONNECTIONS, WRK_THREADS, COUNTERS,  # noqa: F401
+                       METHOD_VERSION, METER, result_json, row_json)  # (read through here too)
 from wrk import parse_wrk
 
-MODES = {
-    # mode: (unit, per-unit CPU key, wrk extra args, what a counter is per)
-    "accept": ("conn/s", "server_cpu_us_per_conn", ["-H", "Connection: close"], "conn"),
-    "keepalive": ("req/s", "server_cpu_us_per_req", [], "req"),
-}
-WRK_THREADS = wrk.THREADS
-WRK_CONNECTIONS = wrk.CONNECTIONS
-SATURATED_PCT = 85.0   # a side using >= this share of its core is the bottleneck
-
+LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
+STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
 
 # ---------------------------------------------------------------------------
 # what exists
@@ -158,14 +152,16 @@ def _wrk_argv(row, mode, pin, server, duration):
     return wrk.argv(server, pin["client_cpus"], row.connections(mode), duration, MODES[mode][2])
 
 
-def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_calls=False):
+def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_calls=False,
+             topo="loopback"):
     """One run of row: returns a dict (see module doc); "failed" set on failure.
-    count_calls: warm up under strace and count syscalls (one round per row)."""
-    server, why = start_server(row, pin, bin_dir, tmp, tag, workers)
+    count_calls: warm up under strace and count syscalls (one round per row);
+    topo: where server and wrk sit (topology.TOPOLOGIES)."""
+    server, why = servers.start_server(row, pin, bin_dir, tmp, tag, workers, topo)
     if server is None:
-        return {"failed": why}
+        return {"failed": why, "topology": topo}
     argv = _wrk_argv(row, mode, pin, server, duration)
-    res = {"port": server.port}
+    res = {"port": server.port, "topology": topo}
     # getrusage at the window's edges: a syspath server, whose workers (reuseport)
     # it would not see before they are reaped
     rusage = server.stats_path is not None and row.model != "reuseport"
@@ -184,7 +180,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         rc, timed_out, ru, text = wrk.run(argv, duration, tmp)
         b = counters.edge(server, pin, rusage)
     finally:
-        _rc, clean = bench_proc.stop(server.proc)
+        _rc, clean = servers.stop(server)
     log.write("### %s %s %s\n$ %s\n%s\n" % (mode, row.name, tag, shlex.join(argv), text))
     if not clean:
         res["note"] = "server did not stop within 3 s of SIGTERM (killed)"
@@ -235,125 +231,103 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         if cpu_us:
             res["rusage_vs_meter_pct"] = 100.0 * (res["rusage_cpu_us"] / cpu_us - 1)
     res.update(counters.window(a, b, units, cpu_us, ru))
+    res.update(counters.cores(a, b, pin, units, cpu_us))
+    res["server_tasks_us_per_unit"] = res["cpu_per_unit"]
     if res.get("syscalls") is not None:
         res["syscalls_per_unit"] = res["syscalls"] / res["syscall_units"]
     return res
 
 
 # ---------------------------------------------------------------------------
-# aggregate
+# the part: every row's runs as steps, rounds interleaving the rows
 
-def _sum_errors(runs):
-    tot = {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0}
-    for r in runs:
-        for k, v in r.get("errors", {}).items():
-            tot[k] = tot.get(k, 0) + v
-    return tot
+class Load:
+    """The accept and keep-alive parts of a scripts/bench run (bench_run.Run):
+    plans the rows and the window length, and makes one step per run; the
+    last row of each round rewrites the part's file (write_json(path, doc)),
+    so an interrupted run keeps every finished round."""
 
+    def __init__(self, run, write_json, log):
+        self.run, self.write_json, self.log = run, write_json, log
 
-def _saturated(server_pct, client_pct):
-    s = server_pct is not None and server_pct >= SATURATED_PCT
-    c = client_pct is not None and client_pct >= SATURATED_PCT
-    return "both" if s and c else "server" if s else "client" if c else "neither"
+    def steps(self, parts):
+        """The load steps of parts (accept, keepalive); sets run.pin and run.duration."""
+        run, steps = self.run, []
+        missing = [t for t in ("wrk", "taskset") if not shutil.which(t)]
+        if missing:
+            run.note("%s: %s not installed (Debian: wrk, util-linux): skipped"
+                      % (" and ".join(parts), " and ".join(missing)))
+            return []
+        run.pin = pinning()
+        if run.pin.get("note"):
+            run.note(run.pin["note"])
+        planned = {}
+        for mode in parts:
+            rows, skipped = plan_rows(mode, run.bin, run.workers)
+            if run.args.rows:
+                rows = [r for r in rows if r.name in run.args.rows]
+                skipped = [s for s in skipped if s["name"] in run.args.rows]
+            for s in skipped:
+                run.note("%s: skipping %s: %s" % (mode, s["name"], s["why"]))
+            planned[mode] = (rows, skipped)
+        nrows = sum(len(r) for r, _ in planned.values())
+        run.duration = run.args.duration or run.mode["duration"]
+        if run.duration is None:
+            # the full run's budget decides, from 2 s windows up to 5 s while
+            # there are few rows; round 1's strace'd warm-up comes out of it first
+            budget = run.mode["load_budget_s"] - nrows * STRACE_WARMUP_S
+            per = budget / max(nrows * run.rounds, 1) - self.overhead()
+            run.duration = int(max(run.mode["min_duration"], min(5, per)))
+        for mode in parts:
+            rows, skipped = planned[mode]
+            if not rows:
+                run.note("%s: nothing to measure" % mode)
+                continue
+            steps += self.mode_steps(mode, rows, skipped)
+        return steps
 
+    def overhead(self):
+        """Seconds each run costs beyond its window."""
+        return LOAD_OVERHEAD_S + (topology.SETUP_S if self.run.args.topology != "loopback" else 0)
 
-def row_json(row, mode):
-    unit, cpu_key, _, _ = MODES[mode]
-    ok = [r for r in row.runs if "failed" not in r]
-    failed = [r for r in row.runs if "failed" in r]
-    rates = [r["rate"] for r in ok]
-    cpu = [r["cpu_per_unit"] for r in ok if r.get("cpu_per_unit") is not None]
-    spct = [r["server_cpu_pct"] for r in ok if r.get("server_cpu_pct") is not None]
-    cpct = [r["client_cpu_pct"] for r in ok if r.get("client_cpu_pct") is not None]
-    errors = _sum_errors(ok)
-    counters = {}
-    for r in ok:
-        for k, v in (r.get("server_counters") or {}).items():
-            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s"):
-                counters[k] = counters.get(k, 0) + v
-    notes = [row.note] if row.note else []
-    defer = [r["server_counters"].get("defer_accept_s") for r in ok if r.get("server_counters")]
-    if mode == "accept" and defer and defer[0]:
-        # say it: nginx's like-for-like row is nginx-deferred
-        notes.append("TCP_DEFER_ACCEPT %d s (this model's default)" % defer[0])
-    if failed:
-        notes.append("%d of %d rounds failed: %s" % (len(failed), len(row.runs),
-                                                     failed[0]["failed"]))
-    if counters.get("bad_requests"):
-        notes.append("server answered %d bad requests" % counters["bad_requests"])
-    for r in row.runs:
-        if r.get("note") and r["note"] not in notes:
-            notes.append(r["note"])
-    lo, hi = stats.bootstrap_ci(rates)
-    clo, chi = stats.bootstrap_ci(cpu)
-    spct_med, cpct_med = stats.median(spct), stats.median(cpct)
-    shares = [r["user_share"] for r in ok if r.get("user_share") is not None]
-    out = {
-        "server": row.server,
-        "backend": row.backend,
-        "model": row.model,
-        "name": row.name,
-        "median": stats.median(rates),
-        "ci95": [lo, hi],
-        "rounds": rates,
-        "errors": errors,
-        "flagged": bool(failed) or any(errors.values()) or bool(counters.get("bad_requests")),
-        cpu_key: stats.median(cpu),
-        "server_cpu_us_rounds": cpu,
-        "server_cpu_ci95": [clo, chi],
-        "server_cpu_pct": spct_med,
-        "client_cpu_pct": cpct_med,
-        "saturated": _saturated(spct_med, cpct_med),
-        "server_cpu_source": ok[0].get("cpu_source") if ok else None,
-        # how much of the server's CPU was its own code rather than the kernel's
-        "server_user_share": stats.median(shares),
-        "wrk_connections": row.connections(mode),
-        "failed_rounds": len(failed),
-        "note": "; ".join(notes) if notes else None,
-    }
-    ticks = [r["user_share_ticks"] for r in ok if r.get("user_share_ticks") is not None]
-    out["server_user_share_source"] = (
-        "/proc/PID/stat utime / (utime + stime) over the window, on a median of %s clock "
-        "ticks of %d ms" % (stats.median(ticks), 1000 // os.sysconf("SC_CLK_TCK"))
-        if shares else None)
-    # the server's own getrusage over the same window (syspath rows, not reuseport)
-    rus = [r["rusage_vs_meter_pct"] for r in ok if r.get("rusage_vs_meter_pct") is not None]
-    if rus:
-        out["rusage_cpu_us_rounds"] = [r.get("rusage_cpu_us") for r in ok]
-        out["rusage_vs_meter_pct"] = stats.median(rus)
-    per = MODES[mode][3]
-    for name in COUNTERS:
-        vals = [r[name + "_per_unit"] for r in ok if r.get(name + "_per_unit") is not None]
-        field = "%s_per_%s" % (name, per)
-        out[field] = stats.median(vals)
-        out[field + "_rounds"] = vals
-        # an interval only where there are rounds enough to make one
-        out[field + "_ci95"] = list(stats.bootstrap_ci(vals)) if len(vals) >= 3 else None
-    why = [r["syscalls_why"] for r in row.runs if r.get("syscalls_why")]
-    if why:
-        out["syscalls_note"] = why[0]
-    if counters:
-        out["server_counters"] = counters
-    return out
+    def mode_steps(self, mode, rows, skipped):
+        run, steps = self.run, []
+        warm = ("per run, against the same server process: syspath-client, %d connections; "
+                "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
+                % (wrk.WARMUP_CONNECTIONS, counters.STRACE_BURST_S))
+        state = {"rows": rows, "skipped": skipped, "warmup": warm}
 
+        def write():
+            doc = result_json(mode, rows, skipped, run.pin, run.duration, run.rounds, warm,
+                              run.args.topology)
+            doc["complete"] = state.get("complete", False)
+            self.write_json(os.path.join(run.out, "%s.json" % mode), doc)
 
-def result_json(mode, rows, skipped, pin, duration, rounds, warmup_kind):
-    unit = MODES[mode][0]
-    return {
-        "mode": mode,
-        "unit": unit,
-        "rows": [row_json(r, mode) for r in rows],
-        "skipped": skipped,
-        "pinning": pin,
-        "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS,
-                "duration_s": float(duration),
-                "args": MODES[mode][2] + ["--timeout", "2s"]},
-        "rounds": rounds,
-        "warmup_rounds": 0,      # no uncounted rounds: each run warms its own server up
-        "warmup": warmup_kind,
-        "order": "interleaved: every row once per round, rows in a fixed order",
-        "saturated_threshold_pct": SATURATED_PCT,
-        "counters_note": counters.counters_note(MODES[mode][3], own_netns()),
-        # each server in a network namespace of its own ("own"), or the machine's
-        "netns": "own" if own_netns() else "shared",
-    }
+        # after a Ctrl-C, the rows' finished runs are written too (complete: false)
+        run.flushers.append(lambda: any(r.runs for r in rows) and write())
+        for rnd in range(1, run.rounds + 1):
+            for i, row in enumerate(rows):
+                last = i == len(rows) - 1
+                label = "%s: %s round %d/%d" % (mode, row.name, rnd, run.rounds)
+                est = run.duration + self.overhead() + (STRACE_WARMUP_S if rnd == 1 else 0)
+
+                def fn(row=row, rnd=rnd, last=last):
+                    tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
+                    with run.logfile("%s.log" % mode) as lf:
+                        res = run_once(row, mode, run.duration, run.pin, run.bin, run.tmp, tag,
+                                       run.workers, lf, count_calls=rnd == 1,
+                                       topo=run.args.topology)
+                    row.runs.append(res)
+                    if res.get("failed"):
+                        run.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))
+                    elif any(res.get("errors", {}).values()):
+                        self.log("%s: %s round %d: wrk errors %s" % (mode, row.name, rnd, res["errors"]))
+                    if res.get("syscalls_why"):
+                        run.note("%s: %s: no syscall count: %s" % (mode, row.name,
+                                                                   res["syscalls_why"]))
+                    if last and rnd == run.rounds:
+                        state["complete"] = True
+                    if last:
+                        write()
+                steps.append(Step(label, est, "load", fn))
+        return steps

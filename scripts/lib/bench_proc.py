@@ -332,11 +332,14 @@ def server_snapshot(pid):
 
 
 def machine_snapshot(cpus, pid):
-    """Counters beyond the server: busy clock ticks of /proc/stat on the given
-    CPUs (a list of ints; None = every CPU) and the TCP segments sent in pid's
+    """Counters beyond the server: clock ticks of /proc/stat on the given CPUs
+    (a list of ints; None = every CPU) and the TCP segments sent in pid's
     network namespace (/proc/PID/net/snmp Tcp OutSegs, every socket there).
-    {"busy_ticks", "out_segs"}; a value is None when unreadable."""
-    snap = {"busy_ticks": None, "out_segs": None}
+    {"busy_ticks" (summed over cpus), "cpu_ticks" {cpu: {"busy", "steal",
+    "total"}} (each CPU of cpus), "out_segs"}; a value is None when unreadable.
+    busy is user nice system irq softirq (guest time is inside user); total
+    adds idle, iowait and steal."""
+    snap = {"busy_ticks": None, "cpu_ticks": {}, "out_segs": None}
     names = ("cpu",) if cpus is None else tuple("cpu%d" % c for c in cpus)
     try:
         with open("/proc/stat") as f:
@@ -344,8 +347,13 @@ def machine_snapshot(cpus, pid):
             for line in f:
                 parts = line.split()
                 if parts and parts[0] in names:
-                    v = [int(x) for x in parts[1:8]]   # user nice system idle iowait irq softirq
-                    busy += v[0] + v[1] + v[2] + v[5] + v[6]
+                    # user nice system idle iowait irq softirq steal
+                    v = [int(x) for x in parts[1:9]] + [0] * (9 - len(parts))
+                    b = v[0] + v[1] + v[2] + v[5] + v[6]
+                    busy += b
+                    if cpus is not None:
+                        snap["cpu_ticks"][int(parts[0][3:])] = {
+                            "busy": b, "steal": v[7], "total": b + v[3] + v[4] + v[7]}
             snap["busy_ticks"] = busy
     except (OSError, ValueError, IndexError):
         pass

@@ -35,9 +35,8 @@ import bench_machine  # noqa: E402
 import bench_micro  # noqa: E402
 import bench_proc  # noqa: E402
 import bench_summary  # noqa: E402
-import counters  # noqa: E402
 import run_budget     # noqa: E402
-import wrk  # noqa: E402
+import topology  # noqa: E402
 from bench_steps import Progress, Step, fmt_s  # noqa: E402
 
 ROOT = bench_machine.ROOT
@@ -61,8 +60,9 @@ plus machine.json, run.json, summary.md, and (when present) scripts/plot and
 scripts/report's plots and report.md. Server rows: every backend x model that
 `syspath-server --list` reports available, syspath-asm-server (accept only),
 and the peers nginx (also with deferred accept), h2o and lighttpd, one worker
-each; server on one CPU, wrk on another (taskset), 127.0.0.1, each server in a
-network namespace of its own where allowed.
+each; server on one CPU, wrk on another (taskset), each in a network namespace
+of its own joined by a veth pair (see --topology). The headline is the server
+core's busy time per connection or request (/proc/stat of the server's CPU).
 
   --quick            fewer rounds and shorter runs (about 1.5 minutes; counts left out)
   --only PART        run only PART (repeatable, or comma-separated):
@@ -76,6 +76,8 @@ network namespace of its own where allowed.
   --rows NAME[,NAME] accept/keepalive: only these server rows (repeatable), named as in
                      accept.json: raw/epoll, libc/iterative, asm-server, nginx, h2o, ...;
                      e.g. a quick regression check of one server against its controls
+  --topology T       accept/keepalive: where server and wrk sit (default %(topo)s):
+%(topos)s
   --build-dir DIR    build (and use) DIR (default: build/)
   --no-build         use the binaries already in --build-dir; install nothing
   -h, --help         this text
@@ -93,14 +95,15 @@ Examples:
 
 def usage():
     parts = "\n".join("  %-10s %-66s %s" % (name, what, out) for name, (what, out) in PARTS.items())
-    return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S, "max_r": MAX_ROUNDS}
+    topos = "\n".join("                       %-10s %s" % (name, what)
+                      for name, what in topology.HELP.items())
+    return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S,
+                    "max_r": MAX_ROUNDS, "topo": topology.DEFAULT, "topos": topos}
 
 
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
 FULL = {"rounds": 5, "duration": None, "min_duration": 2, "load_budget_s": 420}
 QUICK = {"rounds": 1, "duration": 1, "min_duration": 1, "load_budget_s": None}
-LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
-STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
 
 
 def log(msg):
@@ -138,6 +141,7 @@ def parse_args(argv):
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
+    ap.add_argument("--topology", default=topology.DEFAULT, choices=list(topology.TOPOLOGIES))
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -230,7 +234,8 @@ class Run:
             self.steps += self.micro.count_steps()
         load_parts = [p for p in ("accept", "keepalive") if p in self.parts]
         if load_parts:
-            self.plan_load(load_parts)
+            self.load = bench_load.Load(self, write_json, log)
+            self.steps += self.load.steps(load_parts)
         if "hyperfine" in self.parts:
             self.hyper = bench_hyperfine.Hyperfine(self)
             self.steps += self.hyper.steps()
@@ -239,81 +244,6 @@ class Run:
             if os.access(os.path.join(ROOT, "scripts", tool), os.X_OK):
                 self.steps.append(Step("scripts/%s" % tool, 10.0, "post",
                                        lambda t=tool: self.step_post(t)))
-
-    def plan_load(self, parts):
-        missing = [t for t in ("wrk", "taskset") if not shutil.which(t)]
-        if missing:
-            self.note("%s: %s not installed (Debian: wrk, util-linux): skipped"
-                      % (" and ".join(parts), " and ".join(missing)))
-            return
-        self.pin = bench_load.pinning()
-        if self.pin.get("note"):
-            self.note(self.pin["note"])
-        planned = {}
-        for mode in parts:
-            rows, skipped = bench_load.plan_rows(mode, self.bin, self.workers)
-            if self.args.rows:
-                rows = [r for r in rows if r.name in self.args.rows]
-                skipped = [s for s in skipped if s["name"] in self.args.rows]
-            for s in skipped:
-                self.note("%s: skipping %s: %s" % (mode, s["name"], s["why"]))
-            planned[mode] = (rows, skipped)
-        nrows = sum(len(r) for r, _ in planned.values())
-        self.duration = self.args.duration or self.mode["duration"]
-        if self.duration is None:
-            # the full run's budget decides, from 2 s windows up to 5 s while
-            # there are few rows; round 1's strace'd warm-up comes out of it first
-            budget = self.mode["load_budget_s"] - nrows * STRACE_WARMUP_S
-            per = budget / max(nrows * self.rounds, 1) - LOAD_OVERHEAD_S
-            self.duration = int(max(self.mode["min_duration"], min(5, per)))
-        for mode in parts:
-            rows, skipped = planned[mode]
-            if not rows:
-                self.note("%s: nothing to measure" % mode)
-                continue
-            self.steps += self.load_steps(mode, rows, skipped)
-
-    def load_steps(self, mode, rows, skipped):
-        steps = []
-        warm = ("per run, against the same server process: syspath-client, %d connections; "
-                "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
-                % (wrk.WARMUP_CONNECTIONS, counters.STRACE_BURST_S))
-        state = {"rows": rows, "skipped": skipped, "warmup": warm}
-
-        def write():
-            doc = bench_load.result_json(mode, rows, skipped, self.pin, self.duration,
-                                         self.rounds, warm)
-            doc["complete"] = state.get("complete", False)
-            write_json(os.path.join(self.out, "%s.json" % mode), doc)
-
-        # after a Ctrl-C, the rows' finished runs are written too (complete: false)
-        self.flushers.append(lambda: any(r.runs for r in rows) and write())
-        for rnd in range(1, self.rounds + 1):
-            for i, row in enumerate(rows):
-                last = i == len(rows) - 1
-                label = "%s: %s round %d/%d" % (mode, row.name, rnd, self.rounds)
-                est = self.duration + LOAD_OVERHEAD_S + (STRACE_WARMUP_S if rnd == 1 else 0)
-
-                def fn(row=row, rnd=rnd, last=last):
-                    tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
-                    with self.logfile("%s.log" % mode) as lf:
-                        res = bench_load.run_once(row, mode, self.duration, self.pin, self.bin,
-                                                  self.tmp, tag, self.workers, lf,
-                                                  count_calls=rnd == 1)
-                    row.runs.append(res)
-                    if res.get("failed"):
-                        self.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))
-                    elif any(res.get("errors", {}).values()):
-                        log("%s: %s round %d: wrk errors %s" % (mode, row.name, rnd, res["errors"]))
-                    if res.get("syscalls_why"):
-                        self.note("%s: %s: no syscall count: %s" % (mode, row.name,
-                                                                   res["syscalls_why"]))
-                    if last and rnd == self.rounds:
-                        state["complete"] = True
-                    if last:
-                        write()
-                steps.append(Step(label, est, "load", fn))
-        return steps
 
     # -- steps --------------------------------------------------------------
 
@@ -348,6 +278,12 @@ class Run:
                        else round(s.seconds, 2), "status": s.status} for s in self.steps],
             "notes": self.notes,
         }
+        if any(p in self.parts for p in ("accept", "keepalive")):
+            doc["options"]["topology"] = self.args.topology
+            doc["method"] = {"load": {"version": bench_load.METHOD_VERSION,
+                                      "meter": bench_load.METER,
+                                      "topology": self.args.topology,
+                                      "topology_note": topology.TOPOLOGIES[self.args.topology]}}
         write_json(os.path.join(self.out, "run.json"), doc)
 
     def execute(self):
@@ -366,8 +302,9 @@ class Run:
                 where = ("server on CPU %s, wrk on CPU %s" % (self.pin["server_cpus"],
                                                               self.pin["client_cpus"])
                          if self.pin.get("server_cpus") else "unpinned")
-                log("load: %d runs of %d s (wrk -t%d, %s)"
-                    % (len(loads), self.duration, bench_load.WRK_THREADS, where))
+                log("load: %d runs of %d s (wrk -t%d, %s, topology %s)"
+                    % (len(loads), self.duration, bench_load.WRK_THREADS, where,
+                       self.args.topology))
             prog = Progress(self.steps)
             for i, step in enumerate(self.steps):
                 prog.show(i)
@@ -435,6 +372,12 @@ def main(argv):
         sys.stdout.write(usage())
         return 0
     run = Run(args)
+    if set(run.parts) & {"accept", "keepalive"}:
+        # a topology the kernel or user cannot make: one line, before any work
+        why = topology.probe(args.topology)
+        if why:
+            log(why)
+            return 2
     if args.rows:
         # a row this machine does not have is a typo or a missing peer: say so now, not in a note
         modes = [p for p in ("accept", "keepalive") if p in run.parts]

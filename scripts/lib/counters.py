@@ -93,6 +93,34 @@ def window(a, b, units, cpu_us, ru):
     return res
 
 
+def cores(a, b, pin, units, cpu_us):
+    """Each side's core over one window, from /proc/stat at its two edges:
+    <side>_core_ticks (busy: user nice system irq softirq), _busy_pct and
+    _steal_pct (of all its ticks, idle included) and _us_per_unit, for side
+    server and client; server_unseen_us_per_unit is the server core's busy
+    time less the server's own tasks (cpu_us): kernel work on its core that
+    the process clock cannot see. {} when unpinned (no core of its own)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for side in ("server", "client"):
+        cpus = pin.get(side + "_cpus")
+        if cpus is None:
+            return {}
+        try:
+            d = {f: sum(b["cpu_ticks"][c][f] - a["cpu_ticks"][c][f]
+                        for c in (int(x) for x in cpus.split(",")))
+                 for f in ("busy", "steal", "total")}
+        except (KeyError, TypeError):
+            return {}
+        out[side + "_core_ticks"] = d["busy"]
+        out[side + "_core_busy_pct"] = 100.0 * d["busy"] / d["total"] if d["total"] else None
+        out[side + "_core_steal_pct"] = 100.0 * d["steal"] / d["total"] if d["total"] else None
+        out[side + "_core_us_per_unit"] = d["busy"] * 1e6 / hz / units if units else None
+    if units and cpu_us is not None:
+        out["server_unseen_us_per_unit"] = out["server_core_us_per_unit"] - cpu_us / units
+    return out
+
+
 def parse_strace_total(text):
     """Total calls from `strace -c` output (the `total` line); None without one."""
     for line in text.splitlines():
@@ -165,23 +193,48 @@ def count_syscalls(server, mode, wrk_argv, tmp, tag, log, name):
     return {"syscalls": calls, "units": w["requests"]}
 
 
-def counters_note(per, netns_own):
+def counters_note(per, netns_own, topo="loopback"):
     """What each counter field measures, keyed by its name; per: conn or req;
-    netns_own: each server in a network namespace of its own."""
+    netns_own: each server in a network namespace of its own; topo: the
+    topology (topology.TOPOLOGIES)."""
     unit = "connection" if per == "conn" else "request"
     tick_ms = 1000 // os.sysconf("SC_CLK_TCK")
+    if topo == "two-netns":
+        segments = ("Tcp OutSegs delta of the server's network namespace (/proc/PID/net/snmp) "
+                    "/ %ss: the server's segments alone (wrk's are sent from another "
+                    "namespace)" % unit)
+    else:
+        segments = ("Tcp OutSegs delta of the server's network namespace "
+                    "(/proc/PID/net/snmp) / %ss: on loopback both sides' segments "
+                    "count (client's and server's); %s" % (unit, (
+                        "each server runs in a network namespace of its own, its "
+                        "clients joining it, so no other traffic counts")
+                        if netns_own else (
+                        "the namespace is the machine's, so any other TCP traffic "
+                        "on it in the window counts too")))
+    where = ("in two-netns each side's receive work runs on its own core (RPS)"
+             if topo == "two-netns" else
+             "on loopback a packet's receive work runs on the sender's core, so each core "
+             "carries the other side's receive work and not its own")
     return {
+        "server_core_us_per_" + per: "the headline: /proc/stat busy time (user nice system "
+                                     "irq softirq) of the server's CPU over the window / "
+                                     "%ss, clock ticks of %d ms: the server's tasks and the "
+                                     "kernel's work for them, softirq included; %s"
+                                     % (unit, tick_ms, where),
+        "server_tasks_us_per_" + per: "the server's own tasks: its process CPU clock over "
+                                      "the window / %ss (as server_cpu_us_per_%s)"
+                                      % (unit, per),
+        "server_unseen_us_per_" + per: "server core busy time less the server's own tasks: "
+                                       "kernel work on the server's core the process clock "
+                                       "cannot see (softirq outside its tasks, ksoftirqd, "
+                                       "kworkers); tick-grained, so it can dip below 0",
+        "client_core_us_per_" + per: "/proc/stat busy time of wrk's CPU over the window / "
+                                     "%ss, clock ticks of %d ms" % (unit, tick_ms),
+        "segments_per_" + per: segments,
         "window": "every counter and the server CPU come from one measured window per round: "
                   "after a warm-up against the same server process, from just before wrk "
                   "starts to just after it ends; a %s is one response wrk counted" % unit,
-        "segments_per_" + per: "Tcp OutSegs delta of the server's network namespace "
-                               "(/proc/PID/net/snmp) / %ss: on loopback both sides' segments "
-                               "count (client's and server's); %s" % (unit, (
-                                   "each server runs in a network namespace of its own, its "
-                                   "clients joining it, so no other traffic counts")
-                                   if netns_own else (
-                                   "the namespace is the machine's, so any other TCP traffic "
-                                   "on it in the window counts too")),
         "ctx_switches_per_" + per: "voluntary + involuntary context switches "
                                    "(/proc/PID/task/TID/status), summed over the live threads "
                                    "of the server and its child processes",

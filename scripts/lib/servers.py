@@ -2,8 +2,9 @@
 
 syspath-server (a backend x model, port 0, --stats for its own counters),
 syspath-asm-server (port 0) or a peer (peers.py): pinned to the server CPU
-(taskset), in a network namespace of its own where allowed, its clients
-joining it (Server.join)."""
+(taskset), placed as the run's topology says (topology.py): in a network
+namespace of its own, its clients joining it (loopback), or in one of a veth
+pair's two namespaces, its clients in the other (two-netns)."""
 import os
 import re
 import shutil
@@ -12,15 +13,17 @@ import subprocess
 
 import bench_proc
 import peers
+import topology
 from wrk import taskset
 
 
 class Server:
-    """A started server: proc, host and port, (syspath) its --stats path, and
-    the argv prefix that puts a client in its network namespace."""
-    def __init__(self, proc, port, stats_path=None, netns=False, host="127.0.0.1"):
+    """A started server: proc, the host and port its clients reach, (syspath)
+    its --stats path, the argv prefix that puts a client where it reaches the
+    server (join), and the topology.Pair it runs in (two-netns) or None."""
+    def __init__(self, proc, port, stats_path=None, host="127.0.0.1", join=(), pair=None):
         self.proc, self.port, self.stats_path, self.host = proc, port, stats_path, host
-        self.join = bench_proc.join_netns(proc.pid) if netns else []
+        self.join, self.pair = list(join), pair
         self.snapshots = 0      # SIGUSR1 snapshots asked for so far
 
 
@@ -40,11 +43,11 @@ def _last_line(path):
         return None
 
 
-def _start_with_line(argv, tmp, tag, what, netns):
+def _start_with_line(argv, tmp, tag, what, spawn_kw):
     """Start a server that prints `listening on ADDR:PORT`; (proc, port) or (None, why)."""
     errpath = os.path.join(tmp, "stderr-%s.txt" % tag)
     with open(errpath, "wb") as err:
-        p = bench_proc.spawn(argv, own_netns=netns, stdout=subprocess.PIPE, stderr=err)
+        p = bench_proc.spawn(argv, stdout=subprocess.PIPE, stderr=err, **spawn_kw)
     line = bench_proc.read_line(p, 5.0)
     m = re.match(r"listening on \S+:(\d+)", line or "")
     if m:
@@ -53,23 +56,54 @@ def _start_with_line(argv, tmp, tag, what, netns):
     return None, "%s did not start: %s" % (what, _last_line(errpath) or repr(line))
 
 
-def start_server(row, pin, bin_dir, tmp, tag, workers):
-    """Start row's server fresh; returns (Server, None) or (None, why)."""
-    netns = own_netns()
-    prefix = taskset(pin["server_cpus"])
+def start_server(row, pin, bin_dir, tmp, tag, workers, topo="loopback"):
+    """Start row's server fresh in topology topo (topology.TOPOLOGIES);
+    returns (Server, None) or (None, why). Stop it with stop()."""
+    pair = None
+    if topo == "two-netns":
+        pair = topology.Pair(pin["server_cpus"], pin["client_cpus"])
+        try:
+            pair.up()
+        except topology.Unavailable as e:
+            return None, "--topology %s: %s" % (topo, e)
+        prefix, spawn_kw, host = pair.server_prefix, {}, topology.SERVER_ADDR
+    else:
+        netns = own_netns()
+        prefix, spawn_kw, host = [], {"own_netns": netns}, "127.0.0.1"
+    prefix = prefix + taskset(pin["server_cpus"])
+    stats_path = None
     if row.server == "syspath":
         stats_path = os.path.join(tmp, "stats-%s.json" % tag)
         argv = prefix + [
             os.path.join(bin_dir, "syspath-server"), "--backend", row.backend,
-            "--model", row.model, "--addr", "127.0.0.1", "--port", "0",
+            "--model", row.model, "--addr", host, "--port", "0",
             "--stats", stats_path]
         if row.model == "reuseport":
             argv += ["--workers", str(workers)]
-        p, port = _start_with_line(argv, tmp, tag, "syspath-server", netns)
-        return (Server(p, port, stats_path, netns), None) if p else (None, port)
-    if row.server == "syspath-asm-server":
+        p, port = _start_with_line(argv, tmp, tag, "syspath-server", spawn_kw)
+    elif row.server == "syspath-asm-server":
+        # it binds 127.0.0.1 only: a two-netns client reaches that over the veth
+        host = "127.0.0.1"
         argv = prefix + [os.path.join(bin_dir, "syspath-asm-server"), "0"]
-        p, port = _start_with_line(argv, tmp, tag, "syspath-asm-server", netns)
-        return (Server(p, port, netns=netns), None) if p else (None, port)
-    p, port = peers.start(row.server, row.name, prefix, tmp, {"own_netns": netns})
-    return (Server(p, port, netns=netns), None) if p else (None, port)
+        p, port = _start_with_line(argv, tmp, tag, "syspath-asm-server", spawn_kw)
+    else:
+        p, port = peers.start(row.server, row.name, prefix, tmp, spawn_kw, host)
+    if p is None:
+        if pair is not None:
+            pair.down()
+        return None, port
+    if pair is not None:
+        join = pair.client_prefix
+    else:
+        join = bench_proc.join_netns(p.pid) if spawn_kw["own_netns"] else []
+    return Server(p, port, stats_path, host, join, pair), None
+
+
+def stop(server):
+    """Stop a started server (SIGTERM, then SIGKILL after 3 s) and take its
+    topology down; (returncode, clean) as bench_proc.stop."""
+    try:
+        return bench_proc.stop(server.proc)
+    finally:
+        if server.pair is not None:
+            server.pair.down()

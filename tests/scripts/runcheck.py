@@ -32,12 +32,12 @@ def run(argv, timeout=120, env=None):
     return p.returncode, p.stdout, p.stderr
 
 
-def bench_quick(part, out, build, timeout):
-    """scripts/bench --quick --only PART into out with the ctest build (no
-    rebuild); fails unless it exits 0 and prints out as its last stdout line.
-    Returns its stderr (the progress lines), whose tail it passes on."""
+def bench_quick(part, out, build, timeout, extra=()):
+    """scripts/bench --quick --only PART (and extra) into out with the ctest
+    build (no rebuild); fails unless it exits 0 and prints out as its last
+    stdout line. Returns its stderr (the progress lines), whose tail it passes on."""
     argv = [os.path.join(src(), "scripts", "bench"), "--quick", "--only", part,
-            "--out", out, "--build-dir", build, "--no-build"]
+            "--out", out, "--build-dir", build, "--no-build"] + list(extra)
     rc, so, se = run(argv, timeout=timeout)
     sys.stderr.write(se[-3000:])
     want(rc == 0, "%s exited %d" % (" ".join(argv), rc))
@@ -130,6 +130,12 @@ def check_load(path, mode, rounds):
     check_types(d["pinning"], {"server_cpus": (str, None), "client_cpus": (str, None)},
                 path + " pinning")
     check_types(d["wrk"], {"threads": int, "connections": int, "duration_s": float}, path + " wrk")
+    want(d.get("topology") in ("two-netns", "loopback"), "%s: topology %r" % (path, d.get("topology")))
+    check_types(d, {"meter": dict, "topology_note": str}, path)
+    check_types(d["meter"], {"version": int, "headline": str, "user_hz": int, "tick_us": float,
+                             "server_bound_threshold_pct": float}, path + " meter")
+    want(d["meter"]["headline"] == "server_core_us_per_" + per, "%s: headline %r"
+         % (path, d["meter"]["headline"]))
     want(d["rows"], "%s: no rows" % path)
     names = set()
     for r in d["rows"]:
@@ -174,4 +180,37 @@ def check_load(path, mode, rounds):
             f = "%s_per_%s" % (c, per)
             want(r[f] is not None and r[f] > 0, "%s: %s %r, every window has some" % (where, f,
                                                                                         r[f]))
+        check_cores(r, d, per, rounds, where)
     return d
+
+
+def check_cores(r, d, per, rounds, where):
+    """A row's core meters (the headline) and its server-bound verdict."""
+    want(r.get("topology") == d["topology"], "%s: topology %r, the file says %r"
+         % (where, r.get("topology"), d["topology"]))
+    core, tasks, unseen = ("%s_us_per_%s" % (n, per) for n in
+                           ("server_core", "server_tasks", "server_unseen"))
+    if d["pinning"].get("server_cpus") is None:
+        want(r.get(core) is None and r.get("server_bound") is None,
+             "%s: unpinned, yet a server core %r / server_bound %r" % (where, r.get(core),
+                                                                       r.get("server_bound")))
+        return
+    for f in (core, tasks, "client_core_us_per_" + per):
+        want(is_num(r.get(f)) and r[f] > 0 and len(r[f + "_rounds"]) == rounds,
+             "%s: %s %r over rounds %r, every window has some" % (where, f, r.get(f),
+                                                                   r.get(f + "_rounds")))
+    want(r[tasks] == r["server_cpu_us_per_" + per], "%s: %s %r is not the process clock's %r"
+         % (where, tasks, r[tasks], r["server_cpu_us_per_" + per]))
+    for c, t, u in zip(r[core + "_rounds"], r[tasks + "_rounds"], r[unseen + "_rounds"]):
+        want(abs((c - t) - u) <= 1e-6 * max(1.0, abs(c)), "%s: unseen %r is not core %r - "
+             "tasks %r" % (where, u, c, t))
+    for side in ("server", "client"):
+        busy, steal = r.get(side + "_core_busy_pct"), r.get(side + "_core_steal_pct")
+        want(is_num(busy) and 0 < busy <= 100 and is_num(steal) and 0 <= steal <= 100,
+             "%s: %s core busy %r%%, steal %r%%" % (where, side, busy, steal))
+        want(isinstance(r.get(side + "_core_ticks"), (int, float)) and r[side + "_core_ticks"] > 0,
+             "%s: %s_core_ticks %r" % (where, side, r.get(side + "_core_ticks")))
+    want(r.get("server_bound") is (r["server_core_busy_pct"] >= d["meter"]["server_bound_threshold_pct"]),
+         "%s: server_bound %r with the server core %r%% busy" % (where, r.get("server_bound"),
+                                                                 r["server_core_busy_pct"]))
+    want(isinstance(r.get("server_core_source"), str), "%s: no server_core_source" % where)

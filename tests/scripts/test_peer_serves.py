@@ -11,7 +11,8 @@ CPU (in a network namespace of its own where the bench uses one). Then:
   - every process of the peer (h2o has a crash-handler helper) is inside the
     process tree the window meter sums over, and pinned to the server CPU;
   - one short accept round through bench_load.run_once measures it (no failure,
-    CPU read over the whole tree);
+    CPU read over the whole tree), in each topology this machine can make
+    (two-netns: the peer bound to the veth's address, wrk in the other namespace);
   - SIGTERM stops it within the bench's grace, and no process of it is left;
   - a peer that cannot start (a missing config) gives a one-line reason
     quickly, never a hang.
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
 import peers  # noqa: E402
 import servers  # noqa: E402
+import topology  # noqa: E402
 import bench_proc  # noqa: E402
 
 if len(sys.argv) != 2 or sys.argv[1] not in peers.PEERS:
@@ -134,7 +136,7 @@ with tempfile.TemporaryDirectory() as tmp:
              % (name, snap["cpu_ns"], snap["pids"], tree))
     finally:
         t1 = time.monotonic()
-        _rc, clean = bench_proc.stop(server.proc)
+        _rc, clean = servers.stop(server)
         stopped_in = time.monotonic() - t1
     want(clean, "%s did not stop within 3 s of SIGTERM" % name)
     deadline = time.monotonic() + 3
@@ -146,15 +148,22 @@ with tempfile.TemporaryDirectory() as tmp:
     want(not left, "%s: processes %r still running 3 s after it stopped" % (name, left))
     print("%s served 1101 requests on one connection and stopped in %.2f s" % (name, stopped_in))
 
-    # one measured round as scripts/bench runs it
+    # one measured round as scripts/bench runs it, in each topology this machine can make
     if shutil.which("wrk"):
-        with open(os.devnull, "w") as log:
-            res = bench_load.run_once(row, "accept", 1, pin, bindir, tmp, "r", 1, log)
-        want("failed" not in res, "%s: a measured round failed: %s" % (name, res.get("failed")))
-        want(res.get("server_cpu_us") and res["server_cpu_us"] > 0 and res.get("units"),
-             "%s: the round measured %r µs over %r connections"
-             % (name, res.get("server_cpu_us"), res.get("units")))
-        print("%s: one accept round, %s" % (name, res["cpu_source"]))
+        for topo in topology.TOPOLOGIES:
+            why = topology.probe(topo)
+            if why:
+                print("%s: no round in %s: %s" % (name, topo, why))
+                continue
+            with open(os.devnull, "w") as log:
+                res = bench_load.run_once(row, "accept", 1, pin, bindir, tmp, "r", 1, log,
+                                          topo=topo)
+            want("failed" not in res, "%s: a measured round in %s failed: %s"
+                 % (name, topo, res.get("failed")))
+            want(res.get("server_cpu_us") and res["server_cpu_us"] > 0 and res.get("units"),
+                 "%s: the round in %s measured %r µs over %r connections"
+                 % (name, topo, res.get("server_cpu_us"), res.get("units")))
+            print("%s: one accept round in %s, %s" % (name, topo, res["cpu_source"]))
     else:
         print("%s: wrk not installed, no measured round" % name)
 
@@ -174,7 +183,7 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         peer["setup"] = real
     if server is not None:
-        bench_proc.stop(server.proc)
+        servers.stop(server)
         fail("%s started without its config file" % name)
     want(isinstance(why, str) and why.startswith("%s did not start: " % name) and
          "\n" not in why and len(why) > len("%s did not start: " % name),

@@ -27,6 +27,8 @@ from runcheck import bin_dir, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
+import bench_proc  # noqa: E402
+import servers  # noqa: E402
 import wrk  # noqa: E402
 
 bindir = bin_dir()
@@ -60,7 +62,7 @@ want(rus is not None, "libc/epoll: no getrusage snapshot at the window's edges (
 want(abs(rus / meter - 1) <= 0.03,
      "libc/epoll: meter %.0f µs and the server's getrusage %.0f µs over the same window "
      "differ by %.2f%% (at most 3%%)" % (meter, rus, 100 * (rus / meter - 1)))
-want(res["cpu_source"].startswith(tuple(s for s, _ in bench_load.bench_proc.CPU_METERS)),
+want(res["cpu_source"].startswith(tuple(s for s, _ in bench_proc.CPU_METERS)),
      "cpu_source %r does not name one of the meter's instruments" % res["cpu_source"])
 served = res["server_counters"]["connections"]
 want(served >= res["units"] + wrk.WARMUP_CONNECTIONS,
@@ -69,7 +71,7 @@ want(served >= res["units"] + wrk.WARMUP_CONNECTIONS,
                                                        wrk.WARMUP_CONNECTIONS))
 want(res.get("segments_per_unit") is not None and res["segments_per_unit"] >= 5,
      "segments per Connection: close exchange %r, expected >= 5" % res.get("segments_per_unit"))
-if bench_load.own_netns():
+if servers.own_netns():
     # the server's namespace holds this row's traffic alone: a Connection: close
     # exchange is ten segments at most (fewer when the FIN rides with the answer)
     want(res["segments_per_unit"] <= 12,
