@@ -6,23 +6,30 @@ syspath-asm-server (accept only: it closes every connection), and the peers
 from Debian (peers.py: nginx, in accept also nginx-deferred, h2o, lighttpd). A
 peer that is not installed is skipped with a note.
 
-One *run* is: start the row's server fresh (servers.py), pinned to the server
-CPU, on a free port; warm it up (wrk.warm_up: a short syspath-client burst, and
-in the first round then a 0.3 s wrk under `strace -c -f`, which counts its
+One *run* is: make the run's topology (topology.py: by default two network
+namespaces joined by a veth pair, each side's receive work steered to its own
+CPU), start the row's server fresh in it (servers.py), pinned to the server
+CPU, on a free port; warm it up (wrk.warm_up: a short syspath-client burst,
+and in the first round then a 0.3 s wrk under `strace -c -f`, which counts its
 syscalls: counters.count_syscalls); read the meters (counters.edge); run wrk
 pinned to the client CPU for the measured window; read the meters again; stop
-the server. Rounds interleave the rows (A B C ... A B C ...).
+the server and take the topology down. Rounds interleave the rows (A B C ...
+A B C ...).
 
-One meter for every row, peers included: the server's CPU over the window
-alone is the difference of two readings of the process CPU clock (the
-kernel's sum_exec_runtime, ns) summed over the server and every descendant
-(reuseport workers, nginx workers, h2o's crash-handler helper) and all their
-threads; bench_proc.server_snapshot falls back to per-thread schedstat, then
-to clock ticks, and server_cpu_source names the instrument used. Start-up,
-warm-up and shutdown fall outside the window. On a syspath row (not
-reuseport, whose workers getrusage sees only once reaped) the server's own
-getrusage, read through SIGUSR1 at the same two edges, is kept beside it as a
-cross-check (rusage_vs_meter_pct).
+The headline, for every row, peers included: the server core's busy time over
+the window (/proc/stat user+nice+system+irq+softirq of the server's CPU,
+counters.cores), per connection or request: the server's tasks and the kernel
+work done for them, softirq included, wherever the process clock cannot see
+it. Beside it, the server's own tasks: the difference of two readings of the
+process CPU clock (the kernel's sum_exec_runtime, ns) summed over the server
+and every descendant (reuseport workers, nginx workers, h2o's crash-handler
+helper) and all their threads; bench_proc.server_snapshot falls back to
+per-thread schedstat, then to clock ticks, and server_cpu_source names the
+instrument used. Start-up, warm-up and shutdown fall outside the window. On a
+syspath row (not reuseport, whose workers getrusage sees only once reaped)
+the server's own getrusage, read through SIGUSR1 at the same two edges, is
+kept beside it as a cross-check (rusage_vs_meter_pct). A row whose server
+core was 90% busy is server-bound: only then is its rate the server's.
 
 From the same window, per connection (accept) or request (keep-alive), where
 a unit is one response wrk counted: TCP segments, the server's context
