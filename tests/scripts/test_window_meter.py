@@ -15,7 +15,12 @@ One syspath row (libc/epoll) runs exactly as scripts/bench runs it
     least the server's share of it, server + wrk CPU above the server's.
 Then one reuseport row (parent + worker): the meter sums over both processes
 and sees the worker's CPU, which the parent's own clock would not, and strace
-counts the worker's syscalls.
+counts the worker's syscalls. Then libc/epoll again on loopback and in two
+network namespaces joined by a veth pair (where the machine can make them):
+across the veth the server's namespace counts its own segments only (about
+half of loopback's both sides), each side's core busy time is read (over 0
+and at most 100%, with its ticks and steal), and the kernel work the process
+clock cannot see is the core's time less the server's tasks.
 No speed is asserted."""
 import os
 import shutil
@@ -29,6 +34,7 @@ sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_load  # noqa: E402
 import bench_proc  # noqa: E402
 import servers  # noqa: E402
+import topology  # noqa: E402
 import wrk  # noqa: E402
 
 bindir = bin_dir()
@@ -132,3 +138,45 @@ if "reuseport" in models and "reuseport" not in unavailable:
     print("ok: libc/reuseport meter summed over 2 processes, %.0f µs" % res["server_cpu_us"])
 else:
     print("libc/reuseport not available here: its part was not run")
+
+# the same libc/epoll row in two namespaces joined by a veth pair: the server's
+# namespace now sees its own segments only, and each core's busy time is read
+why = topology.probe("two-netns")
+if why:
+    print("two-netns not made here (%s): its part was not run" % why)
+else:
+    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as log:
+        loop = bench_load.run_once(bench_load.Row("syspath", "libc/epoll", "libc", "epoll"),
+                                   "accept", DURATION, pin, bindir, tmp, "l", 1, log,
+                                   topo="loopback")
+        two = bench_load.run_once(bench_load.Row("syspath", "libc/epoll", "libc", "epoll"),
+                                  "accept", DURATION, pin, bindir, tmp, "n", 1, log,
+                                  topo="two-netns")
+    want("failed" not in two and "failed" not in loop, "two-netns %r / loopback %r run failed"
+         % (two.get("failed"), loop.get("failed")))
+    want(two["topology"] == "two-netns", "the run says topology %r" % two.get("topology"))
+    # on loopback the namespace sends both sides' segments, across the veth only the server's
+    want(2 <= two["segments_per_unit"] <= 0.75 * loop["segments_per_unit"],
+         "segments per connection: %.2f in two-netns, %.2f on loopback; the server's own "
+         "(two-netns) should be about half of both sides' (loopback)"
+         % (two["segments_per_unit"], loop["segments_per_unit"]))
+    if pin["server_cpus"] is not None:
+        core, tasks = two.get("server_core_us_per_unit"), two.get("server_tasks_us_per_unit")
+        want(core and core > 0 and tasks == two["cpu_per_unit"],
+             "two-netns: server core %r µs/conn, tasks %r (the process clock %r)"
+             % (core, tasks, two["cpu_per_unit"]))
+        want(abs(two["server_unseen_us_per_unit"] - (core - tasks)) < 1e-6 * core,
+             "unseen %r is not core %r - tasks %r" % (two["server_unseen_us_per_unit"], core,
+                                                      tasks))
+        for side in ("server", "client"):
+            busy = two.get(side + "_core_busy_pct")
+            want(busy is not None and 0 < busy <= 100 and two[side + "_core_ticks"] > 0 and
+                 0 <= two[side + "_core_steal_pct"] <= 100,
+                 "two-netns: %s core busy %r%% over %r ticks, steal %r%%"
+                 % (side, busy, two.get(side + "_core_ticks"), two.get(side + "_core_steal_pct")))
+        want(two.get("client_core_us_per_unit") and two["client_core_us_per_unit"] > 0,
+             "two-netns: client core %r µs/conn" % two.get("client_core_us_per_unit"))
+    print("ok: two-netns %.2f segments per connection (loopback %.2f), server core %s µs/conn"
+          % (two["segments_per_unit"], loop["segments_per_unit"],
+             "%.1f" % two["server_core_us_per_unit"] if two.get("server_core_us_per_unit")
+             else "unpinned: no"))
