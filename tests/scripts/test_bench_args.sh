@@ -32,13 +32,15 @@ expect_bad "frob" --frob
 expect_bad "/proc/nope" --out /proc/nope/run
 expect_bad "rows" --rows ,
 expect_bad "only accept or keepalive" --rows raw/epoll --only helpers
+expect_bad "mesh" --topology mesh
+expect_bad "topology" --topology
 if [ -x "${SYSPATH_BIN:-}/syspath-server" ]; then
     # a row this machine does not have: one line naming it, before any work
     expect_bad "raw/bogus" --no-build --build-dir "$(dirname "$SYSPATH_BIN")" --only accept --rows raw/bogus,nginx
 fi
 
 help=$(timeout 30 "$bench" --help) || { echo "FAIL: --help exited non-zero" >&2; exit 1; }
-for word in --quick --only --out --duration --rounds --rows --build-dir; do
+for word in --quick --only --out --duration --rounds --rows --topology --build-dir; do
     grep -q -- "$word" <<<"$help" || { echo "FAIL: --help does not mention $word" >&2; fails=$((fails + 1)); }
 done
 exit $((fails > 0))
