@@ -48,7 +48,7 @@ HELP = {"two-netns": "two namespaces, a veth pair, RPS: each side's work on its 
 DEFAULT = "two-netns"
 SERVER_ADDR, CLIENT_ADDR, PREFIX_LEN = "198.18.0.1", "198.18.0.2", 30
 SERVER_IF, CLIENT_IF = "sp-srv", "sp-cli"
-SETUP_S = 0.35          # making and removing a pair, about (for the time estimate)
+SETUP_S = 0.3           # making and removing a pair, about (for the time estimate)
 
 _live = []              # pairs up: atexit and the signal handler take them down
 
@@ -66,13 +66,14 @@ def _cpu_mask(cpus):
 
 
 def _side_script(ifname, addr, rps, first):
-    """The shell that addresses one veth end, brings it up and sets its RPS
-    mask, in that side's namespace under `unshare -m` (so the sysfs mounted
-    here shows this namespace's devices and goes with the shell). first: ip
-    commands before the rest. Few processes: this runs twice a run."""
+    """The shell lines that address one veth end, bring it up and set its RPS
+    mask, run in that side's namespace (sysfs is mounted there, in a mount
+    namespace of the setup's own, to show that namespace's devices). first: ip
+    commands before the rest. No single quote in them: the client's lines
+    run inside sh -c '...'."""
     ip = first + ["addr add %s/%d dev %s" % (addr, PREFIX_LEN, ifname)]
     lines = [
-        "ip -batch - <<EOF\n%s\nEOF" % "\n".join(ip),
+        'printf "%s" | ip -batch -' % "".join("%s\\n" % c for c in ip),
         # no IPv6 on the veth (no router solicitation or DAD in a window), and
         # 127.0.0.1 may cross it (syspath-asm-server's address)
         "echo 1 > /proc/sys/net/ipv6/conf/%s/disable_ipv6 2>/dev/null || true" % ifname,
@@ -84,7 +85,7 @@ def _side_script(ifname, addr, rps, first):
         lines += ["mount -t sysfs sysfs /sys", "echo %s > %s" % (rps, q),
                   # read back: a kernel without RPS takes the write and keeps 0
                   "read -r m < %s" % q, "test $((0x${m##*,})) -eq $((0x%s))" % rps]
-    return "\n".join(lines)
+    return lines
 
 
 def _run_in(pid, script, what):
@@ -124,19 +125,21 @@ class Pair:
         s, c = (h.pid for h in self.holders)
         pinned = self.server_cpus is not None and self.client_cpus is not None
         try:
-            # the veth is made here with its client end in the client's namespace
-            _run_in(s, _side_script(SERVER_IF, SERVER_ADDR,
-                                    _cpu_mask(self.server_cpus) if pinned else None,
-                                    ["link add %s type veth peer name %s netns %d"
-                                     % (SERVER_IF, CLIENT_IF, c)]),
-                    "cannot make the veth pair")
-            # the client has no loopback: 127.0.0.1 is routed to the server
-            # (syspath-asm-server's address), never answered here
-            _run_in(c, _side_script(CLIENT_IF, CLIENT_ADDR,
-                                    _cpu_mask(self.client_cpus) if pinned else None,
-                                    ["link set lo down", "addr flush dev lo"]) +
-                    "\nip route add 127.0.0.1/32 via %s dev %s" % (SERVER_ADDR, CLIENT_IF),
-                    "cannot address the veth pair")
+            # one shell, in the server's namespace: the veth with its client
+            # end in the client's namespace, then (nsenter) that end; the
+            # client has no loopback: 127.0.0.1 is routed to the server
+            # (syspath-asm-server's address), never answered there
+            server = _side_script(SERVER_IF, SERVER_ADDR,
+                                  _cpu_mask(self.server_cpus) if pinned else None,
+                                  ["link add %s type veth peer name %s netns %d"
+                                   % (SERVER_IF, CLIENT_IF, c)])
+            client = _side_script(CLIENT_IF, CLIENT_ADDR,
+                                  _cpu_mask(self.client_cpus) if pinned else None,
+                                  ["link set lo down", "addr flush dev lo"])
+            client.append("ip route add 127.0.0.1/32 via %s dev %s" % (SERVER_ADDR, CLIENT_IF))
+            _run_in(s, "\n".join(server + [
+                " ".join(bench_proc.join_netns(c)) + " sh -ec '%s'" % "\n".join(client)]),
+                "cannot make the veth pair")
         except Unavailable:
             self.down()
             raise
