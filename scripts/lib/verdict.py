@@ -24,6 +24,7 @@ so the rule and its words are the same everywhere a run is rendered:
 stats.py has no signed-rank test; wilcoxon_p() below is the one place that calls scipy's.
 """
 import math
+import warnings
 
 import stats
 
@@ -48,14 +49,20 @@ def wilcoxon_min_p(n):
 
 def wilcoxon_p(ratios):
     """Two-sided Wilcoxon signed-rank p of per-round ratios against 1 (on their logs), or None
-    with fewer than 2 usable ratios. All ratios 1: p 1."""
+    with fewer than 2 usable ratios. A round whose ratio is exactly 1 says nothing about the
+    direction and is left out (Wilcoxon's own convention); none left: p 1. The exact
+    distribution without tied magnitudes, else scipy's normal approximation."""
     logs = [math.log(r) for r in ratios if r is not None and r > 0]
     if len(logs) < 2:
         return None
-    if all(v == 0 for v in logs):
+    logs = [v for v in logs if v != 0]
+    if not logs:
         return 1.0
     from scipy.stats import wilcoxon   # Debian python3-scipy
-    return float(wilcoxon(logs).pvalue)
+    exact = len({abs(v) for v in logs}) == len(logs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # "sample too small for the approximation": the p is still the best there is
+        return float(wilcoxon(logs, method="exact" if exact else "approx").pvalue)
 
 
 # a section's figures and the margin they are judged against (stats.MARGINS' kinds)
