@@ -6,6 +6,12 @@ from fmt import FLAG, num, order_key, right, table
 from render_cells import count, image, images as _images, ratio_cell, short_ratio, with_ci
 
 
+# what a bold cell of these tables means: one cell's own test, no family correction (these
+# tables are read cell by cell; the declared comparisons are the corrected ones)
+BOLD_RULE = ("significantly faster than the reference: the 95%% interval of the ratio entirely %s 1× "
+             "and the Mann-Whitney p of the repetitions < 0.05, uncorrected.")
+
+
 def syscalls_section(run, images=True):
     rows = run.section("syscalls")
     if not rows:
@@ -50,7 +56,7 @@ def syscalls_section(run, images=True):
     out += ["", "<sub>Medians over google-benchmark repetitions with 95% bootstrap intervals. "
             "`clock_gettime` is compared with its own raw syscall (vDSO against a kernel entry); "
             "`nop/indirect` is a call through the table that enters no kernel: the interface's own cost. "
-            "**Bold**: significantly faster than the reference (interval entirely below 1×).</sub>"]
+            "**Bold**: " + BOLD_RULE % "below" + "</sub>"]
     return _images(out, images, run, "syscalls")
 
 
@@ -68,8 +74,8 @@ def _crossover_sentence(by, rep, ref):
             s += " (closest: %.2f× at %s)." % (cx["best"][0], fmt.fmt_bytes(cx["best"][1]))
         else:
             s += "."
-    return s + (" (\"Matches\": the 95% interval of its ratio to glibc reaches 1× at that size and every "
-                "larger one.)")
+    return s + (" (\"Matches\": not significantly slower — its ratio to glibc not judged different and "
+                "lower — at that size and every larger one.)")
 
 
 def helpers_section(run, images=True):
@@ -101,9 +107,8 @@ def helpers_section(run, images=True):
                 line.append(short_ratio(ref_row, r) if (r and ref_row) else ("n/a" if not r else num(r.median) + " GB/s"))
             body.append(line)
         out.append(table(head, body, right(len(head))))
-        out += ["", "<sub>Each variant's throughput ÷ glibc's at that size (> 1× is faster); **bold**: "
-                "significantly faster (interval above 1×). n/a: not measured (e.g. the CPU lacks the "
-                "instructions).</sub>", ""]
+        out += ["", "<sub>Each variant's throughput ÷ glibc's at that size (> 1× is faster); **bold**: " +
+                BOLD_RULE % "above" + " n/a: not measured (e.g. the CPU lacks the instructions).</sub>", ""]
         # the full figures, folded away
         detail = []
         for v in variants:
@@ -126,7 +131,7 @@ def helpers_section(run, images=True):
             body.append(("`%s`" % r.meta["variant"], with_ci(r), ratio_cell(ref, r, bold_wins=True) if ref else "–",
                          count(c)))
         out += ["### htons", "", table(("variant", "ns per value", "× libc", "instructions per call"), body, right(4)),
-                "", "<sub>Over an array of values; ns per value. **Bold**: significantly faster than libc.</sub>", ""]
+                "", "<sub>Over an array of values; ns per value. **Bold**: " + BOLD_RULE % "below" + "</sub>", ""]
     while out and out[-1] == "":
         out.pop()
     return out
