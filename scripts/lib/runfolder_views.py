@@ -49,13 +49,14 @@ def ratio_to(ref_row, row):
     key = (id(ref_row), id(row))
     if key not in _RATIO_CACHE:
         if len(ref_row.values) >= MIN_ROUNDS and len(row.values) >= MIN_ROUNDS:
-            _RATIO_CACHE[key] = stats.ratio_ci(ref_row.values, row.values)
+            out = stats.ratio_ci(ref_row.values, row.values)
         elif ref_row.median and row.median is not None:
-            r = row.median / ref_row.median
-            _RATIO_CACHE[key] = (r, None, None)
+            out = (row.median / ref_row.median, None, None)
         else:
-            _RATIO_CACHE[key] = (None, None, None)
-    return _RATIO_CACHE[key]
+            out = (None, None, None)
+        # the rows are kept with their ratio: while they live their ids cannot name other rows
+        _RATIO_CACHE[key] = (ref_row, row, out)
+    return _RATIO_CACHE[key][2]
 
 
 def is_peer(label, meta):

@@ -94,8 +94,9 @@ def compare(ref, row, section=None, paired=None, equivalence=True):
         paired = round_aligned(ref) and round_aligned(row)
     key = (id(ref), id(row), section, bool(paired), bool(equivalence))
     if key not in _CACHE:
-        _CACHE[key] = _compare(ref, row, section, paired, equivalence)
-    c = _CACHE[key]
+        # the rows are kept with their result: while they live their ids cannot name other rows
+        _CACHE[key] = (ref, row, _compare(ref, row, section, paired, equivalence))
+    c = _CACHE[key][2]
     return dict(c) if c is not None else None
 
 
