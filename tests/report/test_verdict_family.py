@@ -61,7 +61,8 @@ check(wide["word"] == stats.UNDETERMINED and verdict.word(wide).startswith("unde
 
 # too few rounds: untested, and said so
 t = verdict.compare(load_row("nginx", [10.0, 11.0]), load_row("raw/uring", [8.0, 8.5]))
-check(t["word"] == stats.UNTESTED and verdict.word(t) == "untested (2 rounds)", "2 rounds: expected untested, got %r" % t)
+check(t["word"] == stats.UNTESTED and verdict.word(t) == "untested (2 rounds)",
+      "2 rounds: expected untested, got %r" % t)
 
 # a family of 16: one fully separated pair (U test p 0.0079 alone) and 15 of no difference
 sep = verdict.compare(load_row("nginx", [10, 11, 12, 13, 14]), load_row("raw/epoll", [15, 16, 17, 18, 19]),
