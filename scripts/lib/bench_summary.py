@@ -4,12 +4,15 @@
 Written by scripts/bench at the end of a run (and after an interruption);
 `/usr/bin/python3 scripts/lib/bench_summary.py RUN_DIR` rebuilds it.
 
-What it says, in order: the machine in one line; the run's options; the
-headline (declared comparisons: each model's libc row against every peer, asm and
-raw against libc per model, server CPU per connection / request with interval and
-test, rates beside it marked client-bound where they are); errored rows; every server row
+What it says, in order: the machine in one line; the run's options and method
+versions; the headline (declared comparisons: each model's libc row against every
+peer, asm and raw against libc per model, server CPU per connection / request with
+per-round ratio, interval, test and verdict, rates beside it marked where they are
+not the server's throughput; then how many comparisons of each family ended
+different, equivalent, undetermined or untested); errored rows; every server row
 with median, 95% interval, ratios to nginx, server and wrk CPU % and which
-side was saturated; flagged rows; the syscall paths against libc; the helpers
+side was saturated or server-bound; the server's core where the run recorded it;
+flagged rows; the syscall paths against libc; the helpers
 against glibc; the hyperfine process runs; instruction counts; the run's notes
 and what was skipped. The sections are scripts/lib/render.py's, the same ones
 scripts/report's report.md is made of (there with the plots).

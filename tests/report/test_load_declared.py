@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Behaviour: summary.md and report.md headline the declared comparisons, not the best row:
 each model's libc row against every peer the run has (nginx, nginx-deferred, h2o), asm and raw
-against libc per model, each with interval and test; a client-bound rate is said to be one and
-never judged "met"; with one round no interval and no test is claimed, in the text or the tables.
+against libc per model, each with interval and test and one verdict of stats.judge's vocabulary
+(cheaper/costlier, equivalent within ±m%, undetermined with what the run could detect, untested),
+each family counted in a table; a client-bound rate is said to be one and never judged "met"; with
+one round no interval and no test is claimed, in the text or the tables.
 """
 import os
 import re
@@ -30,13 +32,25 @@ for name, md in zip(("summary.md", "report.md"), both(R)):
         line = next((l for l in md.splitlines() if "**Server CPU per connection against `%s`**" % peer in l), None)
         check(line is not None, "%s: expected the declared rows against peer %s" % (name, peer))
         for model in ("iterative", "epoll", "uring", "reuseport", "freestanding"):
-            check(re.search(r"\b%s \d\.\d\d× \[\d\.\d\d, \d\.\d\d\], p [\d.]+, " % model, line),
-                  "%s: expected %s against %s with interval and p, got:\n%s" % (name, model, peer, line))
+            check(re.search(r"\b%s \d\.\d\d× \[\d\.\d\d, \d\.\d\d\], p [\d.]+, q [\d.]+, "
+                            r"(cheaper|costlier|equivalent within ±5%%|undetermined \(could detect ±[\d.]+%%\))[;.]"
+                            % model, line),
+                  "%s: expected %s against %s with interval, p, q and a verdict, got:\n%s" % (name, model, peer, line))
     path = next((l for l in md.splitlines() if "**Path** (server CPU per connection" in l), "")
     for model in ("iterative", "epoll", "uring", "reuseport"):
         for b in ("asm", "raw"):
             check("%s/%s " % (b, model) in path, "%s: expected %s/%s ÷ libc in the path line, got %r" % (name, b, model, path))
     check("cheapest" not in md and "highest conn/s" not in md, "%s: a best-of-N headline is back" % name)
+    check("no significant difference" not in md and "no difference" not in md,
+          "%s: 'not significant' must not read as 'the same' (equivalent or undetermined instead)" % name)
+    fam = [l for l in md.splitlines() if re.match(r"^\| accept \| (server CPU against the peers|path) ", l)]
+    check(len(set(fam)) == 2 and all(l.count("|") == 9 for l in fam),
+          "%s: expected the accept families counted in a table, got %r" % (name, fam))
+    for l in fam:
+        cells = [c.strip() for c in l.strip("|").split("|")]
+        check(int(cells[2]) == sum(int(c) for c in cells[3:7]),
+              "%s: a family's verdicts do not add up to its comparisons: %r" % (name, l))
+        check("paired by round" in cells[7], "%s: expected the rows compared paired by round: %r" % (name, l))
     rate = next((l for l in md.splitlines() if l.startswith("- conn/s against nginx")), "")
     # every fixture row is client-bound: its rate is said to be, and no rate target is judged
     check("client-bound" in rate and "no target judged" in rate and "met" not in rate,
@@ -46,7 +60,7 @@ ONE = mkrun(os.path.join(T, "one"), "--reps", "3", "--rounds", "1", "--hyperfine
             "--drop", "microbench.json", "--drop", "counts.json")
 for name, md in zip(("summary.md", "report.md"), both(ONE)):
     line = next((l for l in md.splitlines() if "against `nginx`**" in l), "")
-    check("(1 round: no interval, no test)" in line and "p 0" not in line and "[" not in line.split("µs)", 1)[1],
+    check("untested (1 round)" in line and "p 0" not in line and "[" not in line.split("µs)", 1)[1],
           "%s: one round must claim no interval or test, got %r" % (name, line))
     check("met by the median only" in md or "not met by" in md, "%s: a target judged on one round must say so" % name)
     rows = [l for l in md.split("## Accept", 1)[1].split("\n## Process", 1)[0].splitlines() if re.match(r"^\| (⚠ )?`", l)]

@@ -1,0 +1,177 @@
+"""scripts/lib/runfolder_micro.py — the rows of microbench.json (google-benchmark), counts.json
+(callgrind) and hyperfine-*.json, named as runfolder.py's docstring lists them."""
+import os
+import re
+
+from runfolder_core import Row, as_dict, as_list, is_num as _is_num
+
+# Families whose benchmark names are <family>/<variant>/<bytes>[/misaligned].
+SIZED_FAMILIES = ("memset", "strlen", "memcpy")
+
+_TIME_TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# google-benchmark appends these to a name when a benchmark sets them itself;
+# they say how it was run, not what, so rows match across runs without them.
+_GB_SUFFIX = re.compile(r"/(repeats|min_time|min_warmup_time|iterations|threads|real_time|manual_time)(:[^/]*)?$")
+
+
+# -- microbench.json (google-benchmark JSON) --------------------------------------------------
+
+def canonical_name(bench):
+    """The row name of a google-benchmark entry, without aggregate or run-setting suffixes."""
+    name = bench.get("run_name")
+    if not isinstance(name, str):
+        name = str(bench.get("name", ""))
+        agg = bench.get("aggregate_name")
+        if bench.get("run_type") == "aggregate" and isinstance(agg, str) and name.endswith("_" + agg):
+            name = name[: -len(agg) - 1]
+    while True:
+        stripped = _GB_SUFFIX.sub("", name)
+        if stripped == name:
+            return name
+        name = stripped
+
+
+def parse_bench_name(name):
+    """Split a microbench row name into what the plots group by (a dict, possibly empty)."""
+    parts = name.split("/")
+    fam = parts[0]
+    if fam in SIZED_FAMILIES and len(parts) >= 3 and parts[2].isdigit():
+        return {"kind": "helper", "family": fam, "variant": parts[1], "bytes": int(parts[2]),
+                "misaligned": "misaligned" in parts[3:]}
+    if fam == "htons" and len(parts) >= 2:
+        return {"kind": "htons", "family": "htons", "variant": parts[1]}
+    if fam == "syscall" and len(parts) >= 3:
+        return {"kind": "syscall", "op": parts[1], "path": parts[2]}
+    if fam == "uring" and len(parts) >= 3:
+        m = re.match(r"^batch(\d+)$", parts[2])
+        return {"kind": "uring", "op": parts[1], "path": parts[2], "batch": int(m.group(1)) if m else None}
+    return {"kind": "other"}
+
+
+def _bench_value(b, meta):
+    """(value, unit, higher_is_better) for one google-benchmark entry, or None."""
+    scale = _TIME_TO_NS.get(b.get("time_unit", "ns"), 1.0)
+    t = b.get("real_time")
+    t_ns = t * scale if _is_num(t) else None
+    if meta.get("kind") == "helper":
+        bps = b.get("bytes_per_second")
+        if _is_num(bps) and bps > 0:
+            return bps / 1e9, "GB/s", True
+        if t_ns:
+            return meta["bytes"] / t_ns, "GB/s", True
+        return None
+    # htons over an array, io_uring batches: time per item, from the items rate.
+    ips = b.get("items_per_second")
+    unit = {"htons": "ns/value", "uring": "ns/op"}.get(meta.get("kind"), "ns/call")
+    if meta.get("kind") in ("htons", "uring") and _is_num(ips) and ips > 0:
+        return 1e9 / ips, unit, False
+    if t_ns is not None:
+        return t_ns, unit if meta.get("kind") != "other" else "ns", False
+    return None
+
+
+def load_microbench(run, doc):
+    if not isinstance(doc, dict):
+        run.notes.append("microbench.json: not an object, ignored")
+        return
+    run.microbench_context = as_dict(doc.get("context"))
+    groups = {}   # name -> {"values": [...], "median": agg, "meta", "unit", "hib", "error"}
+    for b in as_list(doc.get("benchmarks")):
+        if not isinstance(b, dict):
+            continue
+        name = canonical_name(b)
+        if not name:
+            continue
+        meta = parse_bench_name(name)
+        g = groups.setdefault(name, {"values": [], "agg_median": None, "meta": meta, "unit": None,
+                                     "hib": False, "error": None})
+        if b.get("error_occurred"):
+            g["error"] = b.get("error_message") or "error"
+            continue
+        v = _bench_value(b, meta)
+        if v is None:
+            continue
+        value, g["unit"], g["hib"] = v
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                g["agg_median"] = value
+        else:
+            g["values"].append(value)
+    for name, g in groups.items():
+        kind = g["meta"].get("kind")
+        section = {"helper": "helpers", "htons": "htons", "syscall": "syscalls",
+                   "uring": "syscalls"}.get(kind, "microbench")
+        if g["error"]:
+            # a failed setup or result check: an error to show, not a row to drop
+            run.errors.append({"section": section, "name": name, "why": g["error"],
+                               "partial": bool(g["values"])})
+        if not g["values"] and g["agg_median"] is None:
+            continue
+        # The median of the repetitions when there are any; the file's own median
+        # aggregate only when it kept nothing else (--benchmark_report_aggregates_only).
+        values = g["values"] or [g["agg_median"]]
+        run._add(Row(name, section, g["unit"], values, higher_is_better=g["hib"], meta=g["meta"]))
+
+
+# -- counts.json (callgrind) ------------------------------------------------------------------
+
+def load_counts(run, doc):
+    run.counts = as_dict(doc)
+    for s in as_list(as_dict(doc).get("skipped")):
+        if isinstance(s, dict):
+            run.notes.append("counts: %s not counted (%s)" % (s.get("name", "?"), s.get("reason") or s.get("why") or "?"))
+    for r in as_list(as_dict(doc).get("rows")):
+        if not isinstance(r, dict) or not isinstance(r.get("name"), str):
+            continue
+        v = r.get("instructions_per_call")
+        if not _is_num(v):
+            continue
+        meta = dict(parse_bench_name(r["name"]), target=r["name"])
+        run._add(Row("instr/" + r["name"], "counts", "instr/call", [v], exact=True, meta=meta))
+
+
+
+# -- hyperfine-*.json -------------------------------------------------------------------------
+
+_WRAPPERS = {"taskset", "env", "nice", "chrt", "sh", "bash", "exec", "timeout"}
+
+
+def hyperfine_command_name(res):
+    """A short, stable name for one hyperfine result: its parameters, else its program."""
+    params = {k: v for k, v in as_dict(res.get("parameters")).items() if isinstance(v, (str, int, float))}
+    if params:
+        return ",".join("%s=%s" % (k, params[k]) for k in sorted(params))
+    cmd = str(res.get("command", "")).strip()
+    words = cmd.split()
+    if not words:
+        return "?"
+    for w in words:
+        base = os.path.basename(w)
+        if base in _WRAPPERS or w.startswith("-") or re.match(r"^[\d,-]+$", w) or "=" in w:
+            continue
+        return base
+    return os.path.basename(words[0])
+
+
+def load_hyperfine(run, doc, stem):
+    run.hyperfine[stem] = doc
+    seen = {}
+    for res in as_list(as_dict(doc).get("results")):
+        if not isinstance(res, dict):
+            continue
+        short = hyperfine_command_name(res)
+        seen[short] = seen.get(short, 0) + 1
+        if seen[short] > 1:
+            short = "%s#%d" % (short, seen[short])
+        times = [t * 1e3 for t in as_list(res.get("times")) if _is_num(t)]
+        median = res.get("median")
+        median = median * 1e3 if _is_num(median) else None
+        if not times and median is None:
+            continue
+        codes = [c for c in as_list(res.get("exit_codes")) if c is not None]
+        failed = sum(1 for c in codes if c != 0)
+        run._add(Row("hyperfine-%s/%s" % (stem, short), "hyperfine", "ms", times, median=median,
+                     flagged=failed > 0, meta={"stem": stem, "command": res.get("command"),
+                                               "short": short, "failed": failed,
+                                               "mean": res.get("mean"), "stddev": res.get("stddev"),
+                                               "user": res.get("user"), "system": res.get("system")}))
