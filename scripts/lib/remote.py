@@ -46,6 +46,8 @@ import bench_machine
 import bench_proc
 
 CONNECT_TIMEOUT_S = 5
+PID_MARK = "syspath-remote-wrk-pid"   # run_wrk's first line there: the pid wrk will have
+JSON_MARK = "syspath-remote-machine-json"   # the fingerprint's JSON follows it
 STRICT_VALUES = ("yes", "accept-new", "no")
 FORM = "ssh://[user@]host[:port]"
 
@@ -214,9 +216,11 @@ class RemoteClient:
         last = [l for l in stderr.strip().splitlines() if l.strip()]
         return "ssh %s failed: %s" % (self, last[-1].strip() if last else "no message")
 
-    def _ssh(self, command, timeout, stdin_text=None, started=None):
+    def _ssh(self, command, timeout, stdin_text=None, on_abort=None):
         """(returncode, stdout, stderr) of `command` run there; ssh's own
-        failures (exit 255) and a timeout raise RemoteError."""
+        failures (exit 255) and a timeout raise RemoteError. on_abort(stdout so
+        far, a file) runs when the wait ends in an exception (timeout, Ctrl-C),
+        after the local ssh is killed."""
         if not shutil.which("ssh"):
             raise RemoteError("ssh is not installed here: apt-get install openssh-client")
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -230,14 +234,18 @@ class RemoteClient:
                         p.stdin.close()
                     except BrokenPipeError:
                         pass
-                if started:
-                    started(p, out)
                 try:
                     rc = p.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:
                     raise RemoteError("%s: %s did not finish within %g s"
                                       % (self, command.split()[0] if command else "ssh",
                                          timeout)) from None
+            except BaseException:
+                p.kill()
+                p.wait()
+                if on_abort:
+                    on_abort(out)
+                raise
             finally:
                 if p.poll() is None:
                     p.kill()
@@ -320,18 +328,11 @@ class RemoteClient:
             raise ValueError("run_wrk: the target must be %sPORT/, got %r" % (want, urls))
         if timeout is None:
             timeout = _duration_s(args) + 15
-        # the remote shell's pid becomes wrk's (exec): the first line, kept to stop it
-        cmd = "echo $$; exec wrk " + " ".join(shlex.quote(a) for a in args)
-        seen = {}
-
-        def started(p, out):
-            seen["out"] = out
-        try:
-            rc, so, se = self._ssh(cmd, timeout, started=started)
-        except BaseException:
-            self._stop_remote(seen.get("out"))
-            raise
-        first, _, rest = so.partition("\n")
+        # the remote shell's pid becomes wrk's (exec): said first, kept to stop it
+        cmd = "echo %s $$; exec wrk %s" % (PID_MARK, " ".join(shlex.quote(a) for a in args))
+        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote)
+        # what a login script there printed comes before the mark: not wrk's
+        rest = so.split(PID_MARK, 1)[-1].partition("\n")[2]
         if rc != 0:
             last = [l for l in (se + rest).strip().splitlines() if l.strip()]
             raise RemoteError("wrk on %s exited %d%s" % (self.target.host, rc,
@@ -340,14 +341,13 @@ class RemoteClient:
 
     def _stop_remote(self, out):
         """After an interrupted run_wrk: kill the wrk whose pid came first on out."""
-        if out is None:
-            return
         try:
             out.seek(0)
-            pid = out.readline().decode(errors="replace").strip()
+            m = re.search(PID_MARK + r" (\d+)\n", out.read().decode(errors="replace"))
         except (OSError, ValueError):
             return
-        if pid.isdigit():
+        if m:
+            pid = m.group(1)
             try:
                 self._ssh("kill -TERM %s 2>/dev/null; true" % pid, self.connect_timeout + 5)
             except (RemoteError, bench_proc.Interrupted):
@@ -369,11 +369,12 @@ class RemoteClient:
                 code = ("__file__ = '/nonexistent/syspath/scripts/lib/bench_machine.py'\n"
                         + f.read() + "\n\nimport json as _j, sys as _s\n"
                         "_d = fingerprint(bin_dir=None)\n_d['syspath'] = {'commit': None, 'dirty': None}\n"
-                        "_j.dump(_d, _s.stdout)\n")
+                        "_s.stdout.write(%r)\n_j.dump(_d, _s.stdout)\n" % (JSON_MARK + "\n"))
             rc, so, se = self._ssh("python3 -", timeout, stdin_text=code)
             try:
-                doc = json.loads(so) if rc == 0 else None
-            except ValueError:
+                # what a login script there printed comes before the mark
+                doc = json.loads(so.split(JSON_MARK + "\n", 1)[1]) if rc == 0 else None
+            except (ValueError, IndexError):
                 doc = None
             if isinstance(doc, dict):
                 self.fingerprint_via = "python3"
