@@ -16,7 +16,8 @@ PATH set to a directory of links to /usr/bin minus wrk and python3*.
     on port 2222 through the shell script, with the same CPU, kernel and slug
     (it is the same machine);
   - run_wrk through ssh against syspath-server bound to that address: wrk's
-    output parses, requests > 0; a target anywhere else is refused;
+    output parses, requests > 0; a target anywhere else is refused; a run
+    interrupted here (SIGINT, as scripts/bench traps it) stops wrk there;
   - an unknown host key is refused with StrictHostKeyChecking's default
     and taken with accept-new;
   - scripts/bench --client: an unused address of the namespace's subnet, the
@@ -33,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +42,7 @@ from runcheck import bin_dir, check_machine, run, skip, src, want  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_machine  # noqa: E402
+import bench_proc  # noqa: E402
 import remote  # noqa: E402
 try:
     from wrk import parse_wrk  # noqa: E402  (the load code split into modules)
@@ -87,6 +90,14 @@ def own_pids():
         return [int(p) for p in sh(["ip", "netns", "pids", NS], must=False).stdout.split()]
     except ValueError:
         return []
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 made_run_sshd = False
@@ -219,6 +230,31 @@ Match LocalPort 2222
         except ValueError:
             pass
     want(c.run(["echo", "a b"]).strip() == "a b", "run() does not quote its words")
+    # a wrk run stopped here (Ctrl-C: scripts/bench's traps) is stopped there too
+    bench_proc.install_traps()
+
+    def interrupt_once_wrk_runs():
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline:
+            if any(comm(pid) == "wrk" for pid in own_pids()):
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.05)
+    watcher = threading.Thread(target=interrupt_once_wrk_runs, daemon=True)
+    watcher.start()
+    try:
+        c.run_wrk(["-t1", "-c1", "-d30s", c.url_for(port)])
+        want(False, "wrk was never seen running there within 25 s")
+    except bench_proc.Interrupted:
+        pass
+    watcher.join()
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL if s != signal.SIGINT else signal.default_int_handler)
+    deadline = time.monotonic() + 10
+    while any(comm(pid) == "wrk" for pid in own_pids()):
+        want(time.monotonic() < deadline, "wrk still runs there 10 s after run_wrk was "
+             "interrupted")
+        time.sleep(0.1)
 
     # -- the host key: unknown is refused by default, taken with accept-new --
     cfg_new = ssh_config("ssh_config_new", "")
