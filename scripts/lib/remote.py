@@ -1,4 +1,4 @@
-"""scripts/lib/remote.py — wrk on another machine: `scripts/bench --client ssh://[user@]host[:port]`.
+"""scripts/lib/remote.py — wrk on another machine: scripts/bench --client ssh://[user@]host[:port].
 
 A load client on a second machine puts the client's work (its CPU, its
 kernel's receive path for the server's packets) where a real client's is, off
@@ -63,7 +63,8 @@ class RemoteError(Exception):
 
 
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOSTNAME = re.compile(r"^%s(\.%s)*\.?$" % (_LABEL, _LABEL))
 
 
 def parse_url(text):
@@ -216,11 +217,11 @@ class RemoteClient:
         last = [l for l in stderr.strip().splitlines() if l.strip()]
         return "ssh %s failed: %s" % (self, last[-1].strip() if last else "no message")
 
-    def _ssh(self, command, timeout, stdin_text=None, on_abort=None):
+    def _ssh(self, command, timeout, stdin_text=None, on_abort=None, what=None):
         """(returncode, stdout, stderr) of `command` run there; ssh's own
-        failures (exit 255) and a timeout raise RemoteError. on_abort(stdout so
-        far, a file) runs when the wait ends in an exception (timeout, Ctrl-C),
-        after the local ssh is killed."""
+        failures (exit 255) and a timeout raise RemoteError (what: the command's
+        name in it). on_abort(stdout so far, a file) runs when the wait ends in
+        an exception (timeout, Ctrl-C), after the local ssh is killed."""
         if not shutil.which("ssh"):
             raise RemoteError("ssh is not installed here: apt-get install openssh-client")
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -238,8 +239,7 @@ class RemoteClient:
                     rc = p.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:
                     raise RemoteError("%s: %s did not finish within %g s"
-                                      % (self, command.split()[0] if command else "ssh",
-                                         timeout)) from None
+                                      % (self, what or command.split()[0], timeout)) from None
             except BaseException:
                 p.kill()
                 p.wait()
@@ -263,7 +263,7 @@ class RemoteClient:
         """stdout of argv (a list: each word quoted for the remote shell) run
         there; a non-zero exit raises RemoteError with its last stderr line."""
         cmd = " ".join(shlex.quote(a) for a in argv)
-        rc, so, se = self._ssh(cmd, timeout)
+        rc, so, se = self._ssh(cmd, timeout, what=argv[0])
         if rc != 0:
             last = [l for l in se.strip().splitlines() if l.strip()]
             raise RemoteError("%s: %s exited %d%s" % (self, argv[0], rc,
@@ -282,7 +282,7 @@ class RemoteClient:
         without a prompt, wrk there, and the address it reaches us at, which
         must be this machine's own (not a NAT's or a jump host's). Sets
         address and has_python; raises RemoteError naming the fix."""
-        _rc, so, _se = self._ssh(self.PROBE, self.connect_timeout + 15)
+        _rc, so, _se = self._ssh(self.PROBE, self.connect_timeout + 15, what="the check")
         facts = {}
         for line in so.splitlines():
             words = line.split()
@@ -330,7 +330,7 @@ class RemoteClient:
             timeout = _duration_s(args) + 15
         # the remote shell's pid becomes wrk's (exec): said first, kept to stop it
         cmd = "echo %s $$; exec wrk %s" % (PID_MARK, " ".join(shlex.quote(a) for a in args))
-        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote)
+        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote, what="wrk")
         # what a login script there printed comes before the mark: not wrk's
         rest = so.split(PID_MARK, 1)[-1].partition("\n")[2]
         if rc != 0:
@@ -368,9 +368,11 @@ class RemoteClient:
             with open(src) as f:
                 code = ("__file__ = '/nonexistent/syspath/scripts/lib/bench_machine.py'\n"
                         + f.read() + "\n\nimport json as _j, sys as _s\n"
-                        "_d = fingerprint(bin_dir=None)\n_d['syspath'] = {'commit': None, 'dirty': None}\n"
+                        "_d = fingerprint(bin_dir=None)\n"
+                        "_d['syspath'] = {'commit': None, 'dirty': None}\n"
                         "_s.stdout.write(%r)\n_j.dump(_d, _s.stdout)\n" % (JSON_MARK + "\n"))
-            rc, so, se = self._ssh("python3 -", timeout, stdin_text=code)
+            rc, so, se = self._ssh("python3 -", timeout, stdin_text=code,
+                                   what="the fingerprint (python3)")
             try:
                 # what a login script there printed comes before the mark
                 doc = json.loads(so.split(JSON_MARK + "\n", 1)[1]) if rc == 0 else None
@@ -379,7 +381,8 @@ class RemoteClient:
             if isinstance(doc, dict):
                 self.fingerprint_via = "python3"
         if not isinstance(doc, dict):
-            rc, so, se = self._ssh("sh -s", timeout, stdin_text=SHELL_FINGERPRINT)
+            rc, so, se = self._ssh("sh -s", timeout, stdin_text=SHELL_FINGERPRINT,
+                                   what="the fingerprint (sh)")
             doc = fingerprint_from_shell(so)
             self.fingerprint_via = "shell"
         self._fingerprint = doc
