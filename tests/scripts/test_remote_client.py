@@ -16,6 +16,9 @@ on port 22 the host as it is, on port 2222 one without wrk or python3
     interrupted here (SIGINT, as scripts/bench traps it) stops wrk there;
   - an unknown host key is refused with StrictHostKeyChecking's default
     and taken with accept-new; no ssh here is one line naming the package;
+  - bench_run.parse_args --client gives the load code a checked RemoteClient,
+    and run.json records client {url, address, machine (machine.json's
+    fields), machine_via};
   - scripts/bench --client: an unused address of the namespace's subnet, the
     host without wrk, a malformed URL: each one line on stderr, exit 2, no run
     folder, within seconds (before any build);
@@ -36,6 +39,7 @@ from sshhost import SshHost, Unavailable  # noqa: E402
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_machine  # noqa: E402
 import bench_proc  # noqa: E402
+import bench_run  # noqa: E402
 import remote  # noqa: E402
 try:
     from wrk import parse_wrk  # noqa: E402  (the load code split into modules)
@@ -179,9 +183,37 @@ try:
          "shell software: wrk %r (expected null there), glibc %r (python3: %r)"
          % (bfp["software"]["wrk"], bfp["software"]["glibc"], fp["software"]["glibc"]))
 
+    # -- the driver: --client parsed and checked, and run.json's client -------------
+    build = os.environ.get("SYSPATH_BUILD") or os.path.dirname(bin_dir())
+    out = os.path.join(h.tmp, "run-ok")
+    os.environ["SYSPATH_SSH_CONFIG"] = h.ssh_config
+    try:
+        args = bench_run.parse_args(["--client", url, "--only", "accept", "--out", out,
+                                     "--build-dir", build, "--no-build"])
+    finally:
+        del os.environ["SYSPATH_SSH_CONFIG"]
+    want(isinstance(args.client, remote.RemoteClient) and args.client.address == HERE,
+         "parse_args --client: expected a checked RemoteClient with address %s, got %r"
+         % (HERE, getattr(args.client, "address", args.client)))
+    drv = bench_run.Run(args)
+    drv.t0 = time.monotonic()
+    drv.step_machine()
+    drv.write_run_json()
+    with open(os.path.join(out, "run.json")) as f:
+        info = json.load(f)
+    client = info.get("client") or {}
+    want(client.get("url") == url and client.get("address") == HERE
+         and client.get("machine_via") == "python3",
+         "run.json client: expected url %s, address %s, via python3, got %r"
+         % (url, HERE, {k: v for k, v in client.items() if k != "machine"}))
+    want(isinstance(client.get("machine"), dict)
+         and set(client["machine"]) == set(local)
+         and client["machine"]["slug"] == local["slug"],
+         "run.json client.machine: expected machine.json's fields, got %r"
+         % sorted(client.get("machine") or {}))
+
     # -- scripts/bench --client: bad hosts and bad URLs, before any build ---------
     bench = os.path.join(src(), "scripts", "bench")
-    build = os.environ.get("SYSPATH_BUILD") or os.path.dirname(bin_dir())
     env = h.env
     cases = [
         ("ssh://%s@%s" % (h.user, UNUSED), ("does not answer", "unreachable")),
