@@ -35,6 +35,7 @@ import bench_machine  # noqa: E402
 import bench_micro  # noqa: E402
 import bench_proc  # noqa: E402
 import bench_summary  # noqa: E402
+import remote         # noqa: E402
 import run_budget     # noqa: E402
 import topology  # noqa: E402
 from bench_steps import Progress, Step, fmt_s  # noqa: E402
@@ -78,6 +79,13 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
                      e.g. a quick regression check of one server against its controls
   --topology T       accept/keepalive: where server and wrk sit (default %(topo)s):
 %(topos)s
+  --client ssh://[user@]host[:port]
+                     accept/keepalive: wrk runs on that machine over ssh (BatchMode: a key,
+                     no password prompt; it needs wrk there), the servers bind the address
+                     of this machine that it reaches, and run.json records its machine.json;
+                     checked before anything is built: unreachable, no wrk -> one line, exit 2.
+                     SYSPATH_SSH_CONFIG=FILE: ssh -F FILE; SYSPATH_SSH_STRICT=yes|accept-new|no:
+                     its StrictHostKeyChecking (default: the ssh configuration's)
   --build-dir DIR    build (and use) DIR (default: build/)
   --no-build         use the binaries already in --build-dir; install nothing
   -h, --help         this text
@@ -142,6 +150,7 @@ def parse_args(argv):
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
     ap.add_argument("--topology", default=topology.DEFAULT, choices=list(topology.TOPOLOGIES))
+    ap.add_argument("--client")
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -168,6 +177,19 @@ def parse_args(argv):
     args.rows = rows
     if rows and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--rows picks server rows: it needs --only accept or keepalive")
+    if args.client is not None:
+        # a RemoteClient, checked (reachable, wrk there, its address for the servers)
+        if only and not set(only) & {"accept", "keepalive"}:
+            ap.error("--client runs wrk: it needs --only accept or keepalive")
+        try:
+            args.client = remote.RemoteClient.from_env(args.client)
+        except remote.BadURL as e:
+            ap.error(str(e))
+        try:
+            args.client.check()
+        except remote.RemoteError as e:
+            sys.stderr.write("bench: --client: %s\n" % e)
+            sys.exit(2)
     if args.out:
         try:
             os.makedirs(args.out, exist_ok=True)
@@ -249,6 +271,8 @@ class Run:
 
     def step_machine(self):
         write_json(os.path.join(self.out, "machine.json"), bench_machine.fingerprint(self.ts, self.bin))
+        if self.args.client:
+            self.args.client.fingerprint()     # run.json's client.machine
 
     def step_summary(self):
         self.write_run_json()
@@ -277,6 +301,7 @@ class Run:
             "steps": [{"label": s.label, "seconds": None if s.seconds is None
                        else round(s.seconds, 2), "status": s.status} for s in self.steps],
             "notes": self.notes,
+            "client": self.args.client.record() if self.args.client else None,
         }
         if any(p in self.parts for p in ("accept", "keepalive")):
             doc["options"]["topology"] = self.args.topology
