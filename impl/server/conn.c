@@ -38,9 +38,10 @@ long sp_test_burn_setup(const char *backend)
     return ns;
 }
 
-/* Spin on the monotonic clock: a vDSO read of ~20 ns, so the spin overshoots N by
- * that much at most. (The thread CPU clock would be a syscall per read, each
- * several hundred ns under the mitigations: the overshoot would dwarf a 1 µs burn.)
+/* Spin on the monotonic clock: a vDSO read, which never enters the kernel, so the
+ * spin overshoots N by one cheap read at most. (The thread CPU clock would be a
+ * syscall per read, and a kernel entry under the mitigations can cost as much as a
+ * short burn: the overshoot would dwarf it.)
  * The server runs pinned on a CPU of its own; were it preempted mid-spin, the
  * burn would cost it less CPU than N, never more. */
 static void test_burn(void)

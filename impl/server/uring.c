@@ -1,6 +1,6 @@
 /*
  * uring.c — one thread, one io_uring, many connections (liburing): the
- * connection state machine and the event loop. The other rooms of this model
+ * connection state machine and the event loop. The other files of this model
  * are named in uring.h.
  *
  * io_uring is an I/O model that replaces the syscalls: accept, recv, send and

@@ -1,5 +1,5 @@
 /*
- * uring.h — the io_uring model's rooms, and what they share (internal to impl/server).
+ * uring.h — the io_uring model's files, and what they share (internal to impl/server).
  *
  *   uring_setup.c   test hooks (read once), feature probe, the setup fallback
  *                   ladder, the verbose feature line

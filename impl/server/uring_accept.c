@@ -19,13 +19,12 @@
  * shutdown(SHUT_WR) on the ring (IORING_OP_SHUTDOWN runs in a worker, so the
  * linger's recv and the close had to wait for its completion); a full
  * table's -ENFILE shed into an ordinary descriptor; SYSPATH_URING_PLAIN on
- * the old path. It passed the uring tests, but it did not pay: 12
+ * the old path. It passed the uring tests, but it did not pay: over 12
  * interleaved old/new pairs of scripts/bench --only accept --only keepalive
  * --rows libc/uring,raw/uring,libc/epoll --rounds 1 --duration 2 (Linux
- * 6.18, a 2-core VM), server CPU per connection new/old: libc/uring 1.03
- * [0.99, 1.07], raw/uring 0.99 [0.94, 1.03]; per keep-alive request 1.00
- * [0.97, 1.02] and 1.00 [0.98, 1.02] (geometric means, 95% t-intervals);
- * the unchanged libc/epoll row moved as much (1.03 and 1.01). Segments and
+ * 6.18, a 2-core VM), the new/old ratio of server CPU per connection and per
+ * keep-alive request had a 95% interval reaching 1 on both uring rows, and
+ * the unchanged libc/epoll row moved as much as they did. Segments and
  * context switches per exchange were unchanged. What it saves (a
  * descriptor-table lookup and reference per operation, installing and
  * freeing a descriptor per connection) is lost beside the loopback TCP work

@@ -2,7 +2,7 @@
 
 The budget: BUDGET_STORED (2 MiB) per run folder as the repository stores it,
 every file zlib-compressed the way git keeps its objects. Text and JSON shrink
-5-10× that way; the PNG plots do not, so they are most of what a folder costs.
+several-fold that way; the PNG plots do not, so they are most of what a folder costs.
 
 What keeps a folder within it (keep(), called by bench_run.py at the end of a run):
 - microbench.json loses google-benchmark's mean, stddev and cv aggregate rows.

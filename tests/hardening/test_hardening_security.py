@@ -101,10 +101,6 @@ def no_paths(backend, model):
           f"({len(file_calls)} file calls in all: {[l.split('(')[0].split()[-1] for l in file_calls]})")
 
 
-def warning_lines(err):
-    return [l for l in err.splitlines() if "warning" in l]
-
-
 def defaults():
     # 1. the default address
     srv = Server([server_path(), "--port", "0"])

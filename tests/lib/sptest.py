@@ -152,14 +152,6 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def wait_closed(s, timeout):
     """Read until the peer closes (EOF or reset) or timeout seconds pass.
     Returns (bytes read, seconds until closed or None if still open)."""
