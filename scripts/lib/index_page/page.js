@@ -170,6 +170,12 @@
     for (var e = e0; e <= e1; e++) {
       steps.forEach(function (s) { var v = s * Math.pow(10, e); if (v >= lo * 0.999 && v <= hi * 1.001) { out.push(v); } });
     }
+    if (out.length >= 3) { return out; }
+    // a narrow range (within a decade or two of 1-2-5): evenly spaced round numbers instead
+    var raw = (hi - lo) / 5, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    var step = [1, 2, 5, 10].map(function (k) { return k * mag; }).filter(function (s) { return s >= raw; })[0];
+    out = [];
+    for (var v = Math.ceil(lo / step) * step; v <= hi; v += step) { out.push(Number(v.toPrecision(6))); }
     return out;
   }
   function extent(vals) {
@@ -198,7 +204,7 @@
       if (ri % 2 === 0) { p.push('<rect class="band" x="' + left + '" y="' + y0 + '" width="' + (W - right - left) + '" height="' + bandH + '"/>'); }
       p.push('<text x="' + (left - 8) + '" y="' + (y0 + bandH / 2 + 4) + '" text-anchor="end">' + esc(r) + "</text>");
     });
-    logTicks(ex[0], ex[1], [1, 2, 5]).forEach(function (v) {
+    logTicks(ex[0], ex[1], [1, 2, 3, 5]).forEach(function (v) {
       var xv = x(v).toFixed(1);
       p.push('<line class="grid" x1="' + xv + '" x2="' + xv + '" y1="' + top + '" y2="' + (H - 34) + '"/>');
       p.push('<text x="' + xv + '" y="' + (H - 18) + '" text-anchor="middle">' + num(v) + "</text>");
