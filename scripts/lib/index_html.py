@@ -62,6 +62,7 @@ FIGURES = [
     ("memcpy_nt", "memcpy: non-temporal from", "bytes", None, ("threshold", "memcpy", "nt")),
 ]
 
+HIGHER_IS_BETTER = ("GB/s", "conn/s", "req/s")   # a figure in another unit is a cost: lower is better
 SYSCALL_CHART_OP = "getppid"
 HELPER_DEFAULT = "memset/auto"
 MITIGATIONS = ("meltdown", "spectre_v2", "retbleed")   # the ones that move a syscall's cost
@@ -206,8 +207,8 @@ def threshold_text(t):
 
 
 class Side:
-    """One side of a comparison: a machine (its runs) or one run. median: the figure shown;
-    reps: what the verdict compares (run medians with MIN_ROUNDS runs or more, else rounds)."""
+    """One side of a comparison: a machine (its runs' figures) or one run. median: the figure
+    shown (the median of the runs' medians); run_medians and rounds: what a verdict can compare."""
 
     def __init__(self, figs):
         self.figs = [f for f in figs if f is not None]
@@ -227,7 +228,7 @@ class Side:
 
 
 def machine_cell(side, threshold):
-    """The matrix cell of one machine: {"text", "sub"} (and the raw median for the charts)."""
+    """The matrix cell of one machine: {"text", "sub"}."""
     if not side.figs:
         return {"text": UNKNOWN, "sub": ""}
     if threshold:
@@ -247,7 +248,7 @@ def machine_cell(side, threshold):
         if side.n_runs >= stats.MIN_ROUNDS:
             lo, hi = stats.bootstrap_ci(meds)
             sub += ", 95%% CI [%s, %s] over runs" % (fmt.num(lo), fmt.num(hi))
-    return {"text": fmt.num(med), "sub": sub, "v": med}
+    return {"text": fmt.num(med), "sub": sub}
 
 
 def run_cell(fig, threshold):
@@ -270,7 +271,8 @@ def _replicates(ref, col):
 
 
 def judge_reference(ref_sides, col_sides, ref_col):
-    """For one reference: {fig key: [[ratio text, class, title] per column]}.
+    """For one reference: {fig key: [[ratio text, class, and for a tested cell the figures
+    page.js words its tooltip from] per column]}.
 
     class: "ref" (the reference's own column), "better"/"worse" (stats.judge said different;
     stats.goodness read it), "same-ish" (not shown different: equivalent or undetermined, the
@@ -285,50 +287,53 @@ def judge_reference(ref_sides, col_sides, ref_col):
         cells = []
         for ci, col in enumerate(col_sides[key]):
             if ci == ref_col:
-                cells.append(["reference", "ref", "the reference"])
+                cells.append(["reference", "ref"])
                 continue
             if not ref.figs or not col.figs:
-                cells.append(["", "na", "no figure on one side"])
+                cells.append(["", "na"])
                 continue
             if fig[4][0] == "threshold":
                 a = sorted({threshold_text(f) for f in ref.figs})
                 b = sorted({threshold_text(f) for f in col.figs})
-                cells.append(["same", "same", "same threshold as the reference"] if a == b else
-                             ["moved", "moved", "threshold moved: %s here, %s in the reference" %
-                              (", ".join(b), ", ".join(a))])
+                cells.append(["same", "same"] if a == b else ["moved", "moved"])
                 continue
             if not ref.median:
-                cells.append(["", "na", "reference median is 0"])
+                cells.append(["", "na"])
                 continue
             ratio = col.median / ref.median
             a, b, basis = _replicates(ref, col)
             text = "%.2f×" % ratio
             if len(a) < stats.MIN_ROUNDS or len(b) < stats.MIN_ROUNDS:
-                cells.append([text, "untested", "untested: fewer than %d values on a side" % stats.MIN_ROUNDS])
+                cells.append([text, "untested"])
                 continue
             p = stats.mann_whitney_p(a, b, method=stats.u_method(a, b))
             cell = [text, None, basis]
             cells.append(cell)
-            pending.append((cell, ratio, a, b, p, section))
+            pending.append((cell, ratio, a, b, p, section, fig[2]))
         out[key] = cells
     qs = stats.bh_adjust([p[4] for p in pending])
-    for (cell, ratio, a, b, _, section), q in zip(pending, qs):
+    for (cell, ratio, a, b, _, section, unit), q in zip(pending, qs):
         basis = cell[2]
         if q is None:
-            cell[1:] = ["untested", "untested: no test possible"]
+            cell[1:] = ["untested"]
             continue
+        # [ratio text, class, basis, q, lo, hi, values on each side, smallest p they allow]: page.js
+        # words the title from these, so 20 machines' thousands of cells stay a small page
+        tail = [_g(q), None, None, len(a), len(b), _g(stats.min_p(len(a), len(b)))]
         if q >= stats.ALPHA:
-            cell[1:] = ["same-ish", "no difference shown: q = %.2g over %s (%d v %d; the smallest p they allow "
-                                    "is %.2g)" % (q, basis, len(a), len(b), stats.min_p(len(a), len(b)))]
+            cell[1:] = ["same-ish", basis] + tail
             continue
         _, lo, hi = stats.ratio_ci(a, b)
         word, direction = stats.judge(ratio, (lo, hi), None, q, stats.margin_for(section))
-        good = stats.goodness(word, direction, False)
-        if good:
-            cell[1:] = [good, "%s: %s, 95%% CI [%.2f, %.2f], q = %.2g over %s" % (good, word, lo, hi, q, basis)]
-        else:
-            cell[1:] = ["same-ish", "no difference shown: 95%% CI [%.2f, %.2f] over %s" % (lo, hi, basis)]
+        good = stats.goodness(word, direction, unit in HIGHER_IS_BETTER)
+        tail[1:3] = [_g(lo), _g(hi)]
+        cell[1:] = [good or "same-ish", basis] + tail
     return out
+
+
+def _g(v):
+    """A number the page only words (3 significant digits), or None."""
+    return float("%.3g" % v) if _num(v) else None
 
 
 # -- the charts' data -------------------------------------------------------------------------

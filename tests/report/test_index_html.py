@@ -125,6 +125,9 @@ want = num(val_s) / num(by_zen["getppid/asm"][ZI][0])
 check(abs(num(ratio_s) - want) < 0.02 * want, "spr/zen3 getppid ratio: expected about %.2f×, got %r" % (want, ratio_s))
 check("v-better" in cls and "better" in ratio_s,
       "spr's null syscall (95 against 140 ns, 3 v 9 repetitions): expected judged better, got %r %r" % (ratio_s, cls))
+title = js("return document.querySelectorAll('#matrix tr[data-fig=\"getppid/asm\"] td')[%d].title" % (SI + 1))
+check(title.startswith("better: different, 95% CI of the ratio [") and " q = " in title,
+      "spr's judged cell: expected a tooltip with the verdict, interval and q, got %r" % title)
 # thresholds: moved or same, never better or worse; "none up to", never n/a
 for key in ("memset_rep", "memset_nt", "memcpy_rep", "memcpy_nt"):
     for text, ratio, cls in by_zen[key]:

@@ -75,6 +75,26 @@
 
   // -- the matrix ----------------------------------------------------------------------------
 
+  var TITLES = {
+    ref: "the reference", na: "no figure on one side (or a reference of 0)",
+    same: "the same calibrated threshold as the reference's",
+    moved: "the calibrated threshold moved from the reference's: a threshold is never better or worse",
+    untested: "untested: fewer than 3 values on a side"
+  };
+
+  // A cell's tooltip; a tested one is worded from [ratio, class, basis, q, lo, hi, n ref, n col,
+  // smallest p] (index_html.judge_reference).
+  function cellTitle(v) {
+    if (v.length < 4) { return TITLES[v[1]] || ""; }
+    var over = " over " + v[2] + " (" + v[6] + " v " + v[7] + ")";
+    if (v[4] === null) {
+      return "no difference shown: q = " + v[3] + over + "; the smallest p they allow is " + v[8];
+    }
+    var ci = "95% CI of the ratio [" + v[4].toFixed(2) + ", " + v[5].toFixed(2) + "]";
+    if (v[1] === "better" || v[1] === "worse") { return v[1] + ": different, " + ci + ", q = " + v[3] + over; }
+    return "no difference shown: " + ci + ", q = " + v[3] + over;
+  }
+
   function drawMatrix() {
     var j = D.judged[refKey] || {}, rm = refMachine(), rr = refRun();
     var runCells = rr ? D.run_cells[rr] : null;
@@ -94,8 +114,8 @@
         h.push('<td class="refcol v-ref"><div class="val">' + cellText(runCells[f.key]) + "</div></td>");
       }
       D.cells[f.key].forEach(function (c, i) {
-        var v = (j[f.key] || [])[i] || ["", "na", ""];
-        h.push('<td class="v-' + v[1] + (i === rm && !rr ? " refcol" : "") + '" title="' + esc(v[2]) +
+        var v = (j[f.key] || [])[i] || ["", "na"];
+        h.push('<td class="v-' + v[1] + (i === rm && !rr ? " refcol" : "") + '" title="' + esc(cellTitle(v)) +
                '"><div class="val">' + cellText(c.text) + '</div><div class="sub">' + esc(c.sub) +
                '</div><div class="ratio">' + esc(v[0]) + (v[1] === "better" || v[1] === "worse" ? " " + v[1] : "") +
                "</div></td>");
