@@ -149,9 +149,12 @@ def _bound_text(m):
 # the server's core, as later benches record it: (figure per conn, per req, column title)
 CORE_FIGURES = (("server_core_us_per_conn", "server_core_us_per_req", "server core µs/%s (/proc/stat)"),
                 ("server_tasks_us_per_conn", "server_tasks_us_per_req", "server processes µs/%s (CPU clock)"),
+                ("server_unseen_us_per_conn", "server_unseen_us_per_req",
+                 "kernel work the clock misses µs/%s (core − processes)"),
                 ("client_core_us_per_conn", "client_core_us_per_req", "client core µs/%s"),
                 ("server_core_busy_pct", "server_core_busy_pct", "server core busy %%"),
-                ("server_core_steal_pct", "server_core_steal_pct", "server core steal %%"))
+                ("server_core_steal_pct", "server_core_steal_pct", "server core steal %%"),
+                ("client_core_busy_pct", "client_core_busy_pct", "client core busy %%"))
 
 
 def core_section(ld):

@@ -26,15 +26,19 @@ def load_row_name(r):
 # A folder without the key gives None, which the tables print as "unknown", never a guess.
 FIGURES = {
     # the server core's busy time per connection / request, from /proc/stat (the headline meter)
-    "server_core_us_per_conn": ("server_core_busy_us_per_conn", None),
-    "server_core_us_per_req": (None, "server_core_busy_us_per_req"),
+    "server_core_us_per_conn": ("server_core_us_per_conn", None),
+    "server_core_us_per_req": (None, "server_core_us_per_req"),
     "server_core_busy_pct": ("server_core_busy_pct", "server_core_busy_pct"),     # % of the window
     "server_core_steal_pct": ("server_core_steal_pct", "server_core_steal_pct"),  # % stolen by the host
-    "client_core_us_per_conn": ("client_core_busy_us_per_conn", None),            # wrk's core, likewise
-    "client_core_us_per_req": (None, "client_core_busy_us_per_req"),
+    "client_core_us_per_conn": ("client_core_us_per_conn", None),            # wrk's core, likewise
+    "client_core_us_per_req": (None, "client_core_us_per_req"),
+    "client_core_busy_pct": ("client_core_busy_pct", "client_core_busy_pct"),
     # the server's processes' own CPU clock (what server_cpu_us_per_* has always been)
     "server_tasks_us_per_conn": ("server_tasks_us_per_conn", None),
     "server_tasks_us_per_req": (None, "server_tasks_us_per_req"),
+    # the core's work the processes' clock cannot see (softirq and the like): core - tasks
+    "server_unseen_us_per_conn": ("server_unseen_us_per_conn", None),
+    "server_unseen_us_per_req": (None, "server_unseen_us_per_req"),
     "server_bound": ("server_bound", "server_bound"),   # bool: the server core >= 90% busy
     "topology": ("topology", "topology"),               # where server and client ran
 }
