@@ -55,12 +55,16 @@ def _setup(run, ld):
         setup.append("%s warm-up round%s" % (doc["warmup_rounds"], "" if doc["warmup_rounds"] == 1 else "s"))
     if pin:
         setup.append("server on CPU %s, wrk on CPU %s" % (pin.get("server_cpus", "?"), pin.get("client_cpus", "?")))
-    if doc.get("netns") == "own":
-        setup.append("each server in a network namespace of its own, its clients joining it")
-    elif doc.get("netns"):
-        setup.append("servers in the machine's network namespace (other TCP traffic counts in segments)")
     t = runfolder.topology(run, ld.kind)
-    setup.append("topology %s" % (topology_text(t) if t else "unknown (this folder does not record it)"))
+    if t and doc.get("topology_note"):
+        # a recorded topology says where server and client sat; netns alone cannot tell two-netns
+        setup.append("topology %s: %s" % (topology_text(t), doc["topology_note"]))
+    else:
+        if doc.get("netns") == "own":
+            setup.append("each server in a network namespace of its own, its clients joining it")
+        elif doc.get("netns"):
+            setup.append("servers in the machine's network namespace (other TCP traffic counts in segments)")
+        setup.append("topology %s" % (topology_text(t) if t else "unknown (this folder does not record it)"))
     return setup
 
 
