@@ -102,8 +102,11 @@ def matrix_rows(pairs, opts):
 
 
 def _key_ratio(c, markdown=False):
+    """The second line of a headline cell: X/A with its mark; a threshold says only whether it moved."""
+    if c.get("verdict_kind") == "threshold":
+        return "moved" if c["verdict"] == "moved" else "–"
     if c["ratio"] is None:
-        return "–" if not c["verdict"] == "moved" else "moved"
+        return "–"
     m = mark(c)
     if markdown and m in ("+", "-"):
         m = " **%s**" % ("+" if m == "+" else "−")
@@ -189,7 +192,7 @@ def plot(runs, pairs, path):
                 c = k["cells"][j - 1]
                 r = _key_ratio(c)
                 if r != "–":
-                    t += "\n" + (r.replace("-", "−") if c["ratio"] is not None else r)
+                    t += "\n" + r.replace("×-", "×−")
             strong = not np.isnan(good[i, j]) and abs(good[i, j]) > 1.4
             ax.text(j, i, t, ha="center", va="center", fontsize=7, color="white" if strong else "black")
     ax.set_xticks(range(n))
@@ -197,8 +200,9 @@ def plot(runs, pairs, path):
     ax.set_yticks(range(len(keys)))
     ax.set_yticklabels(["%s (%s)" % (k["figure"], k["unit"]) for k in keys], fontsize=7.5)
     ax.grid(False)
-    ax.set_title("green: better than A, red: worse (full colour at 4×); grey: a threshold (~ moved) or not judged\n"
-                 "+ / −: better / worse when tested against A, = equivalent, ? undetermined",
+    ax.set_title("green: better than A, red: worse (full colour at 4×)\n"
+                 "grey: a threshold (it moves, it is not better or worse) or not judged\n"
+                 "+ / −: better / worse when tested against A; = equivalent; ? undetermined",
                  loc="left", fontsize=7.5, color="#444444")
     footer = "\n".join("%s: %s — %s" % (tag(j), r.label, r.machine_line()) for j, r in enumerate(runs))
     pl.finish(fig, "syspath compare — %d folders, headline figures" % n, footer)
