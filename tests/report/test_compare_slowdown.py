@@ -10,7 +10,8 @@ one helper row 10% slower must flag that row and no other row of its table: no
 miss, no false alarm where the change is. Elsewhere a false alarm or two is the
 documented price of correcting per table (~20 tables, each at most ~5% under no
 change): with these seeds accept-cpu/asm/reuseport (p 0.0007, B/A 1.016) is one,
-so at most 2 are allowed outside the changed row's table. Each table is its own family for the Benjamini-Hochberg
+so at most 2 are allowed outside the changed row's table (a load row's CPU and its CPU counters
+count once: they share one measurement's noise). Each table is its own family for the Benjamini-Hochberg
 correction: the JSON and the table titles say which family a row is in and how
 many rows that family tested, and the helper rows split by helper family.
 """
@@ -99,7 +100,10 @@ got = flagged(rows)
 r = next(r for r in rows if r["name"] == row2)
 same_table = [n for n in got if n != row2 and next(d for d in rows if d["name"] == n)["family"] == r["family"]]
 elsewhere = [n for n in got if n != row2 and n not in same_table]
-check(row2 in got and not same_table and len(elsewhere) <= 2,
+# a load row's CPU and its CPU counters (total, server + wrk) share one measurement's noise:
+# a false alarm in one shows in the others, and counts once
+measured = {n.split("/", 1)[1] if n.split("/", 1)[0].startswith(("accept", "keepalive")) else n for n in elsewhere}
+check(row2 in got and not same_table and len(measured) <= 2,
       "fresh noise with %s 10%% slower: expected it flagged, nothing else in %s and at most 2 rows elsewhere, "
       "got %s" % (row2, r["family"], got))
 check(r["verdict"] == "worse", "%s: expected 'worse' (GB/s went down), got %r" % (row2, r["verdict"]))
