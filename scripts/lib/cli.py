@@ -23,4 +23,9 @@ class Parser(argparse.ArgumentParser):
         if "-h" in argv or "--help" in argv:
             print(self.doc.strip())
             sys.exit(0)
+        # an unknown option is named before any missing argument is
+        unknown = [a for a in argv if a.startswith("-") and a != "-" and a.split("=", 1)[0] not in
+                   self._option_string_actions]
+        if unknown:
+            self.error("unknown option %r" % unknown[0])
         return self.parse_intermixed_args(argv) if intermixed else self.parse_args(argv)
