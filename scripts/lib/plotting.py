@@ -3,7 +3,8 @@
 matplotlib from Debian (python3-matplotlib) with the Agg backend, so plots are
 made the same way on a headless server as on a laptop. Every figure carries
 the machine and the run date in a footer (Run.footer()) and is written as PNG
-(for README and report.md) and SVG (text kept as text, for zooming).
+(for README and report.md; the only format a run folder commits) and, on
+demand (scripts/plot --svg), SVG (text kept as text, for zooming).
 """
 import os
 
@@ -117,10 +118,13 @@ def finish(fig, title, footer, legend_right=0.0):
     fig.tight_layout(rect=(0, bottom, right, 1 - 0.36 / h), pad=0.6)
 
 
+FORMATS = ["png"]   # what save() writes; scripts/plot --svg adds "svg"
+
+
 def save(fig, out_dir, stem):
-    """Write stem.png and stem.svg into out_dir; return their paths."""
+    """Write stem.png (and stem.svg when FORMATS has it) into out_dir; return their paths."""
     paths = []
-    for ext in ("png", "svg"):
+    for ext in FORMATS:
         p = os.path.join(out_dir, "%s.%s" % (stem, ext))
         fig.savefig(p, metadata={"Date": None} if ext == "svg" else None)
         paths.append(p)

@@ -18,6 +18,10 @@ T = tmpdir()
 A = mkrun(os.path.join(T, "zen3"), "--machine", "zen3", "--seed", "1")
 B = mkrun(os.path.join(T, "spr"), "--machine", "spr", "--seed", "2")
 C = mkrun(os.path.join(T, "zen3-again"), "--machine", "zen3", "--seed", "3", "--drop", "accept.json")
+# calibrated thresholds: B's rep-string threshold moved, C's did not
+for folder, rep in ((A, 2048), (B, 8192), (C, 2048)):
+    with open(os.path.join(folder, "calibrate.json"), "w") as f:
+        json.dump({"memset": {"rep_threshold": rep, "nt_threshold": None}, "max_size": 268435456}, f)
 md, png, js = (os.path.join(T, f) for f in ("m.md", "m.png", "m.json"))
 rc, out, err = run([script("compare"), A, B, C, "--markdown=" + md, "--plot", png, "--json", js], expect_rc=0)
 
@@ -34,7 +38,8 @@ rows = {r["name"]: r for r in mx["rows"]}
 g = rows["syscall/getppid/libc"]
 check(g["cells"][0]["verdict"] == "better" and g["cells"][0]["ratio"] < 1,
       "getppid libc on the faster-syscall machine (B): expected better and a ratio < 1, got %s" % g["cells"][0])
-check(g["cells"][1]["verdict"] == "same", "getppid libc, the same machine again (C): expected same, got %s" % g["cells"][1])
+check(g["cells"][1]["verdict_kind"] in ("equivalent", "undetermined") and not g["cells"][1]["significant"],
+      "getppid libc, the same machine again (C): expected equivalent or undetermined, got %s" % g["cells"][1])
 lo, hi = g["cells"][0]["ci95"]
 check(lo is not None and lo <= g["cells"][0]["ratio"] <= hi, "B/A: expected the ratio inside its interval, got %s" % g["cells"][0])
 # rows missing on a side are n/a cells, not errors
@@ -49,11 +54,25 @@ k = keys["null syscall, libc"]
 check([k["a"]] + [c["value"] for c in k["cells"]] == want, "key figure 'null syscall, libc': expected %s, got %s" % (want, k))
 check(keys["accept: server CPU raw/epoll × nginx"]["cells"][1]["value"] is None,
       "key figure from a missing accept.json: expected None (n/a)")
+# a threshold moves; it is never better or worse, in the key figures and in the rows
+rep = keys["memset rep stosb from (calibrated)"]
+check([c["verdict"] for c in rep["cells"]] == ["moved", "unchanged"] and rep["a_text"] == "≥ 2 KiB",
+      "calibrated rep threshold: expected moved in B, unchanged in C, got %s" % rep)
+cal = rows["calibrate/memset/rep"]["cells"]
+check([c["verdict"] for c in cal] == ["moved", "unchanged"] and not any(c["significant"] for c in cal),
+      "row calibrate/memset/rep: expected moved / unchanged and never significant, got %s" % cal)
+sys.path.insert(0, os.path.join(SRC, "scripts", "lib"))
+import math  # noqa: E402
+import matrix  # noqa: E402
+good = matrix.goodness_map(mx["key"], 3)
+i = [k["figure"] for k in mx["key"]].index("memset rep stosb from (calibrated)")
+check(all(math.isnan(v) for v in good[i]), "heat map: a threshold must not be painted better or worse")
 
 with open(md, encoding="utf-8") as f:
     text = f.read()
 check("## Matrix: every folder relative to A" in text and "| figure | A | B | C |" in text
-      and "| row | unit | A | B/A | C/A |" in text, "--markdown: expected the key-figure and row matrices")
+      and "| row | unit | A | B/A | C/A |" in text and "| memset rep stosb from (calibrated) | ≥ 2 KiB | ≥ 8 KiB (moved) |" in text,
+      "--markdown: expected the key-figure and row matrices, a moved threshold said moved")
 with open(png, "rb") as f:
     check(f.read(8) == b"\x89PNG\r\n\x1a\n", "--plot: expected a PNG file")
 

@@ -40,7 +40,7 @@ for name, md in (("summary.md", summary), ("report.md", report)):
     check("getrusage over the same window differs from it by at most -0.40%" in md,
           "%s: expected the rusage cross-check" % name)
 
-rc, out, err = run([script("plot"), "--only", "accept", "--only", "keepalive", R], expect_rc=0)
+rc, out, err = run([script("plot"), "--svg", "--only", "accept", "--only", "keepalive", R], expect_rc=0)
 for stem in ("accept-counters", "keepalive-counters"):
     check(os.path.join(R, stem + ".png") in out.split(), "plot: expected %s.png, got %s" % (stem, out))
     with open(os.path.join(R, stem + ".svg"), encoding="utf-8") as f:

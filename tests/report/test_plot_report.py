@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Behaviour: scripts/plot and scripts/report on a full run folder write every expected file:
-PNG and SVG for each plot (with the machine on it), and report.md with each table and each plot
+PNG for each plot, and SVG too only when asked (--svg; with the machine on it), and report.md with each table and each plot
 embedded by a relative path that exists.
 """
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -13,7 +14,14 @@ need("matplotlib", "scipy", "numpy")
 T = tmpdir()
 R = mkrun(os.path.join(T, "results", "amd-epyc-7b13-zen3-2c-linux6.1", "2026-11-26T041500Z"), "--reps", "5",
           "--rounds", "5")
-rc, out, err = run([script("plot"), R], expect_rc=0)
+# PNG alone by default: a run folder commits no SVG
+PNG_ONLY = os.path.join(T, "png-only")
+shutil.copytree(R, PNG_ONLY)
+rc, out, err = run([script("plot"), "--only", "syscalls", PNG_ONLY], expect_rc=0)
+check(out.split() == [os.path.join(PNG_ONLY, "syscalls.png")] and
+      not [f for f in os.listdir(PNG_ONLY) if f.endswith(".svg")],
+      "scripts/plot without --svg: expected syscalls.png alone, got %r and %s" % (out, os.listdir(PNG_ONLY)))
+rc, out, err = run([script("plot"), "--svg", R], expect_rc=0)
 stems = ["helpers-memset", "helpers-memcpy", "helpers-strlen", "syscalls", "accept", "keepalive", "hyperfine",
          "accept-counters", "keepalive-counters"]
 for stem in stems:
@@ -68,4 +76,4 @@ for i, l in enumerate(lines):
             j += 1
 rc, out, err = run([script("report"), "--stdout", R], expect_rc=0)
 check(out == md, "report --stdout: expected the same text as report.md")
-print("ok: %d plots x (png, svg), report.md with every section" % len(stems))
+print("ok: %d plots as png (and svg on demand), report.md with every section" % len(stems))

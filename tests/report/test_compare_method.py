@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Behaviour: scripts/compare judges only what may be judged. The method differences (run.json's
+"method", one entry per part) come first, beside the machine's; the rows of a part whose method
+differs, or is recorded on one side only, are shown but not judged; a topology difference is a
+machine difference and leaves the load rows unjudged; with fewer than 3 rounds a side a row gets
+no interval, no p and the verdict "untested (N rounds)".
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from common import check, mkrun, need, run, script, slow, tmpdir  # noqa: E402
+
+need("scipy", "numpy")
+T = tmpdir()
+A = mkrun(os.path.join(T, "A"), "--seed", "1", "--reps", "10", "--rounds", "10", "--hyperfine-runs", "20")
+B = slow(A, os.path.join(T, "B"), "accept-cpu/raw/epoll", 1.10)
+TOPOLOGY = {"server_cpus": "1", "client_cpus": "0"}
+
+
+def run_json(folder, method, topology=TOPOLOGY):
+    doc = {"schema": 1}
+    if method is not None:
+        doc["method"] = method
+    if topology is not None:
+        doc["topology"] = topology
+    with open(os.path.join(folder, "run.json"), "w") as f:
+        json.dump(doc, f)
+
+
+def compare(b):
+    js = os.path.join(T, "c.json")
+    rc, out, err = run([script("compare"), A, b, "--json", js], expect_rc=0)
+    with open(js) as f:
+        cmp = json.load(f)["comparisons"][0]
+    return {r["name"]: r for r in cmp["rows"]}, out, cmp
+
+
+run_json(A, {"load": {"version": 1, "meter": "window"}, "helpers": {"version": 1, "processes": 1}})
+run_json(B, {"load": {"version": 1, "meter": "window"}, "helpers": {"version": 2, "processes": 3}})
+rows, out, cmp = compare(B)
+i_method, i_machine, i_rows = (out.find(s) for s in ("== method: A vs B ==", "== machine: A vs B ==",
+                                                        "== rows: B/A =="))
+check(0 <= i_method < i_machine < i_rows, "expected the method, then the machine, then the rows, got %d, %d, %d"
+      % (i_method, i_machine, i_rows))
+check("method.helpers.version" in out[i_method:i_machine] and "helpers (differs)" in out[i_method:i_machine],
+      "method section: expected the helpers' version named as differing, got:\n%s" % out[i_method:i_machine])
+helpers = [r for r in rows.values() if r["part"] == "helpers"]
+check(helpers and all(r["verdict"] == "not judged: method differs" and r["p"] is None and not r["significant"]
+                      for r in helpers), "helper rows of another method: expected every one shown, not judged")
+check(rows["memset/avx2/4096"]["ratio"] is not None, "a row not judged is still shown with its ratio")
+check(rows["accept-cpu/raw/epoll"]["verdict"] == "worse",
+      "load rows of the same method: expected the slowed row judged worse, got %r" % rows["accept-cpu/raw/epoll"]["verdict"])
+check(cmp["method"]["parts"] == {"load": "same", "helpers": "differs"}, "--json: expected the parts' method status")
+
+# a folder that records no method: unknown, never guessed the same
+C = os.path.join(T, "C")
+shutil.copytree(A, C)
+run_json(C, None)
+rows, out, cmp = compare(C)
+check("unknown in B" in out.split("== machine:")[0], "method unknown in B: expected it said in the method section")
+check(rows["syscall/getppid/raw"]["verdict"] != "not judged: method differs", "a part A does not record is judged")
+check(rows["accept-cpu/raw/epoll"]["verdict"] == "not judged: method unknown in B",
+      "load rows against a folder without a method: expected 'not judged: method unknown in B', got %r"
+      % rows["accept-cpu/raw/epoll"]["verdict"])
+
+# another topology: a machine difference, and the load rows are not judged against each other
+D = os.path.join(T, "D")
+shutil.copytree(B, D)
+run_json(D, {"load": {"version": 1, "meter": "window"}, "helpers": {"version": 1, "processes": 1}},
+         {"server_cpus": "0", "client_cpus": "1"})
+rows, out, cmp = compare(D)
+check("topology.server_cpus" in out.split("== rows:")[0], "topology: expected it listed with the machine differences")
+check(rows["accept-cpu/raw/epoll"]["verdict"] == "not judged: topology differs"
+      and rows["accept-segments/raw/epoll"]["verdict"] == "not judged: topology differs",
+      "another topology: expected the load rows and counters not judged")
+check(rows["memset/avx2/4096"]["verdict_kind"] in ("equivalent", "undetermined"), "another topology: helpers judged")
+
+# two rounds a side: no interval, no p, no verdict but untested
+E = mkrun(os.path.join(T, "E"), "--seed", "1", "--reps", "2", "--rounds", "2", "--hyperfine-runs", "2")
+F = mkrun(os.path.join(T, "F"), "--seed", "2", "--reps", "2", "--rounds", "2", "--hyperfine-runs", "2")
+js = os.path.join(T, "two.json")
+rc, out, err = run([script("compare"), E, F, "--json", js], expect_rc=0)
+with open(js) as f:
+    rows = json.load(f)["comparisons"][0]["rows"]
+# (the fixture's hyperfine-serve keeps its own 10 runs: those rows are tested)
+measured = [r for r in rows if r["verdict_kind"] not in ("exact", "n/a", "threshold") and min(r["a_n"], r["b_n"]) < 3]
+check(len(measured) > 100 and all(r["p"] is None and r["ci95"] == [None, None] and r["verdict"] in
+                                  ("untested (2 rounds)", "untested (1 round)") for r in measured),
+      "2 rounds a side: expected no p, no interval and 'untested (2 rounds)', got %s" %
+      sorted({(r["verdict"], r["p"] is None) for r in measured}))
+print("ok: method and topology differences first; their rows shown, not judged; untested below 3 rounds")
