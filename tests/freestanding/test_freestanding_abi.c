@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "check.h"
 
 long sp_fs_htons(long port);
 void *sp_fs_memset(void *dst, int c, unsigned long n);
@@ -46,10 +47,7 @@ static const char expected_response[] =
     "\r\n"
     "Hello, World!\n";
 
-static int failures;
 static long calls;
-
-#define FAIL(...) do { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } while (0)
 
 /* Call through the harness; an ABI break is a failure whatever the result. */
 static long call(const char *what, const void *fn, long a0, long a1, long a2, long a3,
