@@ -8,16 +8,13 @@
 #include <xmmintrin.h>
 
 #include "abi.h"
+#include "check.h"
 
 long abi_good_sum(long, long, long, long, long, long);
 long abi_entry_rsp_mod16(void);
 void abi_bad_rbx(void), abi_bad_rbp(void), abi_bad_r12(void), abi_bad_r13(void);
 void abi_bad_r14(void), abi_bad_r15(void), abi_bad_swap(void), abi_bad_df(void);
 void abi_bad_rsp(void), abi_bad_mxcsr(void), abi_bad_fpucw(void);
-
-static int failures;
-
-#define FAIL(...) do { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } while (0)
 
 /* A break must be reported, and `why` must start with (or contain) `expect`. */
 static void expect_break(const char *name, const void *fn, const char *expect)

@@ -18,10 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "syspath/helpers.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 /* the variable the library reads for field i: its name, else its older
  * alias when only that is set (helpers.h, sp_threshold_vars) */

@@ -9,11 +9,8 @@
  *   test_cpu_features --mask M   run with SYSPATH_CPU_MASK set by ctest: the
  *                                features are detected & M (M = "bad": 0)
  */
+#include "check.h"
 #include "helpers_test.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 static char *cpuinfo_flags(void)
 {

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "syspath/http.h"
-
-static int failures;
 
 #define CAP SP_HTTP_HEAD_MAX
 
@@ -22,10 +21,8 @@ static void expect(const char *what, const char *req, enum sp_http_verdict want)
 {
     struct sp_http_request r;
     enum sp_http_verdict got = parse(req, &r);
-    if (got != want) {
-        printf("FAIL %s: expected %d, got %d\n", what, want, got);
-        failures++;
-    }
+    if (got != want)
+        FAIL("%s: expected %d, got %d", what, want, got);
 }
 
 static void expect_keep(const char *what, const char *req, int keep, int minor)
@@ -33,11 +30,9 @@ static void expect_keep(const char *what, const char *req, int keep, int minor)
     struct sp_http_request r;
     enum sp_http_verdict got = parse(req, &r);
     if (got != SP_HTTP_OK || r.keep_alive != keep || r.minor_version != minor ||
-        r.head_len != strlen(req)) {
-        printf("FAIL %s: expected OK keep_alive=%d minor=%d head_len=%zu, got %d %d %d %zu\n",
-               what, keep, minor, strlen(req), got, r.keep_alive, r.minor_version, r.head_len);
-        failures++;
-    }
+        r.head_len != strlen(req))
+        FAIL("%s: expected OK keep_alive=%d minor=%d head_len=%zu, got %d %d %d %zu",
+             what, keep, minor, strlen(req), got, r.keep_alive, r.minor_version, r.head_len);
 }
 
 int main(void)
@@ -59,10 +54,8 @@ int main(void)
     for (size_t n = 0; n < strlen(get); n++) {
         struct sp_http_request r;
         enum sp_http_verdict v = sp_http_parse(get, n, CAP, &r);
-        if (v != SP_HTTP_INCOMPLETE) {
-            printf("FAIL prefix of %zu bytes: expected INCOMPLETE, got %d\n", n, v);
-            failures++;
-        }
+        if (v != SP_HTTP_INCOMPLETE)
+            FAIL("prefix of %zu bytes: expected INCOMPLETE, got %d", n, v);
     }
 
     /* pipelined: the first head is reported with its length; the rest follows */
@@ -71,15 +64,11 @@ int main(void)
         struct sp_http_request r;
         enum sp_http_verdict v = parse(two, &r);
         size_t first = strlen("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
-        if (v != SP_HTTP_OK || r.head_len != first) {
-            printf("FAIL pipelined first: expected OK/%zu, got %d/%zu\n", first, v, r.head_len);
-            failures++;
-        }
+        if (v != SP_HTTP_OK || r.head_len != first)
+            FAIL("pipelined first: expected OK/%zu, got %d/%zu", first, v, r.head_len);
         v = parse(two + r.head_len, &r);
-        if (v != SP_HTTP_OK || r.head_len != first) {
-            printf("FAIL pipelined second: expected OK/%zu, got %d/%zu\n", first, v, r.head_len);
-            failures++;
-        }
+        if (v != SP_HTTP_OK || r.head_len != first)
+            FAIL("pipelined second: expected OK/%zu, got %d/%zu", first, v, r.head_len);
     }
 
     /* oversize: a head that does not end within the buffer is 431 */
@@ -90,15 +79,11 @@ int main(void)
         memset(big + n, 'a', sizeof big - n);
         struct sp_http_request r;
         enum sp_http_verdict v = sp_http_parse(big, CAP, CAP, &r);
-        if (v != SP_HTTP_HEADERS_TOO_LARGE) {
-            printf("FAIL oversize: expected 431, got %d\n", v);
-            failures++;
-        }
+        if (v != SP_HTTP_HEADERS_TOO_LARGE)
+            FAIL("oversize: expected 431, got %d", v);
         v = sp_http_parse(big, CAP - 1, CAP, &r);
-        if (v != SP_HTTP_INCOMPLETE) {
-            printf("FAIL almost full: expected INCOMPLETE, got %d\n", v);
-            failures++;
-        }
+        if (v != SP_HTTP_INCOMPLETE)
+            FAIL("almost full: expected INCOMPLETE, got %d", v);
     }
 
     /* methods and versions */
@@ -129,15 +114,11 @@ int main(void)
         const char nul[] = "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n";
         struct sp_http_request r;
         enum sp_http_verdict v = sp_http_parse(nul, sizeof nul - 1, CAP, &r);
-        if (v != SP_HTTP_BAD_REQUEST) {
-            printf("FAIL NUL in target: expected 400, got %d\n", v);
-            failures++;
-        }
+        if (v != SP_HTTP_BAD_REQUEST)
+            FAIL("NUL in target: expected 400, got %d", v);
         v = sp_http_parse("\0\0\0\0", 4, CAP, &r);
-        if (v != SP_HTTP_BAD_REQUEST) {
-            printf("FAIL NUL bytes: expected 400, got %d\n", v);
-            failures++;
-        }
+        if (v != SP_HTTP_BAD_REQUEST)
+            FAIL("NUL bytes: expected 400, got %d", v);
     }
 
     /* the canned responses: status lines, lengths, HEAD without the body */
@@ -147,16 +128,12 @@ int main(void)
         parse(get, &r);
         const char *resp = sp_http_response(SP_HTTP_OK, &r, &n);
         if (strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) || n < 14 ||
-            memcmp(resp + n - 14, SP_HTTP_BODY, 14) || strstr(resp, "Connection:")) {
-            printf("FAIL 200 keep-alive response: %.*s\n", (int)n, resp);
-            failures++;
-        }
+            memcmp(resp + n - 14, SP_HTTP_BODY, 14) || strstr(resp, "Connection:"))
+            FAIL("200 keep-alive response: %.*s", (int)n, resp);
         parse("HEAD / HTTP/1.0\r\n\r\n", &r);
         resp = sp_http_response(SP_HTTP_OK, &r, &n);
-        if (memcmp(resp + n - 4, "\r\n\r\n", 4) || !strstr(resp, "Connection: close")) {
-            printf("FAIL HEAD 1.0 response: %.*s\n", (int)n, resp);
-            failures++;
-        }
+        if (memcmp(resp + n - 4, "\r\n\r\n", 4) || !strstr(resp, "Connection: close"))
+            FAIL("HEAD 1.0 response: %.*s", (int)n, resp);
         const int codes[] = { 400, 405, 431, 505 };
         for (unsigned i = 0; i < sizeof codes / sizeof codes[0]; i++) {
             resp = sp_http_response((enum sp_http_verdict)codes[i], &r, &n);
@@ -166,10 +143,8 @@ int main(void)
             const char *cl = strstr(resp, "Content-Length: ");
             long len = cl ? atol(cl + 16) : -1;
             if (strncmp(resp, want, strlen(want)) || !strstr(resp, "Connection: close\r\n") ||
-                !body || (long)(resp + n - body - 4) != len) {
-                printf("FAIL %d response (Content-Length %ld): %.*s\n", codes[i], len, (int)n, resp);
-                failures++;
-            }
+                !body || (long)(resp + n - body - 4) != len)
+                FAIL("%d response (Content-Length %ld): %.*s", codes[i], len, (int)n, resp);
         }
     }
 

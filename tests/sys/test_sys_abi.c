@@ -25,13 +25,14 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "check.h"
 
 #include "asm.h"     /* impl/sys: the routines' prototypes */
 
 /* Garbage for the upper half of a 32-bit argument's register. */
 #define HI(x) ((long)(0xdeadbeef00000000ul | (unsigned)(x)))
 
-static int failures, calls;
+static int calls;
 
 /* Call fn through the harness, fail on any ABI break or an unexpected result. */
 static long abi(const char *what, const void *fn, long expect_or_any, int any,
@@ -39,16 +40,13 @@ static long abi(const char *what, const void *fn, long expect_or_any, int any,
 {
     struct sp_abi_call c = { .fn = fn, .args = { a0, a1, a2, a3, a4, a5 } };
     calls++;
-    if (sp_abi_check(&c) != 0) {
-        printf("FAIL: %s: ABI broken: %s\n", what, c.why);
-        failures++;
-    } else if (!any && c.ret != expect_or_any) {
-        printf("FAIL: %s: returned %ld (%s), expected %ld\n", what, c.ret,
-               c.ret < 0 ? strerror((int)-c.ret) : "ok", expect_or_any);
-        failures++;
-    } else {
+    if (sp_abi_check(&c) != 0)
+        FAIL("%s: ABI broken: %s", what, c.why);
+    else if (!any && c.ret != expect_or_any)
+        FAIL("%s: returned %ld (%s), expected %ld", what, c.ret,
+             c.ret < 0 ? strerror((int)-c.ret) : "ok", expect_or_any);
+    else
         printf("ok:   %-60s -> %ld\n", what, c.ret);
-    }
     return c.ret;
 }
 
@@ -110,10 +108,8 @@ int main(void)
     unsigned plen = sizeof peer;
     long afd = ANY("accept4(queued, SOCK_CLOEXEC with garbage upper half)", sp_asm_accept4,
                    HI(fd), L(&peer), L(&plen), HI(SOCK_CLOEXEC), 0, 0);
-    if (afd < 0 || !(fcntl((int)afd, F_GETFD) & FD_CLOEXEC)) {
-        printf("FAIL: accept4 = %ld, or SOCK_CLOEXEC not applied: flags not passed in r10\n", afd);
-        failures++;
-    }
+    if (afd < 0 || !(fcntl((int)afd, F_GETFD) & FD_CLOEXEC))
+        FAIL("accept4 = %ld, or SOCK_CLOEXEC not applied: flags not passed in r10", afd);
     EXPECT("accept4(-1)", sp_asm_accept4, -EBADF, -1, 0, 0, 0, 0, 0);
 
     /* write / read over the connection, and their error paths. */
@@ -121,10 +117,8 @@ int main(void)
     EXPECT("write(accepted)", sp_asm_write, (long)sizeof msg, HI(afd), L(msg), sizeof msg, 0, 0, 0);
     char buf[64] = { 0 };
     EXPECT("read(client side)", sp_asm_read, (long)sizeof msg, HI(cfd), L(buf), sizeof buf, 0, 0, 0);
-    if (memcmp(buf, msg, sizeof msg) != 0) {
-        printf("FAIL: read bytes differ from the written ones\n");
-        failures++;
-    }
+    if (memcmp(buf, msg, sizeof msg) != 0)
+        FAIL("read bytes differ from the written ones");
     EXPECT("read(-1)", sp_asm_read, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("write(-1)", sp_asm_write, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("write(bad pointer)", sp_asm_write, -EFAULT, afd, 8, 16, 0, 0, 0);
@@ -136,10 +130,8 @@ int main(void)
     memset(buf, 0, sizeof buf);
     EXPECT("read(client side, after send)", sp_asm_read, (long)sizeof msg, HI(cfd), L(buf), sizeof buf,
            0, 0, 0);
-    if (memcmp(buf, msg, sizeof msg) != 0) {
-        printf("FAIL: read bytes differ from the sent ones\n");
-        failures++;
-    }
+    if (memcmp(buf, msg, sizeof msg) != 0)
+        FAIL("read bytes differ from the sent ones");
     EXPECT("send(-1)", sp_asm_send, -EBADF, -1, L(buf), 1, 0, 0, 0);
     EXPECT("send(bad pointer)", sp_asm_send, -EFAULT, afd, 8, 16, MSG_NOSIGNAL, 0, 0);
 

@@ -27,9 +27,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "syspath/sys.h"
-
-static int failures;
 
 /* A check inside a scenario that failed: print it and make the scenario
  * return a value no backend can legitimately produce. */
@@ -727,36 +726,24 @@ static void check_registry(void)
     int n = 0;
     for (const struct sp_sys *const *s = sp_sys_all; *s; s++, n++) {
         const struct sp_sys *t = *s;
-        if (sp_sys_find(t->name) != t) {
-            printf("FAIL: sp_sys_find(\"%s\") does not return that backend\n", t->name);
-            failures++;
-        }
+        if (sp_sys_find(t->name) != t)
+            FAIL("sp_sys_find(\"%s\") does not return that backend", t->name);
         /* Every op present: a NULL slot would crash a model, not fail a test. */
         void (*const *ops)(void) = (void (*const *)(void))&t->socket;
         size_t nops = (sizeof *t - offsetof(struct sp_sys, socket)) / sizeof *ops;
         for (size_t i = 0; i < nops; i++)
-            if (!ops[i]) {
-                printf("FAIL: backend %s has no op in slot %zu\n", t->name, i);
-                failures++;
-            }
+            if (!ops[i])
+                FAIL("backend %s has no op in slot %zu", t->name, i);
     }
-    if (n != 3) {
-        printf("FAIL: sp_sys_all has %d backends, expected 3 (asm, raw, libc)\n", n);
-        failures++;
-    }
-    if (sp_sys_find("nope") != NULL || sp_sys_find("") != NULL || sp_sys_find(NULL) != NULL) {
-        printf("FAIL: sp_sys_find of an unknown name is not NULL\n");
-        failures++;
-    }
-    if (strcmp(sp_sys_names(), "asm, raw, libc") != 0) {
-        printf("FAIL: sp_sys_names() = \"%s\", expected \"asm, raw, libc\"\n", sp_sys_names());
-        failures++;
-    }
+    if (n != 3)
+        FAIL("sp_sys_all has %d backends, expected 3 (asm, raw, libc)", n);
+    if (sp_sys_find("nope") != NULL || sp_sys_find("") != NULL || sp_sys_find(NULL) != NULL)
+        FAIL("sp_sys_find of an unknown name is not NULL");
+    if (strcmp(sp_sys_names(), "asm, raw, libc") != 0)
+        FAIL("sp_sys_names() = \"%s\", expected \"asm, raw, libc\"", sp_sys_names());
     if (sp_sys_find("asm") != &sp_sys_asm || sp_sys_find("raw") != &sp_sys_raw ||
-        sp_sys_find("libc") != &sp_sys_libc) {
-        printf("FAIL: sp_sys_find does not map the names to their tables\n");
-        failures++;
-    }
+        sp_sys_find("libc") != &sp_sys_libc)
+        FAIL("sp_sys_find does not map the names to their tables");
     printf("%s registry: find, names, every op present\n", failures ? "FAIL" : "ok  ");
 }
 
