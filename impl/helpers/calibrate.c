@@ -324,7 +324,6 @@ static void usage(FILE *to)
         "  SYSPATH_MEMSET_REP_THRESHOLD=N  SYSPATH_MEMSET_NT_THRESHOLD=N\n"
         "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
         "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
-        "(memset/auto still reads SYSPATH_REP_THRESHOLD, SYSPATH_NT_THRESHOLD when those are unset)\n"
         "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
         "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
         "  --budget SECONDS  stop adding rounds after this long, once 3 are done (default 8)\n"

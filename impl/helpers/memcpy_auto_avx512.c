@@ -8,7 +8,9 @@
  * rep movsb starts at the first 64-B boundary of dst: the bytes before it
  * are copied by one vector stored after the string move (the microcode
  * moves whole aligned lines faster than lines it must split; glibc aligns
- * dst before its rep movsb the same way).
+ * dst before its rep movsb the same way). A destination just past its
+ * source in page-offset terms (sp_rep_distance_ok) keeps the vector copy
+ * in the rep class: rep movsb's cliff there (helpers.h).
  *
  * Everything else (n >= nt, the first call, AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, which passes what it cannot take
@@ -21,6 +23,8 @@ __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *
     if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1))
         return sp_memcpy_avx512_body(dst, src, n);
     if (n < SP_LIM(cpy_rep_end_avx512) && n >= 128) {
+        if (!sp_rep_distance_ok(dst, src))
+            return sp_memcpy_avx512_body(dst, src, n);
         register __m512i head __asm__("xmm16") = _mm512_loadu_si512(src);
         __asm__("" : "+v"(head));
         /* 0..63: with dst aligned already, rep movsb does it all (starting
