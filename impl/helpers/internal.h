@@ -56,6 +56,10 @@ struct sp_auto_cfg {
      * *_lim_avx512 <= n < this: nt when the rep class is not empty, else 0
      * (and 0 under the mask) */
     size_t set_rep_end_avx512, cpy_rep_end_avx512;
+    /* nonzero: memcpy/auto's AVX-512 build copies 0..32 B with plain
+     * overlapping moves, not one byte-masked load and store (thresholds.c
+     * says where) */
+    size_t cpy_small_plain;
 };
 extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
