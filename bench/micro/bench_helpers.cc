@@ -34,7 +34,7 @@
  *
  * Time: every row runs for --benchmark_min_time x 0.1 (0.05 s by default:
  * millions of calls at small sizes, a dozen or more at 64 MiB), so a full
- * run of ~450 rows takes about a minute per repetition; --quick keeps a
+ * run of ~660 rows takes about a minute and a half per repetition; --quick keeps a
  * representative size set.
  */
 #include <algorithm>
@@ -573,7 +573,7 @@ const char help[] =
     "                                         items_per_second = values per second\n"
     "Variants this CPU lacks (SYSPATH_CPU_MASK=hex clears features) are skipped with\n"
     "a line on stderr. Each row runs for --benchmark_min_time x 0.1 seconds (0.05 s\n"
-    "by default): a full run takes about a minute per repetition.\n"
+    "by default): a full run takes about a minute and a half per repetition.\n"
     "  --quick          sizes 16 B, 256 B, 4 KiB, 64 KiB, 1 MiB, 16 MiB only\n"
     "  --libc-erms      only memset/libc_erms/*: glibc's memset with rep stosb forced;\n"
     "                   re-runs this binary with GLIBC_TUNABLES=" SP_LIBC_ERMS_TUNABLES "\n"
@@ -610,6 +610,6 @@ int main(int argc, char **argv)
         return 0;
     };
     prog.rows = rows;
-    prog.min_time_share = 0.1;   /* ~450 rows: a full run stays about a minute */
+    prog.min_time_share = 0.1;   /* ~660 rows: a full run stays about a minute and a half */
     return sp_micro::run(prog, argc, argv);
 }

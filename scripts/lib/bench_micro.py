@@ -199,7 +199,7 @@ class Micro:
             merged["benchmarks"] += d.get("benchmarks", [])
         path = os.path.join(self.run.out, "microbench.json")
         with open(path + ".tmp", "w") as f:
-            # compact: with 9 repetitions of ~450 rows the file is ~2 MB even so
+            # compact: with 9 repetitions of ~660 rows the file is ~3 MB even so
             json.dump(merged, f, separators=(",", ":"))
             f.write("\n")
         os.replace(path + ".tmp", path)
