@@ -9,6 +9,17 @@
  *                                          starts at +1 for strlen) at 16 B, 256 B,
  *                                          4 KiB, 64 KiB
  *   (memcpy's src sits half a page past dst's offset: see Buffer below)
+ *   <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,
+ *                                          sizes drawn from a production size
+ *                                          distribution (distributions/<family>_<name>.csv), dst
+ *                                          and src at random byte offsets in
+ *                                          buffers 4x L1D; the draw is the same in
+ *                                          every run. items_per_second = calls per
+ *                                          second, bytes_per_second the drawn bytes
+ *   memcpy/<variant>/align/<bytes>/dist<d> (dst - src) & 0xFFF = d, dst page-aligned
+ *   memcpy/<variant>/align/<bytes>/dst<k>  dst misaligned by k, src aligned
+ *                                          (rep movsb's cliffs: helpers.h); rep_movsb,
+ *                                          avx2, avx512, auto, libc at 2113 B, 4 and 16 KiB
  *   htons/<variant>                        4096 values per iteration;
  *                                          items_per_second = values per second
  * bytes_per_second is set for every sized row (memcpy counts the bytes copied,
@@ -23,9 +34,10 @@
  *
  * Time: every row runs for --benchmark_min_time x 0.1 (0.05 s by default:
  * millions of calls at small sizes, a dozen or more at 64 MiB), so a full
- * run of ~450 rows takes about a minute per repetition; --quick keeps a
+ * run of ~660 rows takes about a minute and a half per repetition; --quick keeps a
  * representative size set.
  */
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -37,6 +49,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "distributions.h"
 #include "micro.h"
 #include "syspath/helpers.h"
 
@@ -163,6 +176,135 @@ struct Memcpy {
     void teardown() {}
 };
 
+/* The mix rows' draw: `calls` (size, dst offset, src offset) triples from
+ * a size distribution, offsets uniform over a buffer of `span` bytes (the
+ * whole call inside it), from a fixed seed: every run and every process
+ * times the same sequence. */
+const int mix_calls = 1024;
+struct Draw {
+    uint32_t n, dst, src;
+};
+
+uint64_t splitmix64(uint64_t &state)
+{
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* 4 x L1D (as sp_cpu_caches reports it; 48 KiB if unknown): larger than
+ * L1, as a program's buffers are, and the same for every variant */
+size_t mix_span()
+{
+    struct sp_cpu_caches c;
+    sp_cpu_caches(&c);
+    return 4 * (c.l1d ? c.l1d : 48 * KiB);
+}
+
+/* The draw for distribution d (inverse CDF over its probabilities) and its
+ * total bytes. */
+std::vector<Draw> draw(const sp_distribution &d, size_t span, long *total)
+{
+    std::vector<double> cdf(d.n);
+    double sum = 0;
+    for (unsigned long i = 0; i < d.n; i++)
+        cdf[i] = sum += d.p[i];
+    uint64_t state = 0x5eed5eed5eedull;
+    std::vector<Draw> v(mix_calls);
+    *total = 0;
+    for (Draw &x : v) {
+        double u = (double)(splitmix64(state) >> 11) * 0x1p-53 * sum;
+        size_t n = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+        if (n >= d.n)
+            n = d.n - 1;
+        x.n = (uint32_t)n;
+        x.dst = (uint32_t)(splitmix64(state) % (span - n + 1));
+        x.src = (uint32_t)(splitmix64(state) % (span - n + 1));
+        *total += (long)n;
+    }
+    return v;
+}
+
+/* One iteration: the whole draw, in order. The draw itself lives on the
+ * heap (12 KiB), read once per call like a program's own arguments. */
+struct MixMemset {
+    sp_memset_fn fn;
+    const Draw *d;
+    size_t span;
+    unsigned char *dst = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        dst = buffer(DST, span);
+        for (int i = 0; i < mix_calls; i++)
+            if (fn(dst + d[i].dst, 0x41, d[i].n) != dst + d[i].dst ||
+                (d[i].n && dst[d[i].dst + d[i].n - 1] != 0x41))
+                return "the variant did not fill the buffer / return dst";
+        return "";
+    }
+    void op()
+    {
+        for (int i = 0; i < mix_calls; i++)
+            benchmark::DoNotOptimize(fn(dst + d[i].dst, 0x41, d[i].n));
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
+struct MixMemcpy {
+    sp_memcpy_fn fn;
+    const Draw *d;
+    size_t span;
+    unsigned char *dst = nullptr, *src = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        dst = buffer(DST, span);
+        src = buffer(SRC, span);
+        for (int i = 0; i < mix_calls; i++) {
+            const Draw &x = d[i];
+            if (fn(dst + x.dst, src + x.src, x.n) != dst + x.dst ||
+                std::memcmp(dst + x.dst, src + x.src, x.n) != 0)
+                return "the variant did not copy / return dst";
+        }
+        return "";
+    }
+    void op()
+    {
+        for (int i = 0; i < mix_calls; i++)
+            benchmark::DoNotOptimize(fn(dst + d[i].dst, src + d[i].src, d[i].n));
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
+/* The alignment sweep: a copy of n bytes with dst at page offset dst_off
+ * and src at page offset src_off (both buffers page-aligned). */
+struct AlignMemcpy {
+    sp_memcpy_fn fn;
+    size_t n, dst_off, src_off;
+    unsigned char *dst = nullptr, *src = nullptr;
+    std::string setup()
+    {
+        fn = opaque(fn);
+        dst = buffer(DST, n + 4096) + dst_off;
+        src = buffer(SRC, n + 4096) + src_off;
+        if (fn(dst, src, n) != dst || std::memcmp(dst, src, n) != 0)
+            return "the variant did not copy / return dst";
+        return "";
+    }
+    void op()
+    {
+        benchmark::DoNotOptimize(fn(dst, src, n));
+        benchmark::ClobberMemory();
+    }
+    std::string check() { return ""; }
+    void teardown() {}
+};
+
 struct Strlen {
     sp_strlen_fn fn;
     size_t n, off;
@@ -258,6 +400,62 @@ void add(std::vector<Row> &out, const std::string &name, F f, long items, long b
     out.push_back(sp_micro::row(name, f, items, bytes, per_item));
 }
 
+/* The mix rows, distribution by distribution (generated distributions.h),
+ * each variant of its family that runs here. A draw outlives its rows. */
+void mix_rows(std::vector<Row> &out)
+{
+    static std::vector<std::vector<Draw>> draws;
+    size_t span = mix_span();
+    draws.reserve(sizeof sp_distributions / sizeof sp_distributions[0]);
+    for (const sp_distribution *d = sp_distributions; d->family; d++) {
+        long total;
+        draws.push_back(draw(*d, span, &total));
+        const Draw *dr = draws.back().data();
+        std::string fam = d->family;
+        if (fam == "memset") {
+            for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
+                if (!(v->requires & SP_CPU_LIBC_ERMS_ENV) && sp_cpu_has(v->requires))
+                    add(out, "memset/" + std::string(v->name) + "/mix/" + d->name,
+                        MixMemset{v->fn, dr, span}, mix_calls, total);
+        } else if (fam == "memcpy") {
+            for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
+                if (sp_cpu_has(v->requires))
+                    add(out, "memcpy/" + std::string(v->name) + "/mix/" + d->name,
+                        MixMemcpy{v->fn, dr, span}, mix_calls, total);
+        }
+    }
+    benchmark::AddCustomContext("mix_span_bytes", std::to_string(span));
+    benchmark::AddCustomContext("mix_calls_per_iteration", std::to_string(mix_calls));
+}
+
+/* The alignment sweep at 2-16 KiB: distances (dst - src) & 0xFFF with dst
+ * page-aligned, then dst misaligned with src aligned (distance 2048 + k).
+ * The small distances are the aliasing cliff's region, 2048 the clean case;
+ * dst+15 at 2113 B is the reported Zen 3 cliff. 5 variants x 3 sizes x 12
+ * placements: 180 rows. */
+const size_t align_sizes[] = {2113, 4 * KiB, 16 * KiB};
+const size_t align_dists[] = {0, 16, 64, 128, 192, 256, 2048, 4032};
+const size_t align_dst_offs[] = {1, 15, 33, 63};
+
+void align_rows(std::vector<Row> &out)
+{
+    static const char *const names[] = {"rep_movsb", "avx2", "avx512", "auto", "libc"};
+    for (const char *want : names)
+        for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++) {
+            if (std::strcmp(v->name, want) != 0 || !sp_cpu_has(v->requires))
+                continue;
+            for (size_t n : align_sizes) {
+                std::string base = "memcpy/" + std::string(v->name) + "/align/" + std::to_string(n);
+                for (size_t dist : align_dists)
+                    add(out, base + "/dist" + std::to_string(dist),
+                        AlignMemcpy{v->fn, n, 0, (4096 - dist) & 4095}, 1, (long)n);
+                for (size_t k : align_dst_offs)
+                    add(out, base + "/dst" + std::to_string(k),
+                        AlignMemcpy{v->fn, n, k, 2048}, 1, (long)n);
+            }
+        }
+}
+
 std::vector<Row> rows()
 {
     std::vector<Row> out;
@@ -303,6 +501,8 @@ std::vector<Row> rows()
                     add(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n) +
                                  "/misaligned",
                         Memcpy{v->fn, n, 1}, 1, (long)n);
+        mix_rows(out);
+        align_rows(out);
         for (const sp_htons_variant *v = sp_htons_variants; v->name; v++)
             if (wanted(std::string("htons/") + v->name, v->requires))
                 add(out, "htons/" + std::string(v->name), Htons{v->fn}, htons_count, 0, true);
@@ -361,11 +561,19 @@ const char help[] =
     "  <family>/<variant>/<bytes>/misaligned  dst+1 (src+1), at 16 B, 256 B, 4 KiB, 64 KiB\n"
     "memcpy's src sits 2 KiB past dst's offset in a page (same-offset buffers make\n"
     "a call wait on the previous call's stores: a benchmark artefact).\n"
+    "  <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,\n"
+    "                                         sizes drawn (fixed seed) from a production\n"
+    "                                         size distribution, dst/src at random offsets\n"
+    "                                         in buffers 4x L1D; items_per_second = calls\n"
+    "  memcpy/<variant>/align/<bytes>/dist<d> (dst - src) & 0xFFF = d, dst page-aligned\n"
+    "  memcpy/<variant>/align/<bytes>/dst<k>  dst misaligned by k, src aligned; for\n"
+    "                                         rep_movsb avx2 avx512 auto libc at 2113 B,\n"
+    "                                         4 KiB, 16 KiB (rep movsb's cliffs)\n"
     "  htons/<variant>                        4096 values per iteration;\n"
     "                                         items_per_second = values per second\n"
     "Variants this CPU lacks (SYSPATH_CPU_MASK=hex clears features) are skipped with\n"
     "a line on stderr. Each row runs for --benchmark_min_time x 0.1 seconds (0.05 s\n"
-    "by default): a full run takes about a minute per repetition.\n"
+    "by default): a full run takes about a minute and a half per repetition.\n"
     "  --quick          sizes 16 B, 256 B, 4 KiB, 64 KiB, 1 MiB, 16 MiB only\n"
     "  --libc-erms      only memset/libc_erms/*: glibc's memset with rep stosb forced;\n"
     "                   re-runs this binary with GLIBC_TUNABLES=" SP_LIBC_ERMS_TUNABLES "\n"
@@ -402,6 +610,6 @@ int main(int argc, char **argv)
         return 0;
     };
     prog.rows = rows;
-    prog.min_time_share = 0.1;   /* ~450 rows: a full run stays about a minute */
+    prog.min_time_share = 0.1;   /* ~660 rows: a full run stays about a minute and a half */
     return sp_micro::run(prog, argc, argv);
 }

@@ -36,6 +36,21 @@
  * rep above it). No size that helps up to --max-size: null in the JSON,
  * "never" with --env. The JSON records each size's interval and verdict.
  * Run time is bounded: rounds stop early (after at least 3) at --budget.
+ *
+ * rep's two speeds. On some machines rep stosb (and maybe rep movsb) runs
+ * in one of two modes, and a guest may see it switch between them within
+ * seconds: in the slow one a fill past L2 ran at a third of the fast one's
+ * speed. The rounds are the spaced samples: each round times rep beside the
+ * vector loop at every size, and the rounds spread over the whole run. A
+ * round's mode index is the median over sizes from MODE_MIN_SIZE of its
+ * rep/vector time ratio (paired, so drift cancels); sorted, the indices
+ * split at their largest gap when it exceeds MODE_GAP, the rounds above it
+ * "slow". With both modes seen the rep threshold is judged on each mode's
+ * rounds alone, and rep is taken from the larger of the two only when it
+ * wins in both (else never: auto keeps the vector loop). With one mode seen
+ * the threshold is the usual one, and the JSON says that this is a bet on
+ * the mode lasting. "rep_modes" in the JSON holds the indices, the modes,
+ * each mode's threshold and the reason in words.
  */
 #include "internal.h"
 
@@ -57,6 +72,12 @@
 /* each side of the interval holds at most this chance of the true median
  * lying beyond it (the interval covers ~90%; with 3 rounds, min..max: 75%) */
 #define TAIL          0.05
+/* rep's modes: a round's index is its median rep/vector ratio over the sizes
+ * from MODE_MIN_SIZE (where the string op's mode shows); two modes when the
+ * sorted indices jump by more than MODE_GAP (relative) somewhere */
+#define MODE_MIN_SIZE (64u << 10)
+#define MODE_GAP      0.25
+#define MAX_ROUNDS    1000
 
 enum { VEC, REP, NT };
 static const char *const cand_names[NCAND] = { "vector", "rep", "nt" };
@@ -74,6 +95,12 @@ struct family {
     double ratio[MAX_SIZES][NCAND][3];
     int verdict[MAX_SIZES][NCAND];
     size_t rep_threshold, nt_threshold;  /* 0 = none found */
+    /* rep's modes (see the top): per round its index and slow (1) or not */
+    double mode_index[MAX_ROUNDS];
+    int slow[MAX_ROUNDS];
+    int nslow;                           /* 0: one mode seen */
+    size_t rep_mode_threshold[2];        /* fast, slow; 0 = never (two modes only) */
+    char rep_why[400];
 };
 
 static unsigned char *dst_buf, *src_buf;
@@ -159,17 +186,25 @@ static void median_interval(double *v, int n, double out[3])
 /* cand against the baseline auto would use without it: the vector loop (cand
  * = REP), or the vector loop below rep_thr and rep from it (cand = NT). Per
  * size: the rounds' paired ratios -> ratio[][cand], verdict[][cand]. */
-static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
+static void judge_rounds(struct family *f, int cand, size_t rep_thr, const int *use, int nuse)
 {
-    double r[1024];
+    double r[MAX_ROUNDS];
     for (int i = 0; i < nsizes; i++) {
         int base = (cand == NT && rep_thr && sizes[i] >= rep_thr) ? REP : VEC;
-        for (int k = 0; k < rounds; k++)
-            r[k] = f->samples[i][cand][k] / f->samples[i][base][k];
+        for (int k = 0; k < nuse; k++)
+            r[k] = f->samples[i][cand][use[k]] / f->samples[i][base][use[k]];
         double *iv = f->ratio[i][cand];
-        median_interval(r, rounds, iv);
+        median_interval(r, nuse, iv);
         f->verdict[i][cand] = iv[2] < 1 - MARGIN ? -1 : iv[0] > 1 + MARGIN ? 1 : 0;
     }
+}
+
+static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
+{
+    int all[MAX_ROUNDS];
+    for (int k = 0; k < rounds; k++)
+        all[k] = k;
+    judge_rounds(f, cand, rep_thr, all, rounds);
 }
 
 /* A size's weight in crossover(): a decisive verdict counts DECISIVE; a
@@ -210,6 +245,73 @@ static size_t crossover(const struct family *f, int cand)
         }
     }
     return best <= -DECISIVE / 2 ? found : 0;
+}
+
+static size_t crossover(const struct family *f, int cand);
+
+/* rep's modes over the rounds, and the rep threshold from them (see the
+ * top). Leaves ratio[][REP] and verdict[][REP] judged on all rounds. */
+static void rep_modes(struct family *f, int rounds, double elapsed)
+{
+    double idx[MAX_ROUNDS], r[MAX_SIZES];
+    for (int k = 0; k < rounds; k++) {
+        int m = 0;
+        for (int i = 0; i < nsizes; i++)
+            if (sizes[i] >= MODE_MIN_SIZE)
+                r[m++] = f->samples[i][REP][k] / f->samples[i][VEC][k];
+        if (m == 0)                   /* --max-size below MODE_MIN_SIZE: the largest size */
+            r[m++] = f->samples[nsizes - 1][REP][k] / f->samples[nsizes - 1][VEC][k];
+        f->mode_index[k] = idx[k] = median(r, m);
+    }
+    qsort(idx, (size_t)rounds, sizeof *idx, cmp_double);
+    double cut = 0, gap = 0;
+    for (int k = 1; k < rounds; k++)
+        if (idx[k] / idx[k - 1] - 1 > gap) {
+            gap = idx[k] / idx[k - 1] - 1;
+            cut = idx[k];
+        }
+    f->nslow = 0;
+    for (int k = 0; k < rounds; k++) {
+        f->slow[k] = gap > MODE_GAP && f->mode_index[k] >= cut;
+        f->nslow += f->slow[k];
+    }
+    judge(f, REP, 0, rounds);
+    size_t all = crossover(f, REP);
+    if (!f->nslow) {
+        f->rep_threshold = all;
+        if (all)
+            snprintf(f->rep_why, sizeof f->rep_why,
+                     "one mode seen: rep's speed beside the vector loop held in all %d rounds over "
+                     "%.1f s (largest jump between rounds %.0f%%, a second mode needs %.0f%%); rep "
+                     "from %zu B is a bet that this mode lasts: a machine that switches rep to a "
+                     "slow mode later makes it the slower choice", rounds, elapsed, gap * 100,
+                     MODE_GAP * 100, all);
+        else
+            snprintf(f->rep_why, sizeof f->rep_why,
+                     "one mode seen in %d rounds over %.1f s, and rep never beat the vector loop "
+                     "beyond the noise: the vector loop stays", rounds, elapsed);
+        return;
+    }
+    int use[2][MAX_ROUNDS], n[2] = {0, 0};
+    for (int k = 0; k < rounds; k++)
+        use[f->slow[k]][n[f->slow[k]]++] = k;
+    for (int m = 0; m < 2; m++) {
+        judge_rounds(f, REP, 0, use[m], n[m]);
+        f->rep_mode_threshold[m] = crossover(f, REP);
+    }
+    size_t fast = f->rep_mode_threshold[0], slow = f->rep_mode_threshold[1];
+    f->rep_threshold = fast && slow ? (fast > slow ? fast : slow) : 0;
+    if (f->rep_threshold)
+        snprintf(f->rep_why, sizeof f->rep_why,
+                 "two modes seen (fast in %d rounds, slow in %d, over %.1f s): rep wins in both, "
+                 "from %zu B in the fast one and %zu B in the slow one, so from %zu B",
+                 n[0], n[1], elapsed, fast, slow, f->rep_threshold);
+    else
+        snprintf(f->rep_why, sizeof f->rep_why,
+                 "two modes seen (fast in %d rounds, slow in %d, over %.1f s): rep does not win "
+                 "in the %s mode, so the vector loop stays", n[0], n[1], elapsed,
+                 !fast && !slow ? "fast or the slow" : !fast ? "fast" : "slow");
+    judge(f, REP, 0, rounds);         /* the rows report all rounds */
 }
 
 static void print_size(FILE *out, size_t v)
@@ -267,7 +369,16 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
         print_size(stdout, fm->rep_threshold);
         printf(",\"nt_threshold\":");
         print_size(stdout, fm->nt_threshold);
-        printf(",\"vector\":\"%s\",\"rows\":[", fm->vec_name);
+        printf(",\"vector\":\"%s\",\"rep_modes\":{\"seen\":[%s],\"rounds\":{\"fast\":%d,"
+               "\"slow\":%d},\"round_index\":[", fm->vec_name,
+               fm->nslow ? "\"fast\",\"slow\"" : "\"one\"", done - fm->nslow, fm->nslow);
+        for (int k = 0; k < done; k++)
+            printf("%s%.4f", k ? "," : "", fm->mode_index[k]);
+        printf("],\"threshold_fast\":");
+        print_size(stdout, fm->nslow ? fm->rep_mode_threshold[0] : fm->rep_threshold);
+        printf(",\"threshold_slow\":");
+        print_size(stdout, fm->nslow ? fm->rep_mode_threshold[1] : 0);
+        printf(",\"why\":\"%s\"},\"rows\":[", fm->rep_why);
         for (int i = 0; i < nsizes; i++) {
             printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
             for (int c = 0; c < NCAND; c++)
@@ -307,8 +418,13 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
            "else 0), "
            "equal sums keeping the smaller size (rep against the vector loop; then nt "
            "against vector below the rep threshold and rep above it); null = that minimum is above "
-           "-%d (no net decisive win) up to max_size\"}\n",
-           MIN_SIZE, max_size, fams[0].vec_name, done, DECISIVE, DECISIVE, DECISIVE / 2);
+           "-%d (no net decisive win) up to max_size; rep_modes: each round's index is its median "
+           "rep/vector time ratio over the sizes from %u B, two modes when the sorted indices jump "
+           "by more than %.2f (relative), the rounds above the jump slow; with two modes the rep "
+           "threshold is judged on each mode's rounds alone and taken (the larger) only when rep "
+           "wins in both, else null\"}\n",
+           MIN_SIZE, max_size, fams[0].vec_name, done, DECISIVE, DECISIVE, DECISIVE / 2,
+           MODE_MIN_SIZE, MODE_GAP);
 }
 
 static void usage(FILE *to)
@@ -324,7 +440,6 @@ static void usage(FILE *to)
         "  SYSPATH_MEMSET_REP_THRESHOLD=N  SYSPATH_MEMSET_NT_THRESHOLD=N\n"
         "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
         "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
-        "(memset/auto still reads SYSPATH_REP_THRESHOLD, SYSPATH_NT_THRESHOLD when those are unset)\n"
         "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
         "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
         "  --budget SECONDS  stop adding rounds after this long, once 3 are done (default 8)\n"
@@ -357,9 +472,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--rounds") == 0 && val) {
             char *end;
             long r = strtol(val, &end, 10);
-            if (*val == '\0' || *end != '\0' || r < MIN_ROUNDS || r > 1000) {
-                fprintf(stderr, "syspath-calibrate: --rounds wants a number from %d to 1000, got '%s'\n",
-                        MIN_ROUNDS, val);
+            if (*val == '\0' || *end != '\0' || r < MIN_ROUNDS || r > MAX_ROUNDS) {
+                fprintf(stderr, "syspath-calibrate: --rounds wants a number from %d to %d, got '%s'\n",
+                        MIN_ROUNDS, MAX_ROUNDS, val);
                 return 2;
             }
             rounds = (int)r;
@@ -448,14 +563,14 @@ int main(int argc, char **argv)
         for (int i = 0; i < nsizes; i++)
             for (int c = 0; c < NCAND; c++)
                 fams[f].median[i][c] = median(fams[f].samples[i][c], done);
-        judge(&fams[f], REP, 0, done);
-        fams[f].rep_threshold = crossover(&fams[f], REP);
+        rep_modes(&fams[f], done, elapsed);
         judge(&fams[f], NT, fams[f].rep_threshold, done);
         fams[f].nt_threshold = crossover(&fams[f], NT);
     }
 
     if (verbose) {
         for (int f = 0; f < 2; f++) {
+            fprintf(stderr, "%s rep modes: %s\n", fams[f].name, fams[f].rep_why);
             fprintf(stderr, "%s (GB/s, median of %d rounds; rep and nt: time ratio to the baseline, "
                     "interval, verdict)\n%12s %8s %8s %8s  %-24s %-24s\n", fams[f].name, done, "bytes",
                     fams[f].vec_name, "rep", "nt", "rep/vector", "nt/below");

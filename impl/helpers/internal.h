@@ -56,6 +56,10 @@ struct sp_auto_cfg {
      * *_lim_avx512 <= n < this: nt when the rep class is not empty, else 0
      * (and 0 under the mask) */
     size_t set_rep_end_avx512, cpy_rep_end_avx512;
+    /* nonzero: memcpy/auto's AVX-512 build copies 0..32 B with plain
+     * overlapping moves, not one byte-masked load and store (thresholds.c
+     * says where) */
+    size_t cpy_small_plain;
 };
 extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
@@ -65,6 +69,14 @@ void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 #define SP_LIM(field) __atomic_load_n(&sp_auto_cfg.field, __ATOMIC_RELAXED)
+
+/* rep movsb may run for this pair (helpers.h, SP_REP_MIN_DISTANCE): the
+ * destination is not just past the source in page-offset terms. The
+ * distance is the same after dst is rounded up to 64 B (src moves with it). */
+static inline int sp_rep_distance_ok(const void *dst, const void *src)
+{
+    return (((uintptr_t)dst - (uintptr_t)src) & 0xFFF) >= SP_REP_MIN_DISTANCE;
+}
 
 /* Stores for 0 <= n < 16 bytes of the 8-byte pattern v at d, as at most two
  * overlapping stores per size class (no loop, no branch per byte). */

@@ -8,7 +8,12 @@
  * rep movsb starts at the first 64-B boundary of dst: the bytes before it
  * are copied by one vector stored after the string move (the microcode
  * moves whole aligned lines faster than lines it must split; glibc aligns
- * dst before its rep movsb the same way).
+ * dst before its rep movsb the same way). A destination just past its
+ * source in page-offset terms (sp_rep_distance_ok) keeps the vector copy
+ * in the rep class: rep movsb's cliff there (helpers.h).
+ *
+ * On CPUs whose masked stores are slow (sp_auto_cfg.cpy_small_plain)
+ * 0..32 B go by the overlapping moves instead of the byte mask.
  *
  * Everything else (n >= nt, the first call, AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, which passes what it cannot take
@@ -18,9 +23,28 @@
 
 __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n)
 {
-    if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1))
+    if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1)) {
+        /* 0..32 B without the byte mask where masked stores are slow
+         * (sp_auto_cfg.cpy_small_plain): the overlapping moves of the AVX2
+         * copy, in xmm16-17 so no vzeroupper is owed */
+        if (n <= 32 && SP_LIM(cpy_small_plain)) {
+            if (n < 16) {
+                sp_copy_small(dst, src, n);
+                return dst;
+            }
+            register __m128i a __asm__("xmm16") = _mm_loadu_si128((const __m128i *)src);
+            register __m128i b __asm__("xmm17") =
+                _mm_loadu_si128((const __m128i *)((const unsigned char *)src + n - 16));
+            __asm__("" : "+v"(a), "+v"(b));
+            _mm_storeu_si128((__m128i *)dst, a);
+            _mm_storeu_si128((__m128i *)((unsigned char *)dst + n - 16), b);
+            return dst;
+        }
         return sp_memcpy_avx512_body(dst, src, n);
+    }
     if (n < SP_LIM(cpy_rep_end_avx512) && n >= 128) {
+        if (!sp_rep_distance_ok(dst, src))
+            return sp_memcpy_avx512_body(dst, src, n);
         register __m512i head __asm__("xmm16") = _mm512_loadu_si512(src);
         __asm__("" : "+v"(head));
         /* 0..63: with dst aligned already, rep movsb does it all (starting

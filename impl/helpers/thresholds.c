@@ -45,19 +45,17 @@ static int parse_size(const char *s, size_t *out)
 }
 
 const struct sp_threshold_var sp_threshold_vars[4] = {
-    { "SYSPATH_MEMSET_REP_THRESHOLD", "SYSPATH_REP_THRESHOLD" },
-    { "SYSPATH_MEMSET_NT_THRESHOLD",  "SYSPATH_NT_THRESHOLD" },
-    { "SYSPATH_MEMCPY_REP_THRESHOLD", NULL },
-    { "SYSPATH_MEMCPY_NT_THRESHOLD",  NULL },
+    { "SYSPATH_MEMSET_REP_THRESHOLD" },
+    { "SYSPATH_MEMSET_NT_THRESHOLD" },
+    { "SYSPATH_MEMCPY_REP_THRESHOLD" },
+    { "SYSPATH_MEMCPY_NT_THRESHOLD" },
 };
 
-/* sp_threshold_vars[i]'s value: its name, else its alias, else fallback */
+/* sp_threshold_vars[i]'s value, else fallback */
 static size_t pick(int i, size_t fallback, const char **source)
 {
     const char *var = sp_threshold_vars[i].name;
     const char *s = getenv(var);
-    if (!s && sp_threshold_vars[i].alias)
-        s = getenv(var = sp_threshold_vars[i].alias);
     size_t v;
     *source = "cache";
     if (!s)
@@ -95,22 +93,28 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * times the vector width in 16-B units). A copy takes rep from 4 KiB,
      * a fill (stores only, which a misaligned vector loop suffers less
      * from) from 8 KiB.
-     * On AMD (Zen 3 on has ERMS and FSRM) the vector copy stays ahead while
-     * source and destination both fit in L1D and falls behind rep movsb
-     * once they do not (Zen 5, 48 KiB L1D: AVX-512 1.6x glibc's rep movsb
-     * at 16 KiB, 0.75x at 64 KiB), so a copy takes rep from the first power
-     * of two whose two buffers outgrow L1D. A fill writes one buffer and
-     * its vector loop stays ahead until that outgrows L2 (Zen 5: 1.4-1.5x
-     * rep stosb at 256 KiB, level with it at 1 MiB), so rep stosb from L2. (glibc stops
-     * rep movsb at L2 on AMD, where AMD found it slow on Zen 3; auto has no
-     * class above rep but nt, so that part is left to calibration.) */
+     * On AMD (Zen 3 on has ERMS and FSRM) the vector copy keeps up with rep
+     * movsb while source and destination both fit in L1D, where loads and
+     * stores never leave the core, and falls behind once they do not: the
+     * string move streams whole lines past L1D with fewer instructions in
+     * flight. So a copy takes rep from the first power of two whose two
+     * buffers outgrow L1D.
+     * A fill there keeps the vector loop: rep stosb has two speeds on some
+     * of these parts (a guest may see it switch between them within a
+     * run), and in its slow one falls behind the vector loop, while in its
+     * fast one it only draws level with it past L2 (glibc never takes rep
+     * stosb on AMD either). Only syspath-calibrate, which samples rep stosb
+     * through its run and sees which modes occur, moves memset to rep there.
+     * (glibc stops rep movsb at L2 on AMD, where AMD found it slow on Zen 3;
+     * auto has no class above rep but nt, so that part is left to
+     * calibration.) */
     if (!sp_cpu_has(SP_CPU_ERMS)) {
         *set_rep = *cpy_rep = SP_THRESHOLD_NEVER;
     } else if (intel) {
         *cpy_rep = 4096;
         *set_rep = 8192;
     } else {
-        *set_rep = c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
+        *set_rep = SP_THRESHOLD_NEVER;
         *cpy_rep = SP_THRESHOLD_NEVER;
         if (c.l1d) {
             size_t p2 = 64;
@@ -129,11 +133,10 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
      * its own L2: those server parts give each core 1 to 2 times its L2 in
      * L3, so 16 x L2 is past any one core's share (2 MiB-L2 Intel servers:
      * 32 MiB). Not on AMD: a core there may fill its CCD's whole L3, 32x
-     * its L2 (Zen 5: a 16 MiB memset with streaming stores ran at 0.45x
-     * rep stosb, which kept the buffer in L3), and past L2 its rep
-     * stosb/movsb already run at the streaming stores' speed (64 MiB: the
-     * same 34 GB/s), so where a guest reports the host's L3 the threshold
-     * lands beyond any size measured and rep keeps the large sizes. */
+     * its L2, and a buffer that still fits there loses by being streamed
+     * past it to memory; beyond L3 ordinary stores and rep already run at
+     * memory's speed, so where a guest reports the host's L3 and the
+     * threshold lands beyond any size measured, nothing is lost. */
     size_t llc = c.l3 ? c.l3 : c.l2;
     *nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
     if (intel && c.l2 && c.l2 <= SP_THRESHOLD_NEVER / 16 && c.l2 * 16 < *nt)
@@ -144,6 +147,13 @@ static void init(void)
 {
     size_t set_rep, cpy_rep, nt;
     defaults(&set_rep, &cpy_rep, &nt);
+    /* A byte-masked store is one instruction for any 0..32 B copy on Intel,
+     * where it beats the branches of the overlapping moves; AMD's cores
+     * execute masked stores more slowly than plain ones (AMD's optimisation
+     * guides for Zen 4 and 5 say so), and there the overlapping moves win
+     * on the size mixes of production programs, most of whose calls are
+     * that small. */
+    __atomic_store_n(&sp_auto_cfg.cpy_small_plain, !cpu_is_intel(), __ATOMIC_RELAXED);
     th.memset_rep = pick(0, set_rep, &th.memset_rep_source);
     th.memset_nt = pick(1, nt, &th.memset_nt_source);
     th.memcpy_rep = pick(2, cpy_rep, &th.memcpy_rep_source);

@@ -16,6 +16,17 @@ moves by a cycle or more with where one process's code and data happen to lie
 on a Zen 5 guest), which repetitions inside one process never see; pooled, the interval
 of a row includes it.
 
+bench-helpers also has mix rows (<family>/<variant>/mix/<distribution>: 1024
+calls per iteration, sizes drawn with a fixed seed from a published production
+size distribution, bench/micro/distributions/) and an alignment sweep of memcpy
+(memcpy/<variant>/align/<bytes>/dist<d> and .../dst<k>); they run with the same
+repetitions and processes as every other row.
+
+microbench.json's "method" says how the helper rows were measured, so a reader
+can tell runs whose figures do not compare: version 1 sized rows only, memcpy's
+src at dst's page offset; 2 src half a page away; 3 repetitions spread over
+processes and pooled; 4 (now) the mix rows and the alignment sweep.
+
 counts.json is scripts/count's output (valgrind --tool=callgrind).
 
 calibrate.json is syspath-calibrate's: where, on this machine, rep stosb/movsb
@@ -38,12 +49,20 @@ from bench_steps import Step
 # here, so 9 repetitions take ~2 minutes, which the 10-minute budget allows.
 # bench-syscalls at 0.05 s per row: ~20 s for 9 repetitions.
 # "processes": how many processes share the repetitions (see above).
+# The mix rows and the alignment sweep (~190 rows) add ~9 s per repetition on a
+# 2-core Zen 5 guest: ~80 s to a full run, ~15 s to a quick one.
 FULL = {"helpers": {"repetitions": 9, "processes": 3, "min_time": "0.1", "extra": []},
         "syscalls": {"repetitions": 9, "processes": 1, "min_time": "0.05", "extra": []},
-        "est": {"helpers": 125.0, "syscalls": 25.0, "erms": 6.0}}
+        "est": {"helpers": 205.0, "syscalls": 25.0, "erms": 6.0}}
 QUICK = {"helpers": {"repetitions": 3, "processes": 3, "min_time": "0.05", "extra": ["--quick"]},
          "syscalls": {"repetitions": 3, "processes": 1, "min_time": "0.01", "extra": []},
-         "est": {"helpers": 11.0, "syscalls": 3.0, "erms": 1.0}}
+         "est": {"helpers": 26.0, "syscalls": 3.0, "erms": 1.0}}
+# How the helper rows are measured (see the module's text); bump the version
+# when a change makes a row's figures incomparable with older runs'.
+METHOD_VERSION = 4
+METHOD_PLACEMENT = ("sized rows: dst page-aligned (+1 misaligned), memcpy's src 2 KiB past "
+                    "dst's page offset; mix rows: dst and src at random byte offsets in buffers "
+                    "4 x L1D, fixed draw; align rows: dst/src page offsets as named")
 
 
 class Micro:
@@ -171,11 +190,16 @@ class Micro:
             for k, v in d.get("context", {}).items():
                 merged["context"].setdefault(k, v)
         merged["context"]["syspath_binaries"] = list(self.parts.keys())
+        if any(k.startswith("bench-helpers") for k in self.parts):
+            merged["method"] = {"version": METHOD_VERSION, "placement": METHOD_PLACEMENT,
+                                "processes": self.cfg["helpers"]["processes"],
+                                "mix": any("/mix/" in str(b.get("name", ""))
+                                           for d in docs for b in d.get("benchmarks", []))}
         for d in docs:
             merged["benchmarks"] += d.get("benchmarks", [])
         path = os.path.join(self.run.out, "microbench.json")
         with open(path + ".tmp", "w") as f:
-            # compact: with 9 repetitions of ~450 rows the file is ~2 MB even so
+            # compact: with 9 repetitions of ~660 rows the file is ~3 MB even so
             json.dump(merged, f, separators=(",", ":"))
             f.write("\n")
         os.replace(path + ".tmp", path)

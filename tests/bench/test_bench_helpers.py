@@ -88,3 +88,43 @@ rc, _, err = run([exe, "--benchmark_min_time=abc"])
 if rc != 2 or len(err.strip().splitlines()) != 1:
     fail(f"--benchmark_min_time=abc: expected exit 2 and one line, got {rc}: {err!r}")
 print("ok: --help and a bad value")
+
+# The mix rows: one per distribution file and variant of its family, and the
+# draw fixed: bytes per call (bytes_per_second / items_per_second) is the
+# same in two processes. The alignment sweep: 3 sizes x 12 placements for
+# each of rep_movsb, avx2, avx512, auto, libc that runs here.
+dist_dir = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "bench", "micro",
+                        "distributions")
+dists = sorted(f[:-4] for f in os.listdir(dist_dir) if f.endswith(".csv"))
+for f in dists:
+    with open(os.path.join(dist_dir, f + ".csv")) as fh:
+        head = fh.readline()
+    if not head.startswith("#"):
+        fail(f"distributions/{f}.csv does not open with the '#' lines naming its source")
+    fam, dname = f.split("_", 1)
+    for v in variants[fam]:
+        if f"{fam}/{v}" not in skipped and f"{fam}/{v}/mix/{dname}" not in names:
+            fail(f"{fam}/{v}/mix/{dname} not registered (distributions/{f}.csv)")
+align = [n for n in names if "/align/" in n]
+want_align = [v for v in ("rep_movsb", "avx2", "avx512", "auto", "libc") if f"memcpy/{v}" not in skipped]
+if len(align) != 36 * len(want_align) or {n.split("/")[1] for n in align} != set(want_align):
+    fail(f"{len(align)} align rows over {sorted({n.split('/')[1] for n in align})}, "
+         f"expected 36 each for {want_align}")
+per_call = []
+for k in range(2):
+    doc, _ = run_json([exe, "--benchmark_min_time=0.01",
+                       "--benchmark_filter=^memcpy/libc/(mix/.*|align/4096/dist(16|2048))$"])
+    got = {b["name"]: b for b in doc["benchmarks"]}
+    for n in ["memcpy/libc/align/4096/dist16", "memcpy/libc/align/4096/dist2048"]:
+        if not got.get(n, {}).get("bytes_per_second", 0) > 0:
+            fail(f"{n} did not run or has no bytes_per_second")
+    mix = {n: b for n, b in got.items() if "/mix/" in n}
+    if len(mix) != sum(1 for f in dists if f.startswith("memcpy_")):
+        fail(f"mix rows ran: {sorted(mix)}")
+    for n, b in mix.items():
+        if not (b.get("items_per_second", 0) > 0 and b.get("bytes_per_second", 0) > 0):
+            fail(f"{n} lacks items_per_second (calls) or bytes_per_second: {b}")
+    per_call.append({n: round(b["bytes_per_second"] / b["items_per_second"], 6) for n, b in mix.items()})
+if per_call[0] != per_call[1]:
+    fail(f"the mix draw differs between two processes (bytes per call): {per_call}")
+print(f"ok: mix rows for {dists}, fixed draw ({per_call[0]} B per call), {len(align)} align rows")

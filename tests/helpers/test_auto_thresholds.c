@@ -5,8 +5,7 @@
  *
  *   test_auto_thresholds                     no SYSPATH_*THRESHOLD set: the
  *                                            cache-derived defaults, source "cache"
- *   test_auto_thresholds --expect A B C D    ctest sets the four variables (or the
- *                                            memset pair's older aliases): the
+ *   test_auto_thresholds --expect A B C D    ctest sets the four variables: the
  *                                            values (bytes or "never"), source "env"
  *   test_auto_thresholds --bad               malformed values: reported on stderr
  *                                            (each variable named), defaults used
@@ -21,12 +20,10 @@
 #include "check.h"
 #include "syspath/helpers.h"
 
-/* the variable the library reads for field i: its name, else its older
- * alias when only that is set (helpers.h, sp_threshold_vars) */
+/* the variable the library reads for field i (helpers.h, sp_threshold_vars) */
 static const char *var(int i)
 {
-    const struct sp_threshold_var *v = &sp_threshold_vars[i];
-    return !getenv(v->name) && v->alias && getenv(v->alias) ? v->alias : v->name;
+    return sp_threshold_vars[i].name;
 }
 
 static size_t parse(const char *s)
@@ -70,13 +67,14 @@ int main(int argc, char **argv)
     int intel = strcmp(vendor, "GenuineIntel") == 0;
     size_t set_rep = SP_THRESHOLD_NEVER, cpy_rep = SP_THRESHOLD_NEVER;
     if (sp_cpu_has(SP_CPU_ERMS)) {
-        set_rep = intel ? 8192 : c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
-        /* elsewhere a copy takes rep once its two buffers outgrow L1D: the
+        /* elsewhere a fill keeps the vector loop (rep stosb's slow mode) */
+        set_rep = intel ? 8192 : SP_THRESHOLD_NEVER;
+        /* and a copy takes rep once its two buffers outgrow L1D: the
          * smallest power of two (>= 64) that is more than half of L1D */
         size_t half_l1d_p2 = 64;
         while (c.l1d && half_l1d_p2 <= c.l1d / 2)
             half_l1d_p2 <<= 1;
-        cpy_rep = intel ? 4096 : c.l1d ? half_l1d_p2 : set_rep;
+        cpy_rep = intel ? 4096 : c.l1d ? half_l1d_p2 : c.l2 ? c.l2 : SP_THRESHOLD_NEVER;
     }
     size_t llc = c.l3 ? c.l3 : c.l2;
     size_t nt = llc ? llc / 4 * 3 : SP_THRESHOLD_NEVER;
@@ -88,9 +86,6 @@ int main(int argc, char **argv)
     if (argc == 1) {
         for (int i = 0; i < 4; i++) {
             CHECK(getenv(var(i)) == NULL, "%s must not be set for this run", var(i));
-            if (sp_threshold_vars[i].alias)
-                CHECK(getenv(sp_threshold_vars[i].alias) == NULL, "%s must not be set for this run",
-                      sp_threshold_vars[i].alias);
             CHECK(got[i] == dflt[i], "%s: %zu, expected the cache-derived %zu", var(i), got[i], dflt[i]);
             CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", var(i), src[i]);
         }

@@ -46,6 +46,16 @@ for fam in ("memset", "memcpy"):
         bad.append(f"{fam}.vector = {f['vector']!r}")
     if [r["bytes"] for r in f["rows"]] != sizes:
         bad.append(f"{fam}.rows sizes {[r['bytes'] for r in f['rows']]}")
+    # rep's modes: which were seen, one index per round, and the reason in words
+    m = f.get("rep_modes", {})
+    if m.get("seen") not in (["one"], ["fast", "slow"]):
+        bad.append(f"{fam}.rep_modes.seen = {m.get('seen')!r}")
+    elif len(m.get("round_index", [])) != d["rounds"] or not all(x > 0 for x in m["round_index"]):
+        bad.append(f"{fam}.rep_modes.round_index {m.get('round_index')!r}: not one index > 0 per round")
+    elif sum(m["rounds"].values()) != d["rounds"] or (m["seen"] == ["one"]) != (m["rounds"]["slow"] == 0):
+        bad.append(f"{fam}.rep_modes.rounds {m['rounds']!r} with seen {m['seen']!r}, {d['rounds']} rounds")
+    if not m.get("why"):
+        bad.append(f"{fam}.rep_modes.why is empty: the choice must say why")
     for r in f["rows"]:
         for c in ("vector_gbps", "rep_gbps", "nt_gbps"):
             if not (isinstance(r[c], (int, float)) and r[c] > 0):

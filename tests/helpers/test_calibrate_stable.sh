@@ -3,7 +3,8 @@
 # (64 B .. 64 KiB, well under a second a run). Two things, neither a speed:
 #  1. each run's JSON follows its own rule: every verdict is what its
 #     interval and the margin say, and every threshold is what the verdicts
-#     say (recomputed here);
+#     say (recomputed here; where the run saw rep in two modes, the rep
+#     threshold is what the two modes' thresholds say);
 #  2. two runs in a row that both move a boundary put it on the same size or
 #     one size step apart (the margin turns near-equal sizes into ties, and
 #     the boundary sits where the ties' medians cross, not at the first
@@ -61,7 +62,14 @@ for k, d in enumerate(runs, 1):
                 if r[c + "_verdict"] != want:
                     bad.append(f"run {k} {fam} {r['bytes']} {c}: verdict {r[c + '_verdict']}, "
                                f"interval [{lo}, {hi}] with margin {m} says {want}")
-        for c in ("rep", "nt"):
+        modes = d[fam]["rep_modes"]
+        if modes["seen"] == ["fast", "slow"]:
+            tf, ts = modes["threshold_fast"], modes["threshold_slow"]
+            want = max(tf, ts) if tf and ts else None
+            if d[fam]["rep_threshold"] != want:
+                bad.append(f"run {k} {fam}.rep_threshold = {d[fam]['rep_threshold']}, its two modes' "
+                           f"thresholds {tf}, {ts} say {want}")
+        for c in ("rep", "nt") if modes["seen"] == ["one"] else ("nt",):
             if d[fam][c + "_threshold"] != crossover(rows, c):
                 bad.append(f"run {k} {fam}.{c}_threshold = {d[fam][c + '_threshold']}, "
                            f"its verdicts say {crossover(rows, c)}")

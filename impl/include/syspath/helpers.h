@@ -168,12 +168,14 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  *   SYSPATH_MEMSET_REP_THRESHOLD  SYSPATH_MEMSET_NT_THRESHOLD
  *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD
  * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
- * suffix, or "never"). The memset pair's first names, SYSPATH_REP_THRESHOLD
- * and SYSPATH_NT_THRESHOLD, are still read when the new name is unset. A missing variable falls back to a default derived
+ * suffix, or "never"). A missing variable falls back to a default derived
  * from what cpuid reports (flags, vendor, caches), never from a table of CPU
  * models (thresholds.c argues each):
  *   rep = never without ERMS; with ERMS on Intel 4 KiB (memcpy) and 8 KiB
- *         (memset); with ERMS elsewhere the L2 size;
+ *         (memset); with ERMS elsewhere, for memcpy the first power of two
+ *         whose two buffers outgrow L1D (else L2), for memset never (rep
+ *         stosb may run in a slow mode there: only calibration, which sees
+ *         the modes, moves memset to rep);
  *   nt  = 3/4 of the last-level cache (L3, else L2), at most 16 x L2,
  *         never if no cache is known.
  * A malformed value is reported once on stderr and replaced by the default.
@@ -193,11 +195,34 @@ struct sp_auto_thresholds {
 };
 const struct sp_auto_thresholds *sp_auto_thresholds(void);
 
+/*
+ * rep movsb's cliffs, which memcpy/auto steps around. In its rep class a
+ * copy runs rep movsb only when
+ *   - (dst - src) & 0xFFF >= SP_REP_MIN_DISTANCE: a destination a little
+ *     past its source in page-offset terms makes the string move's stores
+ *     collide with its own next loads in the low 12 address bits, which
+ *     the CPU's memory disambiguation compares (glibc bug 30994: rep movsb
+ *     several times slower there on AMD; glibc now avoids it the same way);
+ *   - and it starts at dst's first 64-B boundary: the bytes before it go
+ *     by one vector copy, so the string move never writes a misaligned
+ *     destination (on Zen 3 with FSRM a rep movsb of 2113 B to a
+ *     destination misaligned by 15 ran about 20x slower than aligned).
+ * Otherwise the copy takes the vector path whatever its size below nt.
+ * bench-helpers' memcpy/<variant>/align/... rows sweep both.
+ */
+#define SP_REP_MIN_DISTANCE 256
+enum sp_auto_path { SP_AUTO_VECTOR, SP_AUTO_REP, SP_AUTO_NT };
+/* The path memcpy/auto takes for this call (the same test the code runs,
+ * for tests and reports): SP_AUTO_REP means rep movsb from dst's first
+ * 64-B boundary. */
+enum sp_auto_path sp_memcpy_auto_path(const void *dst, const void *src, size_t n);
+/* "vector", "rep" or "nt" */
+const char *sp_auto_path_name(enum sp_auto_path p);
+
 /* The one table of the threshold variables' names, in the order of struct
  * sp_auto_thresholds' fields (memset rep, memset nt, memcpy rep, memcpy nt):
- * thresholds.c reads them, syspath-calibrate prints them. alias: an older
- * name still read when `name` is unset (NULL: none). */
-struct sp_threshold_var { const char *name, *alias; };
+ * thresholds.c reads them, syspath-calibrate prints them. */
+struct sp_threshold_var { const char *name; };
 extern const struct sp_threshold_var sp_threshold_vars[4];
 
 #ifdef __cplusplus
