@@ -22,10 +22,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "check.h"
 #include "syspath/helpers.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 static unsigned char *map(size_t n)
 {
