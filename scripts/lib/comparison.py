@@ -88,6 +88,8 @@ def part_of(section):
     """The part of a run a section belongs to, as run.json's method names them."""
     if load_kind(section):
         return "load"
+    if section.startswith("helpers"):   # helpers, helpers-mix, helpers-align: bench-helpers' rows
+        return "helpers"
     return {"htons": "helpers", THRESHOLDS: "calibrate"}.get(section, section)
 
 

@@ -4,6 +4,7 @@ import fmt
 import runfolder
 from fmt import FLAG, num, order_key, right, table
 from render_cells import count, image, images as _images, ratio_cell, short_ratio, with_ci
+from render_mix import align_section, mix_section
 
 
 # what a bold cell of these tables means: one cell's own test, no family correction (these
@@ -81,7 +82,7 @@ def _crossover_sentence(by, rep, ref):
 def helpers_section(run, images=True):
     rows = run.section("helpers")
     hrows = run.section("htons")
-    if not rows and not hrows:
+    if not rows and not hrows and not run.section("helpers-mix") and not run.section("helpers-align"):
         return []
     out = ["## Helpers (glibc as the baseline)", ""]
     families = sorted({r.meta["family"] for r in rows}, key=order_key(fmt.FAMILY_ORDER))
@@ -132,6 +133,7 @@ def helpers_section(run, images=True):
                          count(c)))
         out += ["### htons", "", table(("variant", "ns per value", "× libc", "instructions per call"), body, right(4)),
                 "", "<sub>Over an array of values; ns per value. **Bold**: " + BOLD_RULE % "below" + "</sub>", ""]
+    out += mix_section(run) + align_section(run)
     while out and out[-1] == "":
         out.pop()
     return out

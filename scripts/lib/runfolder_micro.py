@@ -35,6 +35,13 @@ def parse_bench_name(name):
     """Split a microbench row name into what the plots group by (a dict, possibly empty)."""
     parts = name.split("/")
     fam = parts[0]
+    if fam in SIZED_FAMILIES and len(parts) == 4 and parts[2] == "mix":
+        # sizes drawn from a production distribution, 1024 calls an iteration (bench_helpers.cc)
+        return {"kind": "mix", "family": fam, "variant": parts[1], "dist": parts[3]}
+    if fam in SIZED_FAMILIES and len(parts) == 5 and parts[2] == "align" and parts[3].isdigit():
+        # the alignment sweep: dist<d> is (dst - src) & 0xFFF, dst<k> dst's misalignment
+        return {"kind": "align", "family": fam, "variant": parts[1], "bytes": int(parts[3]),
+                "placement": parts[4]}
     if fam in SIZED_FAMILIES and len(parts) >= 3 and parts[2].isdigit():
         return {"kind": "helper", "family": fam, "variant": parts[1], "bytes": int(parts[2]),
                 "misaligned": "misaligned" in parts[3:]}
@@ -53,7 +60,11 @@ def _bench_value(b, meta):
     scale = _TIME_TO_NS.get(b.get("time_unit", "ns"), 1.0)
     t = b.get("real_time")
     t_ns = t * scale if _is_num(t) else None
-    if meta.get("kind") == "helper":
+    if meta.get("kind") == "mix":
+        # time per call, from the calls rate (an iteration is many calls of drawn sizes)
+        ips = b.get("items_per_second")
+        return (1e9 / ips, "ns/call", False) if _is_num(ips) and ips > 0 else None
+    if meta.get("kind") in ("helper", "align"):
         bps = b.get("bytes_per_second")
         if _is_num(bps) and bps > 0:
             return bps / 1e9, "GB/s", True
@@ -99,7 +110,8 @@ def load_microbench(run, doc):
             g["values"].append(value)
     for name, g in groups.items():
         kind = g["meta"].get("kind")
-        section = {"helper": "helpers", "htons": "htons", "syscall": "syscalls",
+        section = {"helper": "helpers", "htons": "htons", "mix": "helpers-mix", "align": "helpers-align",
+                   "syscall": "syscalls",
                    "uring": "syscalls"}.get(kind, "microbench")
         if g["error"]:
             # a failed setup or result check: an error to show, not a row to drop

@@ -67,7 +67,8 @@ def wilcoxon_p(ratios):
 
 # a section's figures and the margin they are judged against (stats.MARGINS' kinds)
 _MARGIN_KIND = {"accept": "load", "accept-cpu": "load", "keepalive": "load", "keepalive-cpu": "load",
-                "htons": "helpers", "helpers": "helpers", "syscalls": "syscalls", "hyperfine": "hyperfine",
+                "htons": "helpers", "helpers": "helpers", "helpers-mix": "helpers", "helpers-align": "helpers",
+                "syscalls": "syscalls", "hyperfine": "hyperfine",
                 "counts": "counts"}
 _CACHE = {}
 
