@@ -113,8 +113,7 @@ def method_diff(ra, rb):
     status: "same", "differs", "unknown in A" / "unknown in B" (one side records the part,
     the other does not: nothing is guessed). A part neither side records is judged, as
     folders written before the method was recorded always were."""
-    ma = runfolder.as_dict(ra.info).get("method")
-    mb = runfolder.as_dict(rb.info).get("method")
+    ma, mb = runfolder.method(ra), runfolder.method(rb)
     ma, mb = (m if isinstance(m, dict) else None for m in (ma, mb))
     out = {"known": (ma is not None, mb is not None), "diffs": [], "parts": {}}
     if ma is None and mb is None:

@@ -133,8 +133,9 @@ def systems_row(run, results_dir):
     if _num(m.get("memory_bytes")):
         topo.append("%.0f GiB RAM" % (m["memory_bytes"] / 2 ** 30))
     info = runfolder.as_dict(run.info)
-    methods = runfolder.as_dict(info.get("methods")) or runfolder.as_dict(m.get("methods"))
-    method_text = ", ".join("%s %s" % (k, methods[k]) for k in sorted(methods)) if methods else UNKNOWN
+    methods = runfolder.method(run) or {}
+    method_text = ", ".join("%s v%s" % (k, runfolder.as_dict(methods[k]).get("version", "?"))
+                            for k in sorted(methods)) if methods else UNKNOWN
     tools = ", ".join("%s %s" % (k, sw[k]) for k in SOFTWARE if sw.get(k))
     commit = sp.get("commit")
     virt = m.get("virtualization")

@@ -101,6 +101,7 @@ class Run:
         self.keepalive = {}
         self.counts = {}
         self.info = {}          # run.json: options, elapsed_s, notes
+        self.part_methods = {}  # a part's method as its own file records it (microbench.json's "method")
         self.hyperfine = {}     # "hello" -> hyperfine JSON
         self.files = []         # the known files found
         self.notes = []         # what was missing or skipped, for the reader

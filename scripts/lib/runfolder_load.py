@@ -79,10 +79,14 @@ def topology(run, kind=None):
 
 
 def method(run):
-    """run.json's method versions ({"load": {"version": ...}, "helpers": {...}, ...}), or None
-    for a folder written before runs recorded them."""
-    m = as_dict(run.info).get(RUN_METHOD)
-    return m if isinstance(m, dict) and m else None
+    """The run's method versions ({"load": {"version": ...}, "helpers": {...}, ...}): run.json's
+    `method`, with each part's own record (microbench.json's) where run.json has none; None for
+    a folder written before runs recorded them."""
+    m = dict(as_dict(as_dict(run.info).get(RUN_METHOD)))
+    for part, pm in getattr(run, "part_methods", {}).items():
+        if pm and part not in m:
+            m[part] = pm
+    return m or None
 
 
 # the per-row counters of a load file, each "<name>_per_conn" / "<name>_per_req"

@@ -81,11 +81,27 @@ def _bench_value(b, meta):
     return None
 
 
+def helpers_method(doc):
+    """How bench-helpers' rows were measured: microbench.json's own "method", else what the file
+    proves of itself (entries tagged syspath_process: repetitions pooled over processes, version
+    3), else None: a folder that says nothing is unknown, never guessed."""
+    m = as_dict(doc.get("method"))
+    if m:
+        return m
+    procs = {b.get("syspath_process") for b in as_list(doc.get("benchmarks"))
+             if isinstance(b, dict) and b.get("syspath_process") is not None}
+    if procs:
+        return {"version": 3, "processes": len(procs),
+                "source": "its entries' syspath_process tags"}
+    return None
+
+
 def load_microbench(run, doc):
     if not isinstance(doc, dict):
         run.notes.append("microbench.json: not an object, ignored")
         return
     run.microbench_context = as_dict(doc.get("context"))
+    run.part_methods["helpers"] = helpers_method(doc)
     groups = {}   # name -> {"values": [...], "median": agg, "meta", "unit", "hib", "error"}
     for b in as_list(doc.get("benchmarks")):
         if not isinstance(b, dict):
