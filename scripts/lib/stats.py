@@ -98,8 +98,13 @@ def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     if len(values) == 1:
         return (values[0], values[0])
     if _np is not None:
-        arr = _np.asarray(values, dtype=float)
-        meds = _np.concatenate([_row_medians(arr[i]) for (i,) in _indices((len(arr),), resamples)])
+        key = (tuple(values), resamples)
+        if key not in _DRAWS:
+            arr = _np.asarray(values, dtype=float)
+            if len(_DRAWS) >= _DRAWS_MAX:
+                _DRAWS.pop(next(iter(_DRAWS)))
+            _DRAWS[key] = _np.concatenate([_row_medians(arr[i]) for (i,) in _indices((len(arr),), resamples)])
+        meds = _DRAWS[key].copy()
         ilo = int(math.floor((1 - conf) / 2 * (resamples - 1)))
         ihi = int(math.ceil((1 + conf) / 2 * (resamples - 1)))
         meds = _np.partition(meds, (ilo, ihi))
@@ -112,13 +117,15 @@ def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     return (lo, hi)
 
 
-def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
-    """Ratio median(b) / median(a) and its bootstrap interval: (ratio, lo, hi)."""
-    a = [v for v in a if v is not None]
-    b = [v for v in b if v is not None]
-    if not a or not b or median(a) == 0:
-        return (None, None, None)
-    if _np is not None:
+_DRAWS = {}
+_DRAWS_MAX = 8   # a verdict asks the same pair for its 95% and its 90% interval in turn
+
+
+def _ratio_draws(a, b, resamples):
+    """The bootstrap's resampled median ratios of b over a (numpy), kept for the next few
+    calls: the same pair asked at another confidence draws nothing new."""
+    key = (tuple(a), tuple(b), resamples)
+    if key not in _DRAWS:
         va, vb = _np.asarray(a, dtype=float), _np.asarray(b, dtype=float)
         parts = []
         for ia, ib in _indices((len(va), len(vb)), resamples):
@@ -126,7 +133,20 @@ def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
             mb = _row_medians(vb[ib])
             keep = ma != 0
             parts.append(mb[keep] / ma[keep])
-        ratios = _np.concatenate(parts)
+        if len(_DRAWS) >= _DRAWS_MAX:
+            _DRAWS.pop(next(iter(_DRAWS)))
+        _DRAWS[key] = _np.concatenate(parts)
+    return _DRAWS[key]
+
+
+def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
+    """Ratio median(b) / median(a) and its bootstrap interval: (ratio, lo, hi)."""
+    a = [v for v in a if v is not None]
+    b = [v for v in b if v is not None]
+    if not a or not b or median(a) == 0:
+        return (None, None, None)
+    if _np is not None:
+        ratios = _ratio_draws(a, b, resamples).copy()   # partition below works in place
         ilo = int(math.floor((1 - conf) / 2 * (len(ratios) - 1)))
         ihi = int(math.ceil((1 + conf) / 2 * (len(ratios) - 1)))
         ratios = _np.partition(ratios, (ilo, ihi))   # the two order statistics, not a full sort
