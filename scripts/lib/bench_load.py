@@ -50,6 +50,7 @@ import subprocess
 
 import counters
 import peers
+import remote
 import servers
 import topology
 import wrk
@@ -60,6 +61,7 @@ from wrk import parse_wrk
 
 LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
 STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
+REMOTE_SSH_S = 0.5        # --client: the ssh session that carries each window's wrk
 
 # ---------------------------------------------------------------------------
 # what exists
@@ -87,22 +89,36 @@ def list_server(bin_dir):
 
 
 class Row:
-    def __init__(self, server, name, backend=None, model=None, note=None):
+    """reference: a row that is neither a syspath model nor a peer (floor);
+    keepalive: the row is in the keep-alive part (syspath-floor's --keepalive)."""
+    def __init__(self, server, name, backend=None, model=None, note=None, reference=False,
+                 keepalive=False):
         self.server, self.name, self.backend, self.model = server, name, backend, model
-        self.note = note
+        self.note, self.reference, self.keepalive = note, reference, keepalive
         self.runs = []           # counted rounds: dicts from run_once
 
     def connections(self, mode):
         # iterative serves one connection at a time and answers 'Connection: close'
         # whenever another client waits: with 50 wrk connections the keep-alive
-        # row would measure accept again, so it is driven by one connection
-        if mode == "keepalive" and self.model == "iterative":
+        # row would measure accept again, so it is driven by one connection;
+        # floor keeps one connection until its EOF, so the other 49 would wait
+        if mode == "keepalive" and (self.model == "iterative" or self.name == "floor"):
             return 1
         return WRK_CONNECTIONS
 
 
-def plan_rows(mode, bin_dir, workers):
-    """(rows, skipped): every row to measure, and [{"name", "why"}] for the rest."""
+FLOOR_NOTE = {
+    "accept": "the reference row: bench/load/syspath-floor.c, blocking accept, read, send "
+              "with MSG_MORE, close; one process, libc (not a peer, not a model)",
+    "keepalive": "the reference row: bench/load/syspath-floor.c --keepalive, blocking, one "
+                 "connection at a time, read and send until EOF: wrk -c1 (not a peer, not "
+                 "a model)",
+}
+
+
+def plan_rows(mode, bin_dir, workers, topo=None):
+    """(rows, skipped): every row to measure, and [{"name", "why"}] for the rest;
+    topo: the run's topology (remote leaves out what binds 127.0.0.1 only)."""
     rows, skipped = [], []
     backends, models, unavailable = list_server(bin_dir)
     if not backends:
@@ -122,7 +138,15 @@ def plan_rows(mode, bin_dir, workers):
             if model == "reuseport":
                 note = "--workers %d (one per server CPU)" % workers
             rows.append(Row("syspath", name, backend, model, note))
-    if mode == "accept":
+    if os.access(os.path.join(bin_dir, "syspath-floor"), os.X_OK):
+        rows.append(Row("syspath-floor", "floor", note=FLOOR_NOTE[mode], reference=True,
+                        keepalive=mode == "keepalive"))
+    else:
+        skipped.append({"name": "floor", "why": "syspath-floor not built"})
+    if mode == "accept" and topo == "remote":
+        skipped.append({"name": "asm-server", "why": "syspath-asm-server binds 127.0.0.1 "
+                        "only: a client on another machine cannot reach it"})
+    elif mode == "accept":
         if os.access(os.path.join(bin_dir, "syspath-asm-server"), os.X_OK):
             rows.append(Row("syspath-asm-server", "asm-server",
                             note="freestanding NASM, iterative, closes every connection"))
@@ -159,12 +183,29 @@ def _wrk_argv(row, mode, pin, server, duration):
     return wrk.argv(server, pin["client_cpus"], row.connections(mode), duration, MODES[mode][2])
 
 
+def _remote_wrk(client, row, mode, pin, server, duration):
+    """The window's wrk on the remote client: (argv as logged, rc, timed_out,
+    rusage None, text). The local ssh is pinned to the client CPU, off the
+    server's core."""
+    args = wrk.args(row.connections(mode), duration, MODES[mode][2]) + [
+        client.url_for(server.port)]
+    try:
+        text = client.run_wrk(args, prefix=wrk.taskset(pin["client_cpus"]))
+        rc = 0
+    except remote.RemoteError as e:
+        text, rc = str(e), 1
+    return ["ssh", str(client), "wrk"] + args, rc, False, None, text
+
+
 def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_calls=False,
-             topo="loopback"):
+             topo="loopback", client=None):
     """One run of row: returns a dict (see module doc); "failed" set on failure.
     count_calls: warm up under strace and count syscalls (one round per row);
-    topo: where server and wrk sit (topology.TOPOLOGIES)."""
-    server, why = servers.start_server(row, pin, bin_dir, tmp, tag, workers, topo)
+    topo: where server and wrk sit (topology.TOPOLOGIES); client: the checked
+    remote.RemoteClient of topology remote, whose wrk makes the window (the
+    warm-up and the strace'd burst run here, against the same address)."""
+    server, why = servers.start_server(row, pin, bin_dir, tmp, tag, workers, topo,
+                                       bind=client.address if client else None)
     if server is None:
         return {"failed": why, "topology": topo}
     argv = _wrk_argv(row, mode, pin, server, duration)
@@ -184,7 +225,10 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
             else:
                 res["syscalls"], res["syscall_units"] = calls["syscalls"], calls["units"]
         a = counters.edge(server, pin, rusage)
-        rc, timed_out, ru, text = wrk.run(argv, duration, tmp)
+        if client is not None:
+            argv, rc, timed_out, ru, text = _remote_wrk(client, row, mode, pin, server, duration)
+        else:
+            rc, timed_out, ru, text = wrk.run(argv, duration, tmp)
         b = counters.edge(server, pin, rusage)
     finally:
         _rc, clean = servers.stop(server)
@@ -198,7 +242,9 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         return res
     res.update(w)
     res["rate"] = w["requests"] / w["duration_s"] if w["duration_s"] > 0 else None
-    res["client_cpu_pct"] = 100.0 * (ru.ru_utime + ru.ru_stime) / w["duration_s"]
+    # wrk's own CPU: unknown when it ran on another machine
+    res["client_cpu_pct"] = (100.0 * (ru.ru_utime + ru.ru_stime) / w["duration_s"]
+                             if ru is not None else None)
     if server.stats_path is not None:
         st = counters.read_stats(server.stats_path)
         if st is None or "snapshot" in st:
@@ -239,6 +285,14 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
             res["rusage_vs_meter_pct"] = 100.0 * (res["rusage_cpu_us"] / cpu_us - 1)
     res.update(counters.window(a, b, units, cpu_us, ru))
     res.update(counters.cores(a, b, pin, units, cpu_us))
+    if client is not None:
+        # the client's core is on the other machine: its figures, and the
+        # totals that would hold them, are unknown here (this machine's client
+        # CPU ran only the ssh that carried wrk's output)
+        for key in ("client_core_ticks", "client_core_busy_pct", "client_core_steal_pct",
+                    "client_core_us_per_unit", "total_cpu_us_per_unit", "total_cpu_ticks",
+                    "pair_cpu_us_per_unit"):
+            res[key] = None
     res["server_tasks_us_per_unit"] = res["cpu_per_unit"]
     if res.get("syscalls") is not None:
         res["syscalls_per_unit"] = res["syscalls"] / res["syscall_units"]
@@ -270,7 +324,7 @@ class Load:
             run.note(run.pin["note"])
         planned = {}
         for mode in parts:
-            rows, skipped = plan_rows(mode, run.bin, run.workers)
+            rows, skipped = plan_rows(mode, run.bin, run.workers, run.args.topology)
             if run.args.rows:
                 rows = [r for r in rows if r.name in run.args.rows]
                 skipped = [s for s in skipped if s["name"] in run.args.rows]
@@ -295,7 +349,9 @@ class Load:
 
     def overhead(self):
         """Seconds each run costs beyond its window."""
-        return LOAD_OVERHEAD_S + (topology.SETUP_S if self.run.args.topology != "loopback" else 0)
+        topo = self.run.args.topology
+        return LOAD_OVERHEAD_S + (topology.SETUP_S if topo == "two-netns" else
+                                  REMOTE_SSH_S if topo == "remote" else 0)
 
     def mode_steps(self, mode, rows, skipped):
         run, steps = self.run, []
@@ -323,7 +379,7 @@ class Load:
                     with run.logfile("%s.log" % mode) as lf:
                         res = run_once(row, mode, run.duration, run.pin, run.bin, run.tmp, tag,
                                        run.workers, lf, count_calls=rnd == 1,
-                                       topo=run.args.topology)
+                                       topo=run.args.topology, client=run.args.client)
                     row.runs.append(res)
                     if res.get("failed"):
                         run.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))

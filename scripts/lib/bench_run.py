@@ -149,7 +149,7 @@ def parse_args(argv):
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
-    ap.add_argument("--topology", default=topology.DEFAULT, choices=list(topology.TOPOLOGIES))
+    ap.add_argument("--topology", choices=list(topology.HELP))
     ap.add_argument("--client")
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
@@ -181,6 +181,8 @@ def parse_args(argv):
         # a RemoteClient, checked (reachable, wrk there, its address for the servers)
         if only and not set(only) & {"accept", "keepalive"}:
             ap.error("--client runs wrk: it needs --only accept or keepalive")
+        if args.topology is not None:
+            ap.error("--client puts wrk on that machine (topology remote): drop --topology")
         try:
             args.client = remote.RemoteClient.from_env(args.client)
         except remote.BadURL as e:
@@ -190,6 +192,8 @@ def parse_args(argv):
         except remote.RemoteError as e:
             sys.stderr.write("bench: --client: %s\n" % e)
             sys.exit(2)
+    # with --client the topology is remote (topology.TOPOLOGIES), never chosen
+    args.topology = "remote" if args.client is not None else args.topology or topology.DEFAULT
     if args.out:
         try:
             os.makedirs(args.out, exist_ok=True)

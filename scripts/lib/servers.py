@@ -3,8 +3,11 @@
 syspath-server (a backend x model, port 0, --stats for its own counters),
 syspath-asm-server (port 0) or a peer (peers.py): pinned to the server CPU
 (taskset), placed as the run's topology says (topology.py): in a network
-namespace of its own, its clients joining it (loopback), or in one of a veth
-pair's two namespaces, its clients in the other (two-netns)."""
+namespace of its own, its clients joining it (loopback), in one of a veth
+pair's two namespaces, its clients in the other (two-netns), or in this
+machine's namespace on the address a remote client reaches (remote).
+syspath-floor (the reference row `floor`) is started like syspath-asm-server,
+with --keepalive in the keep-alive part."""
 import os
 import re
 import shutil
@@ -56,11 +59,15 @@ def _start_with_line(argv, tmp, tag, what, spawn_kw):
     return None, "%s did not start: %s" % (what, _last_line(errpath) or repr(line))
 
 
-def start_server(row, pin, bin_dir, tmp, tag, workers, topo="loopback"):
+def start_server(row, pin, bin_dir, tmp, tag, workers, topo="loopback", bind=None):
     """Start row's server fresh in topology topo (topology.TOPOLOGIES);
-    returns (Server, None) or (None, why). Stop it with stop()."""
+    bind: the address to listen on in remote (RemoteClient.address).
+    Returns (Server, None) or (None, why). Stop it with stop()."""
     pair = None
-    if topo == "two-netns":
+    if topo == "remote":
+        # this machine's own namespace: the address the client reaches is here
+        prefix, spawn_kw, host = [], {"own_netns": False}, bind
+    elif topo == "two-netns":
         pair = topology.Pair(pin["server_cpus"], pin["client_cpus"])
         try:
             pair.up()
@@ -86,6 +93,10 @@ def start_server(row, pin, bin_dir, tmp, tag, workers, topo="loopback"):
         host = "127.0.0.1"
         argv = prefix + [os.path.join(bin_dir, "syspath-asm-server"), "0"]
         p, port = _start_with_line(argv, tmp, tag, "syspath-asm-server", spawn_kw)
+    elif row.server == "syspath-floor":
+        argv = prefix + [os.path.join(bin_dir, "syspath-floor")] + (
+            ["--keepalive"] if row.keepalive else []) + [host, "0"]
+        p, port = _start_with_line(argv, tmp, tag, "syspath-floor", spawn_kw)
     else:
         p, port = peers.start(row.server, row.name, prefix, tmp, spawn_kw, host)
     if p is None:

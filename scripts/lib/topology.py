@@ -13,6 +13,12 @@ would carry the client's receive work and miss its own. Two topologies:
   loopback: the server in a network namespace of its own with its lo up,
       its clients joining it (nsenter), 127.0.0.1: receive work lands on the
       sender's CPU.
+  remote: set by `scripts/bench --client ssh://...` (never chosen with
+      --topology): wrk runs on that machine (remote.py), every server in this
+      machine's own network namespace, bound to the address of this machine
+      that the client reaches, still pinned to the server CPU. No namespace is
+      made; the client's core is on the other machine, so its figures here
+      are null (unknown), never guessed.
 
 A Pair is made fresh for every run (no TIME_WAIT or timer of one row runs in
 another's window) and lives in two holder processes (`sleep infinity`, each
@@ -41,8 +47,11 @@ TOPOLOGIES = {
                  "receive work to its own CPU",
     "loopback": "server in a network namespace of its own (lo), wrk joining it, "
                 "127.0.0.1: receive work runs on the sending CPU",
+    "remote": "wrk on another machine (--client ssh://...), the server in this machine's "
+              "namespace bound to the address that machine reaches it at, pinned to its CPU: "
+              "the client's core figures are unknown (null)",
 }
-# the same, for --help
+# the ones --topology chooses from (remote comes with --client), for --help
 HELP = {"two-netns": "two namespaces, a veth pair, RPS: each side's work on its own CPU",
         "loopback": "one namespace, 127.0.0.1: receive work on the sending CPU"}
 DEFAULT = "two-netns"
@@ -185,7 +194,7 @@ def _trap_signals():
 def probe(name):
     """None when topology `name` can be made here, else one line saying why
     (the fix included)."""
-    if name == "loopback":
+    if name in ("loopback", "remote"):
         return None
     if os.geteuid() != 0:
         return ("--topology %s needs root (network namespaces and a veth pair); "
