@@ -82,7 +82,9 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
   --client ssh://[user@]host[:port]
                      accept/keepalive: wrk runs on that machine over ssh (BatchMode: a key,
                      no password prompt; it needs wrk there), the servers bind the address
-                     of this machine that it reaches, and run.json records its machine.json;
+                     of this machine that it reaches (topology remote: not with --topology;
+                     the client's core figures are then null), and run.json records its
+                     machine.json;
                      checked before anything is built: unreachable, no wrk -> one line, exit 2.
                      SYSPATH_SSH_CONFIG=FILE: ssh -F FILE; SYSPATH_SSH_STRICT=yes|accept-new|no:
                      its StrictHostKeyChecking (default: the ssh configuration's)
