@@ -89,12 +89,10 @@ def list_server(bin_dir):
 
 
 class Row:
-    """reference: a row that is neither a syspath model nor a peer (floor);
-    keepalive: the row is in the keep-alive part (syspath-floor's --keepalive)."""
-    def __init__(self, server, name, backend=None, model=None, note=None, reference=False,
-                 keepalive=False):
+    """reference: a row that is neither a syspath model nor a peer (floor)."""
+    def __init__(self, server, name, backend=None, model=None, note=None, reference=False):
         self.server, self.name, self.backend, self.model = server, name, backend, model
-        self.note, self.reference, self.keepalive = note, reference, keepalive
+        self.note, self.reference = note, reference
         self.runs = []           # counted rounds: dicts from run_once
 
     def connections(self, mode):
@@ -110,9 +108,8 @@ class Row:
 FLOOR_NOTE = {
     "accept": "the reference row: bench/load/syspath-floor.c, blocking accept, read, send "
               "with MSG_MORE, close; one process, libc (not a peer, not a model)",
-    "keepalive": "the reference row: bench/load/syspath-floor.c --keepalive, blocking, one "
-                 "connection at a time, read and send until EOF: wrk -c1 (not a peer, not "
-                 "a model)",
+    "keepalive": "the reference row: bench/load/syspath-floor.c, blocking, one connection "
+                 "at a time, read and send until EOF: wrk -c1 (not a peer, not a model)",
 }
 
 
@@ -139,8 +136,7 @@ def plan_rows(mode, bin_dir, workers, topo=None):
                 note = "--workers %d (one per server CPU)" % workers
             rows.append(Row("syspath", name, backend, model, note))
     if os.access(os.path.join(bin_dir, "syspath-floor"), os.X_OK):
-        rows.append(Row("syspath-floor", "floor", note=FLOOR_NOTE[mode], reference=True,
-                        keepalive=mode == "keepalive"))
+        rows.append(Row("syspath-floor", "floor", note=FLOOR_NOTE[mode], reference=True))
     else:
         skipped.append({"name": "floor", "why": "syspath-floor not built"})
     if mode == "accept" and topo == "remote":

@@ -6,8 +6,7 @@ syspath-asm-server (port 0) or a peer (peers.py): pinned to the server CPU
 namespace of its own, its clients joining it (loopback), in one of a veth
 pair's two namespaces, its clients in the other (two-netns), or in this
 machine's namespace on the address a remote client reaches (remote).
-syspath-floor (the reference row `floor`) is started like syspath-asm-server,
-with --keepalive in the keep-alive part."""
+syspath-floor (the reference row `floor`) is started like syspath-asm-server."""
 import os
 import re
 import shutil
@@ -94,8 +93,7 @@ def start_server(row, pin, bin_dir, tmp, tag, workers, topo="loopback", bind=Non
         argv = prefix + [os.path.join(bin_dir, "syspath-asm-server"), "0"]
         p, port = _start_with_line(argv, tmp, tag, "syspath-asm-server", spawn_kw)
     elif row.server == "syspath-floor":
-        argv = prefix + [os.path.join(bin_dir, "syspath-floor")] + (
-            ["--keepalive"] if row.keepalive else []) + [host, "0"]
+        argv = prefix + [os.path.join(bin_dir, "syspath-floor"), host, "0"]
         p, port = _start_with_line(argv, tmp, tag, "syspath-floor", spawn_kw)
     else:
         p, port = peers.start(row.server, row.name, prefix, tmp, spawn_kw, host)
