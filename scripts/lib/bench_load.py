@@ -14,7 +14,8 @@ and in the first round then a 0.3 s wrk under `strace -c -f`, which counts its
 syscalls: counters.count_syscalls); read the meters (counters.edge); run wrk
 pinned to the client CPU for the measured window; read the meters again; stop
 the server and take the topology down. Rounds interleave the rows (A B C ...
-A B C ...).
+A B C ...). --quick, a smoke run within 90 s, makes one namespace pair for all
+its runs and leaves the strace'd warm-up (the syscall count) out.
 
 The headline, for every row, peers included: the server core's busy time over
 the window (/proc/stat user+nice+system+irq+softirq of the server's CPU,
@@ -306,6 +307,7 @@ class Load:
 
     def __init__(self, run, write_json, log):
         self.run, self.write_json, self.log = run, write_json, log
+        self.count_calls = True     # round 1 warms up under strace (not in --quick)
 
     def steps(self, parts):
         """The load steps of parts (accept, keepalive); sets run.pin and run.duration."""
@@ -318,6 +320,14 @@ class Load:
         run.pin = pinning()
         if run.pin.get("note"):
             run.note(run.pin["note"])
+        # --quick, a smoke run within 90 s: one namespace pair for all its runs,
+        # and no strace'd warm-up (the syscall count, 0.6 s a row)
+        quick = getattr(run.args, "quick", False)
+        servers.share_pairs(quick)
+        self.count_calls = not quick
+        if quick:
+            run.note("%s: --quick leaves the syscall count out and runs every row in one "
+                     "namespace pair" % " and ".join(parts))
         planned = {}
         for mode in parts:
             rows, skipped = plan_rows(mode, run.bin, run.workers, run.args.topology)
@@ -346,7 +356,8 @@ class Load:
     def overhead(self):
         """Seconds each run costs beyond its window."""
         topo = self.run.args.topology
-        return LOAD_OVERHEAD_S + (topology.SETUP_S if topo == "two-netns" else
+        shared = getattr(self.run.args, "quick", False)     # one pair: servers.share_pairs
+        return LOAD_OVERHEAD_S + (topology.SETUP_S if topo == "two-netns" and not shared else
                                   REMOTE_SSH_S if topo == "remote" else 0)
 
     def mode_steps(self, mode, rows, skipped):
@@ -368,13 +379,14 @@ class Load:
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
                 label = "%s: %s round %d/%d" % (mode, row.name, rnd, run.rounds)
-                est = run.duration + self.overhead() + (STRACE_WARMUP_S if rnd == 1 else 0)
+                est = run.duration + self.overhead() + (
+                    STRACE_WARMUP_S if rnd == 1 and self.count_calls else 0)
 
                 def fn(row=row, rnd=rnd, last=last):
                     tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
                     with run.logfile("%s.log" % mode) as lf:
                         res = run_once(row, mode, run.duration, run.pin, run.bin, run.tmp, tag,
-                                       run.workers, lf, count_calls=rnd == 1,
+                                       run.workers, lf, count_calls=rnd == 1 and self.count_calls,
                                        topo=run.args.topology, client=run.args.client)
                     row.runs.append(res)
                     if res.get("failed"):

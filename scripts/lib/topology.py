@@ -21,7 +21,7 @@ would carry the client's receive work and miss its own. Two topologies:
       are null (unknown), never guessed.
 
 A Pair is made fresh for every run (no TIME_WAIT or timer of one row runs in
-another's window) and lives in two holder processes (`sleep infinity`, each
+another's window; --quick shares one for all its runs: servers.share_pairs) and lives in two holder processes (`sleep infinity`, each
 unshared into its own namespace by bench_proc.spawn): the namespaces, and
 the veth with them, go when the holders go. Cleanup is guaranteed four ways:
 Pair.down() in the caller's finally; an atexit hook over every live pair;
