@@ -405,7 +405,8 @@ def main(argv):
     run = Run(args)
     if set(run.parts) & {"accept", "keepalive"}:
         # a topology the kernel or user cannot make: one line, before any work
-        why = topology.probe(args.topology)
+        # (remote's client was checked by parse_args)
+        why = topology.probe(args.topology) if args.client is None else None
         if why:
             log(why)
             return 2

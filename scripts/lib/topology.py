@@ -193,8 +193,12 @@ def _trap_signals():
 
 def probe(name):
     """None when topology `name` can be made here, else one line saying why
-    (the fix included)."""
-    if name in ("loopback", "remote"):
+    (the fix included). remote is made by --client alone (its check is
+    RemoteClient.check), never here."""
+    if name == "remote":
+        return ("topology remote needs a client on another machine: pass "
+                "--client ssh://[user@]host[:port]")
+    if name == "loopback":
         return None
     if os.geteuid() != 0:
         return ("--topology %s needs root (network namespaces and a veth pair); "
