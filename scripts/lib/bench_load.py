@@ -14,7 +14,8 @@ and in the first round then a 0.3 s wrk under `strace -c -f`, which counts its
 syscalls: counters.count_syscalls); read the meters (counters.edge); run wrk
 pinned to the client CPU for the measured window; read the meters again; stop
 the server and take the topology down. Rounds interleave the rows (A B C ...
-A B C ...).
+A B C ...). --quick, a smoke run within 90 s, makes one namespace pair for all
+its runs and leaves the strace'd warm-up (the syscall count) out.
 
 The headline, for every row, peers included: the server core's busy time over
 the window (/proc/stat user+nice+system+irq+softirq of the server's CPU,
@@ -50,6 +51,7 @@ import subprocess
 
 import counters
 import peers
+import remote
 import servers
 import topology
 import wrk
@@ -60,6 +62,7 @@ from wrk import parse_wrk
 
 LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
 STRACE_WARMUP_S = 0.45    # round 1's warm-up: wrk for 0.3 s under strace, attach and detach
+REMOTE_SSH_S = 0.5        # --client: the ssh session that carries each window's wrk
 
 # ---------------------------------------------------------------------------
 # what exists
@@ -87,22 +90,33 @@ def list_server(bin_dir):
 
 
 class Row:
-    def __init__(self, server, name, backend=None, model=None, note=None):
+    """reference: a row that is neither a syspath model nor a peer (floor)."""
+    def __init__(self, server, name, backend=None, model=None, note=None, reference=False):
         self.server, self.name, self.backend, self.model = server, name, backend, model
-        self.note = note
+        self.note, self.reference = note, reference
         self.runs = []           # counted rounds: dicts from run_once
 
     def connections(self, mode):
         # iterative serves one connection at a time and answers 'Connection: close'
         # whenever another client waits: with 50 wrk connections the keep-alive
-        # row would measure accept again, so it is driven by one connection
-        if mode == "keepalive" and self.model == "iterative":
+        # row would measure accept again, so it is driven by one connection;
+        # floor keeps one connection until its EOF, so the other 49 would wait
+        if mode == "keepalive" and (self.model == "iterative" or self.name == "floor"):
             return 1
         return WRK_CONNECTIONS
 
 
-def plan_rows(mode, bin_dir, workers):
-    """(rows, skipped): every row to measure, and [{"name", "why"}] for the rest."""
+FLOOR_NOTE = {
+    "accept": "the reference row: bench/load/syspath-floor.c, blocking accept, read, send "
+              "with MSG_MORE, close; one process, libc (not a peer, not a model)",
+    "keepalive": "the reference row: bench/load/syspath-floor.c, blocking, one connection "
+                 "at a time, read and send until EOF: wrk -c1 (not a peer, not a model)",
+}
+
+
+def plan_rows(mode, bin_dir, workers, topo=None):
+    """(rows, skipped): every row to measure, and [{"name", "why"}] for the rest;
+    topo: the run's topology (remote leaves out what binds 127.0.0.1 only)."""
     rows, skipped = [], []
     backends, models, unavailable = list_server(bin_dir)
     if not backends:
@@ -122,7 +136,14 @@ def plan_rows(mode, bin_dir, workers):
             if model == "reuseport":
                 note = "--workers %d (one per server CPU)" % workers
             rows.append(Row("syspath", name, backend, model, note))
-    if mode == "accept":
+    if os.access(os.path.join(bin_dir, "syspath-floor"), os.X_OK):
+        rows.append(Row("syspath-floor", "floor", note=FLOOR_NOTE[mode], reference=True))
+    else:
+        skipped.append({"name": "floor", "why": "syspath-floor not built"})
+    if mode == "accept" and topo == "remote":
+        skipped.append({"name": "asm-server", "why": "syspath-asm-server binds 127.0.0.1 "
+                        "only: a client on another machine cannot reach it"})
+    elif mode == "accept":
         if os.access(os.path.join(bin_dir, "syspath-asm-server"), os.X_OK):
             rows.append(Row("syspath-asm-server", "asm-server",
                             note="freestanding NASM, iterative, closes every connection"))
@@ -159,12 +180,29 @@ def _wrk_argv(row, mode, pin, server, duration):
     return wrk.argv(server, pin["client_cpus"], row.connections(mode), duration, MODES[mode][2])
 
 
+def _remote_wrk(client, row, mode, pin, server, duration):
+    """The window's wrk on the remote client: (argv as logged, rc, timed_out,
+    rusage None, text). The local ssh is pinned to the client CPU, off the
+    server's core."""
+    args = wrk.args(row.connections(mode), duration, MODES[mode][2]) + [
+        client.url_for(server.port)]
+    try:
+        text = client.run_wrk(args, prefix=wrk.taskset(pin["client_cpus"]))
+        rc = 0
+    except remote.RemoteError as e:
+        text, rc = str(e), 1
+    return ["ssh", str(client), "wrk"] + args, rc, False, None, text
+
+
 def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_calls=False,
-             topo="loopback"):
+             topo="loopback", client=None):
     """One run of row: returns a dict (see module doc); "failed" set on failure.
     count_calls: warm up under strace and count syscalls (one round per row);
-    topo: where server and wrk sit (topology.TOPOLOGIES)."""
-    server, why = servers.start_server(row, pin, bin_dir, tmp, tag, workers, topo)
+    topo: where server and wrk sit (topology.TOPOLOGIES); client: the checked
+    remote.RemoteClient of topology remote, whose wrk makes the window (the
+    warm-up and the strace'd burst run here, against the same address)."""
+    server, why = servers.start_server(row, pin, bin_dir, tmp, tag, workers, topo,
+                                       bind=client.address if client else None)
     if server is None:
         return {"failed": why, "topology": topo}
     argv = _wrk_argv(row, mode, pin, server, duration)
@@ -184,7 +222,10 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
             else:
                 res["syscalls"], res["syscall_units"] = calls["syscalls"], calls["units"]
         a = counters.edge(server, pin, rusage)
-        rc, timed_out, ru, text = wrk.run(argv, duration, tmp)
+        if client is not None:
+            argv, rc, timed_out, ru, text = _remote_wrk(client, row, mode, pin, server, duration)
+        else:
+            rc, timed_out, ru, text = wrk.run(argv, duration, tmp)
         b = counters.edge(server, pin, rusage)
     finally:
         _rc, clean = servers.stop(server)
@@ -198,7 +239,9 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         return res
     res.update(w)
     res["rate"] = w["requests"] / w["duration_s"] if w["duration_s"] > 0 else None
-    res["client_cpu_pct"] = 100.0 * (ru.ru_utime + ru.ru_stime) / w["duration_s"]
+    # wrk's own CPU: unknown when it ran on another machine
+    res["client_cpu_pct"] = (100.0 * (ru.ru_utime + ru.ru_stime) / w["duration_s"]
+                             if ru is not None else None)
     if server.stats_path is not None:
         st = counters.read_stats(server.stats_path)
         if st is None or "snapshot" in st:
@@ -239,6 +282,14 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
             res["rusage_vs_meter_pct"] = 100.0 * (res["rusage_cpu_us"] / cpu_us - 1)
     res.update(counters.window(a, b, units, cpu_us, ru))
     res.update(counters.cores(a, b, pin, units, cpu_us))
+    if client is not None:
+        # the client's core is on the other machine: its figures, and the
+        # totals that would hold them, are unknown here (this machine's client
+        # CPU ran only the ssh that carried wrk's output)
+        for key in ("client_core_ticks", "client_core_busy_pct", "client_core_steal_pct",
+                    "client_core_us_per_unit", "total_cpu_us_per_unit", "total_cpu_ticks",
+                    "pair_cpu_us_per_unit"):
+            res[key] = None
     res["server_tasks_us_per_unit"] = res["cpu_per_unit"]
     if res.get("syscalls") is not None:
         res["syscalls_per_unit"] = res["syscalls"] / res["syscall_units"]
@@ -256,6 +307,7 @@ class Load:
 
     def __init__(self, run, write_json, log):
         self.run, self.write_json, self.log = run, write_json, log
+        self.count_calls = True     # round 1 warms up under strace (not in --quick)
 
     def steps(self, parts):
         """The load steps of parts (accept, keepalive); sets run.pin and run.duration."""
@@ -268,9 +320,17 @@ class Load:
         run.pin = pinning()
         if run.pin.get("note"):
             run.note(run.pin["note"])
+        # --quick, a smoke run within 90 s: one namespace pair for all its runs,
+        # and no strace'd warm-up (the syscall count, 0.6 s a row)
+        quick = getattr(run.args, "quick", False)
+        servers.share_pairs(quick)
+        self.count_calls = not quick
+        if quick:
+            run.note("%s: --quick leaves the syscall count out and runs every row in one "
+                     "namespace pair" % " and ".join(parts))
         planned = {}
         for mode in parts:
-            rows, skipped = plan_rows(mode, run.bin, run.workers)
+            rows, skipped = plan_rows(mode, run.bin, run.workers, run.args.topology)
             if run.args.rows:
                 rows = [r for r in rows if r.name in run.args.rows]
                 skipped = [s for s in skipped if s["name"] in run.args.rows]
@@ -295,7 +355,10 @@ class Load:
 
     def overhead(self):
         """Seconds each run costs beyond its window."""
-        return LOAD_OVERHEAD_S + (topology.SETUP_S if self.run.args.topology != "loopback" else 0)
+        topo = self.run.args.topology
+        shared = getattr(self.run.args, "quick", False)     # one pair: servers.share_pairs
+        return LOAD_OVERHEAD_S + (topology.SETUP_S if topo == "two-netns" and not shared else
+                                  REMOTE_SSH_S if topo == "remote" else 0)
 
     def mode_steps(self, mode, rows, skipped):
         run, steps = self.run, []
@@ -316,14 +379,15 @@ class Load:
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
                 label = "%s: %s round %d/%d" % (mode, row.name, rnd, run.rounds)
-                est = run.duration + self.overhead() + (STRACE_WARMUP_S if rnd == 1 else 0)
+                est = run.duration + self.overhead() + (
+                    STRACE_WARMUP_S if rnd == 1 and self.count_calls else 0)
 
                 def fn(row=row, rnd=rnd, last=last):
                     tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
                     with run.logfile("%s.log" % mode) as lf:
                         res = run_once(row, mode, run.duration, run.pin, run.bin, run.tmp, tag,
-                                       run.workers, lf, count_calls=rnd == 1,
-                                       topo=run.args.topology)
+                                       run.workers, lf, count_calls=rnd == 1 and self.count_calls,
+                                       topo=run.args.topology, client=run.args.client)
                     row.runs.append(res)
                     if res.get("failed"):
                         run.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))

@@ -82,7 +82,9 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
   --client ssh://[user@]host[:port]
                      accept/keepalive: wrk runs on that machine over ssh (BatchMode: a key,
                      no password prompt; it needs wrk there), the servers bind the address
-                     of this machine that it reaches, and run.json records its machine.json;
+                     of this machine that it reaches (topology remote: not with --topology;
+                     the client's core figures are then null), and run.json records its
+                     machine.json;
                      checked before anything is built: unreachable, no wrk -> one line, exit 2.
                      SYSPATH_SSH_CONFIG=FILE: ssh -F FILE; SYSPATH_SSH_STRICT=yes|accept-new|no:
                      its StrictHostKeyChecking (default: the ssh configuration's)
@@ -149,7 +151,7 @@ def parse_args(argv):
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
-    ap.add_argument("--topology", default=topology.DEFAULT, choices=list(topology.TOPOLOGIES))
+    ap.add_argument("--topology", choices=list(topology.HELP))
     ap.add_argument("--client")
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
@@ -181,6 +183,8 @@ def parse_args(argv):
         # a RemoteClient, checked (reachable, wrk there, its address for the servers)
         if only and not set(only) & {"accept", "keepalive"}:
             ap.error("--client runs wrk: it needs --only accept or keepalive")
+        if args.topology is not None:
+            ap.error("--client puts wrk on that machine (topology remote): drop --topology")
         try:
             args.client = remote.RemoteClient.from_env(args.client)
         except remote.BadURL as e:
@@ -190,6 +194,8 @@ def parse_args(argv):
         except remote.RemoteError as e:
             sys.stderr.write("bench: --client: %s\n" % e)
             sys.exit(2)
+    # with --client the topology is remote (topology.TOPOLOGIES), never chosen
+    args.topology = "remote" if args.client is not None else args.topology or topology.DEFAULT
     if args.out:
         try:
             os.makedirs(args.out, exist_ok=True)
@@ -399,7 +405,8 @@ def main(argv):
     run = Run(args)
     if set(run.parts) & {"accept", "keepalive"}:
         # a topology the kernel or user cannot make: one line, before any work
-        why = topology.probe(args.topology)
+        # (remote's client was checked by parse_args)
+        why = topology.probe(args.topology) if args.client is None else None
         if why:
             log(why)
             return 2

@@ -78,7 +78,7 @@ def delta(a, b, key):
 def window(a, b, units, cpu_us, ru):
     """The per-unit counters of one window from its two edges: a dict of
     <counter>_per_unit (see COUNTERS), and total_cpu_ticks. cpu_us: the
-    server's CPU over it (or None); ru: wrk's rusage."""
+    server's CPU over it (or None); ru: wrk's rusage (None: wrk ran elsewhere)."""
     if not units:
         return {}
     segs = delta(a, b, "out_segs")
@@ -88,7 +88,7 @@ def window(a, b, units, cpu_us, ru):
            "total_cpu_us_per_unit": (busy * 1e6 / os.sysconf("SC_CLK_TCK") / units
                                      if busy is not None else None),
            "total_cpu_ticks": busy}
-    if cpu_us is not None:
+    if cpu_us is not None and ru is not None:
         res["pair_cpu_us_per_unit"] = (cpu_us + 1e6 * (ru.ru_utime + ru.ru_stime)) / units
     return res
 
@@ -212,8 +212,15 @@ def counters_note(per, netns_own, topo="loopback"):
                         if netns_own else (
                         "the namespace is the machine's, so any other TCP traffic "
                         "on it in the window counts too")))
+    if topo == "remote":
+        segments = ("Tcp OutSegs delta of this machine's network namespace "
+                    "(/proc/PID/net/snmp) / %ss: the server's segments, and any other TCP "
+                    "traffic of this machine in the window (the ssh carrying wrk's output "
+                    "included)" % unit)
     where = ("in two-netns each side's receive work runs on its own core (RPS)"
              if topo == "two-netns" else
+             "with a remote client the server's receive work runs on this machine, the "
+             "client's on the other" if topo == "remote" else
              "on loopback a packet's receive work runs on the sender's core, so each core "
              "carries the other side's receive work and not its own")
     return {
@@ -230,7 +237,8 @@ def counters_note(per, netns_own, topo="loopback"):
                                        "cannot see (softirq outside its tasks, ksoftirqd, "
                                        "kworkers); tick-grained, so it can dip below 0",
         "client_core_us_per_" + per: "/proc/stat busy time of wrk's CPU over the window / "
-                                     "%ss, clock ticks of %d ms" % (unit, tick_ms),
+                                     "%ss, clock ticks of %d ms; null with a remote client "
+                                     "(its core is on the other machine)" % (unit, tick_ms),
         "segments_per_" + per: segments,
         "window": "every counter and the server CPU come from one measured window per round: "
                   "after a warm-up against the same server process, from just before wrk "

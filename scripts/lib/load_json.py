@@ -81,6 +81,8 @@ def row_json(row, mode, topo=None):
         "backend": row.backend,
         "model": row.model,
         "name": row.name,
+        # a reference row (floor) is neither a syspath model nor a peer
+        "reference": bool(getattr(row, "reference", False)),
         "median": stats.median(rates),
         "ci95": [lo, hi],
         "rounds": rates,
@@ -142,6 +144,10 @@ def _cores_json(ok, per, topo):
             out[key] = stats.median([r[key] for r in ok if r.get(key) is not None])
     busy = out["server_core_busy_pct"]
     out["server_bound"] = busy >= SERVER_BOUND_PCT if busy is not None else None
+    if topo == "remote":
+        # the client's core is on the other machine: unknown, never guessed
+        for key in ("client_core_busy_pct", "client_core_steal_pct", "client_core_ticks"):
+            out[key] = None
     out["server_core_source"] = (
         "/proc/stat user+nice+system+irq+softirq of the server's CPU over the window, "
         "clock ticks of %d ms; a median of %s ticks a window"
@@ -168,7 +174,8 @@ def result_json(mode, rows, skipped, pin, duration, rounds, warmup_kind, topo="l
         "saturated_threshold_pct": SATURATED_PCT,
         "counters_note": counters.counters_note(MODES[mode][3], own_netns(), topo),
         # each server in a network namespace of its own ("own"), or the machine's
-        "netns": "own" if topo == "two-netns" or own_netns() else "shared",
+        "netns": ("own" if topo == "two-netns" or (topo != "remote" and own_netns())
+                  else "shared"),
         "topology": topo,
         "topology_note": topology.TOPOLOGIES.get(topo),
         "meter": meter_json(mode),

@@ -183,8 +183,12 @@ def _start(what, setup, prefix, tmp, spawn_kw, host):
     os.makedirs(pdir, exist_ok=True)
     errlog = os.path.join(pdir, "error.log")
     for _attempt in range(3):
-        # the port is free here, and (a namespace of its own) free there too
-        port = free_port()
+        # the port is free here, and (a namespace of its own) free there too;
+        # where the peer binds an address of this namespace (remote), on it
+        try:
+            port = free_port(host)
+        except OSError:
+            port = free_port()
         # a stale log would give the last run's reason
         if os.path.exists(errlog):
             os.remove(errlog)

@@ -217,15 +217,16 @@ class RemoteClient:
         last = [l for l in stderr.strip().splitlines() if l.strip()]
         return "ssh %s failed: %s" % (self, last[-1].strip() if last else "no message")
 
-    def _ssh(self, command, timeout, stdin_text=None, on_abort=None, what=None):
+    def _ssh(self, command, timeout, stdin_text=None, on_abort=None, what=None, prefix=()):
         """(returncode, stdout, stderr) of `command` run there; ssh's own
         failures (exit 255) and a timeout raise RemoteError (what: the command's
         name in it). on_abort(stdout so far, a file) runs when the wait ends in
-        an exception (timeout, Ctrl-C), after the local ssh is killed."""
+        an exception (timeout, Ctrl-C), after the local ssh is killed. prefix:
+        the local argv before ssh (taskset: keep it off the server's CPU)."""
         if not shutil.which("ssh"):
             raise RemoteError("ssh is not installed here: apt-get install openssh-client")
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            p = bench_proc.spawn(self.ssh_argv(command), stdout=out, stderr=err,
+            p = bench_proc.spawn(list(prefix) + self.ssh_argv(command), stdout=out, stderr=err,
                                  stdin=subprocess.PIPE if stdin_text is not None
                                  else subprocess.DEVNULL)
             try:
@@ -317,11 +318,12 @@ class RemoteClient:
 
     # -- wrk ----------------------------------------------------------------
 
-    def run_wrk(self, args, timeout=None):
+    def run_wrk(self, args, timeout=None, prefix=()):
         """wrk's stdout, wrk run there with args (the options and the URL).
         The URL must be url_for(some port): the load goes to this machine and
         nowhere else. timeout: default -d's seconds + 15. A stopped run (Ctrl-C,
-        timeout) also stops wrk there."""
+        timeout) also stops wrk there. prefix: the local argv before ssh
+        (scripts/bench pins it to the client CPU, off the server's)."""
         urls = [a for a in args if "://" in a]
         want = self.url_for(0)[:-len("0/")]
         if len(urls) != 1 or not re.fullmatch(re.escape(want) + r"\d{1,5}/\S*", urls[0]):
@@ -330,7 +332,8 @@ class RemoteClient:
             timeout = _duration_s(args) + 15
         # the remote shell's pid becomes wrk's (exec): said first, kept to stop it
         cmd = "echo %s $$; exec wrk %s" % (PID_MARK, " ".join(shlex.quote(a) for a in args))
-        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote, what="wrk")
+        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote, what="wrk",
+                               prefix=prefix)
         # what a login script there printed comes before the mark: not wrk's
         rest = so.split(PID_MARK, 1)[-1].partition("\n")[2]
         if rc != 0:

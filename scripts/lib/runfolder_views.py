@@ -60,7 +60,10 @@ def ratio_to(ref_row, row):
 
 
 def is_peer(label, meta):
-    """Whether a load row's server is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...)."""
+    """Whether a load row's server is not syspath's (nginx, nginx-deferred, h2o, lighttpd, ...).
+    The reference row floor (syspath-floor, "reference": true) never is."""
+    if label == "floor" or meta.get("reference"):
+        return False
     server = meta.get("server")
     return label.startswith("nginx") or (isinstance(server, str) and not server.startswith("syspath"))
 

@@ -13,9 +13,15 @@ would carry the client's receive work and miss its own. Two topologies:
   loopback: the server in a network namespace of its own with its lo up,
       its clients joining it (nsenter), 127.0.0.1: receive work lands on the
       sender's CPU.
+  remote: set by `scripts/bench --client ssh://...` (never chosen with
+      --topology): wrk runs on that machine (remote.py), every server in this
+      machine's own network namespace, bound to the address of this machine
+      that the client reaches, still pinned to the server CPU. No namespace is
+      made; the client's core is on the other machine, so its figures here
+      are null (unknown), never guessed.
 
 A Pair is made fresh for every run (no TIME_WAIT or timer of one row runs in
-another's window) and lives in two holder processes (`sleep infinity`, each
+another's window; --quick shares one for all its runs: servers.share_pairs) and lives in two holder processes (`sleep infinity`, each
 unshared into its own namespace by bench_proc.spawn): the namespaces, and
 the veth with them, go when the holders go. Cleanup is guaranteed four ways:
 Pair.down() in the caller's finally; an atexit hook over every live pair;
@@ -41,8 +47,11 @@ TOPOLOGIES = {
                  "receive work to its own CPU",
     "loopback": "server in a network namespace of its own (lo), wrk joining it, "
                 "127.0.0.1: receive work runs on the sending CPU",
+    "remote": "wrk on another machine (--client ssh://...), the server in this machine's "
+              "namespace bound to the address that machine reaches it at, pinned to its CPU: "
+              "the client's core figures are unknown (null)",
 }
-# the same, for --help
+# the ones --topology chooses from (remote comes with --client), for --help
 HELP = {"two-netns": "two namespaces, a veth pair, RPS: each side's work on its own CPU",
         "loopback": "one namespace, 127.0.0.1: receive work on the sending CPU"}
 DEFAULT = "two-netns"
@@ -184,7 +193,11 @@ def _trap_signals():
 
 def probe(name):
     """None when topology `name` can be made here, else one line saying why
-    (the fix included)."""
+    (the fix included). remote is made by --client alone (its check is
+    RemoteClient.check), never here."""
+    if name == "remote":
+        return ("topology remote needs a client on another machine: pass "
+                "--client ssh://[user@]host[:port]")
     if name == "loopback":
         return None
     if os.geteuid() != 0:

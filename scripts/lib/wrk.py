@@ -41,12 +41,18 @@ def parse_wrk(text):
     return out
 
 
+def args(connections, duration, extra):
+    """wrk's options: -t THREADS, -c connections, whole seconds, extra (the
+    mode's arguments, e.g. -H 'Connection: close'); the URL goes last."""
+    return ["-t%d" % THREADS, "-c%d" % connections, "-d%ds" % duration,
+            "--timeout", TIMEOUT] + extra
+
+
 def argv(server, client_cpus, connections, duration, extra):
-    """wrk against a started server: -t THREADS, -c connections, whole seconds,
-    extra (the mode's arguments, e.g. -H 'Connection: close')."""
-    return server.join + taskset(client_cpus) + [
-        "wrk", "-t%d" % THREADS, "-c%d" % connections, "-d%ds" % duration,
-        "--timeout", TIMEOUT] + extra + ["http://%s:%d/" % (server.host, server.port)]
+    """wrk here against a started server (args, then its URL), pinned, in
+    the client's network namespace."""
+    return server.join + taskset(client_cpus) + ["wrk"] + args(connections, duration, extra) + [
+        "http://%s:%d/" % (server.host, server.port)]
 
 
 def run(argv, duration, tmp):

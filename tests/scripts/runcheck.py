@@ -145,7 +145,8 @@ def check_load(path, mode, rounds):
                         "flagged": bool, cpu_key: float, "server_cpu_us_rounds": list,
                         "server_cpu_pct": float, "wrk_connections": int,
                         "note": (str, None)}, where)
-        want(r["server"] in ("syspath", "syspath-asm-server", "nginx", "h2o", "lighttpd"),
+        want(r["server"] in ("syspath", "syspath-asm-server", "syspath-floor", "nginx", "h2o",
+                             "lighttpd"),
              "%s: server %r" % (where, r["server"]))
         want(r["name"] not in names, "%s: duplicate row name" % where)
         names.add(r["name"])
