@@ -76,6 +76,8 @@ def _instruments(ld):
         src = ld.meta(n).get("server_cpu_source")
         if src:
             # "<instrument>, summed over 2 processes (2 threads), window only": the instrument
+            # (or, for the core meter, "...; a median of N ticks a window": the resolution, per row)
+            src = re.sub(r"; a median of [\d.]+ ticks a window$", "", src)
             by_src.setdefault(re.sub(r", summed over \d+ process(es)? \(\d+ threads?\)", "", src), []).append(n)
     if by_src:
         if len(by_src) == 1:
@@ -86,11 +88,15 @@ def _instruments(ld):
     else:
         out.append("Server CPU per %s: user+system time ÷ %ss served (this folder does not name the "
                    "instrument)." % (ld.per, ld.per))
+    if any(ld.meta(n).get("cpu_meter") == "core" for n in ld.names):
+        out.append("Server CPU is the busy time of the server's core, so it counts the kernel's packet "
+                   "work done for the server (softirq) wherever it ran on that core; the server's own "
+                   "tasks (their CPU clock) and what that clock misses are in \"The server's core\" below.")
     rus = {n: ld.meta(n)["rusage_vs_meter_pct"] for n in ld.names
            if isinstance(ld.meta(n).get("rusage_vs_meter_pct"), (int, float))}
     if rus:
         worst = max(rus, key=lambda n: abs(rus[n]))
-        out.append("Cross-check: the server's own getrusage over the same window differs from it by at most "
+        out.append("Cross-check: the server's own getrusage over the same window differs from its processes' CPU clock by at most "
                    "%+.2f%% (`%s`, median over rounds; %d rows checked)." % (rus[worst], worst, len(rus)))
     shares = {}
     for n in ld.names:

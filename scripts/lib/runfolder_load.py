@@ -103,6 +103,12 @@ def load_rows(run, doc, kind):
     unit = doc.get("unit") or ("conn/s" if kind == "accept" else "req/s")
     cpu_key = "server_cpu_us_per_conn" if kind == "accept" else "server_cpu_us_per_req"
     cpu_unit = "µs/conn" if kind == "accept" else "µs/req"
+    # The `<kind>-cpu` row is the file's headline meter: the server core's busy time where the
+    # file names it (meter.headline), else the server processes' CPU clock of older files.
+    headline = as_dict(doc.get("meter")).get("headline")
+    core = isinstance(headline, str) and headline != cpu_key
+    if core:
+        cpu_key = headline
     for r in as_list(doc.get("rows")):
         if not isinstance(r, dict):
             continue
@@ -141,7 +147,11 @@ def load_rows(run, doc, kind):
         side = 0 if kind == "accept" else 1
         meta["figures"] = {f: _figure_value(r, keys[side]) for f, keys in FIGURES.items()}
         rounds = as_list(r.get("rounds"))
-        cpu_rounds = as_list(r.get("server_cpu_us_rounds"))
+        cpu_rounds = as_list(r.get(cpu_key + "_rounds" if core else "server_cpu_us_rounds"))
+        if core:
+            meta["server_cpu_source"] = r.get("server_core_source") if isinstance(r.get("server_core_source"), str) \
+                else "the server core's busy time (/proc/stat)"
+            meta["cpu_meter"] = "core"
         # bench_run appends one value per round in round order, dropping a failed round and a
         # round without a CPU figure: the values pair by position only when none was dropped
         meta["aligned"] = not meta["failed_rounds"] and (not cpu_rounds or len(cpu_rounds) == len(rounds))
@@ -157,7 +167,8 @@ def load_rows(run, doc, kind):
                          note=meta["note"], meta=meta))
         if cpu_rounds or _is_num(r.get(cpu_key)):
             run._add(Row("%s-cpu/%s" % (kind, name), kind + "-cpu", cpu_unit, cpu_rounds,
-                         median=r.get(cpu_key), ci=r.get("server_cpu_ci95"), flagged=flagged,
+                         median=r.get(cpu_key), ci=r.get(cpu_key + "_ci95" if core else "server_cpu_ci95"),
+                         flagged=flagged,
                          note=meta["note"], meta=meta))
     for s in as_list(doc.get("skipped")):   # rows the bench could not measure, and why
         if isinstance(s, dict):
