@@ -18,6 +18,8 @@ and of which kind it is, since the kind decides what a comparison may say:
              never tested on its own
 """
 import fmt
+import json
+
 import runfolder
 
 MEASURED, THRESHOLD, RATIO = "measured", "threshold", "ratio"
@@ -123,6 +125,22 @@ FIGURES = [
            _cpu_x_nginx("keepalive")),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
+
+
+def part_of(f):
+    """The part of a run whose method a figure depends on, as run.json's method names parts."""
+    if f.key.startswith(("accept", "keepalive")):
+        return "load"
+    if f.kind == THRESHOLD:
+        return "calibrate" if "calibrated" in f.label else "helpers"
+    return "syscalls"
+
+
+def method_of(run, f):
+    """The recorded method of the part behind f in this run, as a comparable text; 'unknown'
+    for a folder that records none (never guessed the same as another's)."""
+    m = (runfolder.method(run) or {}).get(part_of(f))
+    return json.dumps(m, sort_keys=True) if m else "unknown"
 
 
 def index_figures():

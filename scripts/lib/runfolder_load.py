@@ -95,11 +95,30 @@ COUNTER_UNITS = {"segments": "segments/%s", "ctx_switches": "switches/%s", "sysc
                  "total_cpu_us": "µs/%s", "pair_cpu_us": "µs/%s"}
 
 
+def load_method(doc):
+    """How a load file's server CPU was measured, for a file written before run.json recorded
+    the load method: what its rows' server_cpu_source say. Version 1: the process CPU clock
+    over the window on loopback, every row; version 0: the meters of the first load bench
+    (getrusage at the server's exit for syspath rows, schedstat for the peers), which count
+    different things. None when the rows do not say."""
+    srcs = {r.get("server_cpu_source") for r in as_list(doc.get("rows"))
+            if isinstance(r, dict) and isinstance(r.get("server_cpu_source"), str)}
+    if not srcs:
+        return None
+    clock = all(x.startswith("process CPU clock") for x in srcs)
+    return {"version": 1 if clock else 0, "topology": "loopback",
+            "meter": "the server processes' CPU clock over the window" if clock
+            else "per row: " + "; ".join(sorted(x.split(" (")[0] for x in srcs)),
+            "source": "the rows' server_cpu_source (the folder records no method)"}
+
+
 def load_rows(run, doc, kind):
     if not isinstance(doc, dict):
         run.notes.append("%s.json: not an object, ignored" % kind)
         return
     setattr(run, kind, doc)
+    if not doc.get("meter") and "load" not in run.part_methods:
+        run.part_methods["load"] = load_method(doc)
     unit = doc.get("unit") or ("conn/s" if kind == "accept" else "req/s")
     cpu_key = "server_cpu_us_per_conn" if kind == "accept" else "server_cpu_us_per_req"
     cpu_unit = "µs/conn" if kind == "accept" else "µs/req"
