@@ -59,6 +59,16 @@ check(cmp["method"]["parts"] == {"load": "same", "helpers": "differs"}, "--json:
 C = os.path.join(T, "C")
 shutil.copytree(A, C)
 run_json(C, None)
+for kind in ("accept", "keepalive"):
+    # rows that do not name their meter either: the folder then says nothing of its load method
+    path = os.path.join(C, kind + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            doc = json.load(f)
+        for r in doc.get("rows", []):
+            r.pop("server_cpu_source", None)
+        with open(path, "w") as f:
+            json.dump(doc, f)
 rows, out, cmp = compare(C)
 check("unknown in B" in out.split("== machine:")[0], "method unknown in B: expected it said in the method section")
 check(rows["syscall/getppid/raw"]["verdict"] != "not judged: method differs", "a part A does not record is judged")
