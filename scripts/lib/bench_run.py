@@ -88,8 +88,9 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
                      looks come at the configured rounds, then about 1.5x more each time;
                      the part's JSON and summary.md say the rounds taken and why it stopped
                      ("all decided", "time cap", "max rounds")
-  --max-minutes M    --adaptive's time cap (minutes, fractions allowed): no batch of rounds is started that would end the
-                     run, with every step still planned, after M minutes (default %(cap)g)
+  --max-minutes M    --adaptive's time cap, in minutes (fractions allowed): no batch of rounds
+                     is started that would end the run, with every step still planned, after
+                     M minutes from its start (default %(cap)g)
   --runs N           N run folders in one go, one after the other, each a full independent
                      run (with --out DIR: DIR-r1 .. DIR-rN); the last N lines on stdout are
                      their paths. Runs as replicates: drift between runs shows between them
@@ -125,7 +126,8 @@ def usage():
     topos = "\n".join("                       %-10s %s" % (name, what)
                       for name, what in topology.HELP.items())
     return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S,
-                    "max_r": MAX_ROUNDS, "cap": adaptive.DEFAULT_MAX_MINUTES, "topo": topology.DEFAULT, "topos": topos}
+                    "max_r": MAX_ROUNDS, "cap": adaptive.DEFAULT_MAX_MINUTES, "topo": topology.DEFAULT,
+                    "topos": topos}
 
 
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
