@@ -365,20 +365,23 @@ class Load:
         warm = ("per run, against the same server process: syspath-client, %d connections; "
                 "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
                 % (wrk.WARMUP_CONNECTIONS, counters.STRACE_BURST_S))
-        state = {"rows": rows, "skipped": skipped, "warmup": warm}
+        state = {"rows": rows, "skipped": skipped, "warmup": warm, "rounds": run.rounds}
 
         def write():
-            doc = result_json(mode, rows, skipped, run.pin, run.duration, run.rounds, warm,
+            doc = result_json(mode, rows, skipped, run.pin, run.duration, state["rounds"], warm,
                               run.args.topology)
             doc["complete"] = state.get("complete", False)
+            if run.adaptive:
+                doc["adaptive"] = run.adaptive.record(mode)
             self.write_json(os.path.join(run.out, "%s.json" % mode), doc)
 
         # after a Ctrl-C, the rows' finished runs are written too (complete: false)
         run.flushers.append(lambda: any(r.runs for r in rows) and write())
-        for rnd in range(1, run.rounds + 1):
+        def round_steps(rnd):
+            out = []
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
-                label = "%s: %s round %d/%d" % (mode, row.name, rnd, run.rounds)
+                label = "%s: %s round %d/%d" % (mode, row.name, rnd, state["rounds"])
                 est = run.duration + self.overhead() + (
                     STRACE_WARMUP_S if rnd == 1 and self.count_calls else 0)
 
@@ -396,9 +399,20 @@ class Load:
                     if res.get("syscalls_why"):
                         run.note("%s: %s: no syscall count: %s" % (mode, row.name,
                                                                    res["syscalls_why"]))
-                    if last and rnd == run.rounds:
+                    if last and rnd == state["rounds"]:
                         state["complete"] = True
                     if last:
                         write()
-                steps.append(Step(label, est, "load", fn))
+                    if last and rnd == state["rounds"] and run.adaptive:
+                        # --adaptive (adaptive.py): whole rounds more while a declared comparison is undecided
+                        add = run.adaptive.more(mode, rnd, sum(s.est for s in out))
+                        state["rounds"] += add
+                        state["complete"] = not add
+                        write()
+                        run.insert_steps([s for r in range(rnd + 1, rnd + add + 1) for s in round_steps(r)])
+                out.append(Step(label, est, "load", fn))
+            return out
+
+        for rnd in range(1, run.rounds + 1):
+            steps += round_steps(rnd)
         return steps

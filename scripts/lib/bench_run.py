@@ -6,7 +6,10 @@ every option over to this driver, which plans every step up front (so the
 progress line can say "[37/170] ... ~4m10s left"), runs them in order, writes
 the run folder as it goes (a Ctrl-C keeps every finished round), stops every
 child it started, writes summary.md, calls scripts/plot and scripts/report if
-they exist, and prints the run folder's path as its last line on stdout.
+they exist, and prints the run folder's path as its last line on stdout
+(--runs N: N folders, one after the other, their paths the last N lines).
+--adaptive: the load parts add rounds while a declared comparison is
+undecided (adaptive.py; bench_load.Load asks it after each round).
 
 Steps and files:
   machine    machine.json                  (bench_machine)
@@ -29,6 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adaptive  # noqa: E402
 import bench_hyperfine  # noqa: E402
 import bench_load  # noqa: E402
 import bench_machine  # noqa: E402
@@ -51,7 +55,9 @@ PARTS = {
     "hyperfine": ("hello-world processes and N-connection server runs", "hyperfine-*.json"),
 }
 MAX_DURATION_S = 600
-MAX_ROUNDS = 100
+MAX_ROUNDS = adaptive.MOST_ROUNDS
+MAX_RUNS = 20
+MAX_MINUTES = 24 * 60
 
 USAGE = """usage: scripts/bench [options]
 
@@ -74,6 +80,20 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
                      10-minute budget, 1..5; --quick: 1)
   --rounds N         counted rounds per server row (default 5, at most %(max_r)d; --quick: 1);
                      each run first warms up the same server process, outside its window
+  --adaptive         accept/keepalive: after the configured rounds, add whole rounds (every row
+                     once, interleaved) until every declared comparison of the part (each
+                     model's libc row against the peers, rates against nginx, asm and raw
+                     ÷ libc) is decided, equivalent or different, at a stricter α per look
+                     (5 looks: α/5 each, so repeated looks do not inflate the error); the
+                     looks come at the configured rounds, then about 1.5x more each time;
+                     the part's JSON and summary.md say the rounds taken and why it stopped
+                     ("all decided", "time cap", "max rounds")
+  --max-minutes M    --adaptive's time cap, in minutes (fractions allowed): no batch of rounds
+                     is started that would end the run, with every step still planned, after
+                     M minutes from its start (default %(cap)g)
+  --runs N           N run folders in one go, one after the other, each a full independent
+                     run (with --out DIR: DIR-r1 .. DIR-rN); the last N lines on stdout are
+                     their paths. Runs as replicates: drift between runs shows between them
   --rows NAME[,NAME] accept/keepalive: only these server rows (repeatable), named as in
                      accept.json: raw/epoll, libc/iterative, asm-server, nginx, h2o, ...;
                      e.g. a quick regression check of one server against its controls
@@ -108,7 +128,8 @@ def usage():
     topos = "\n".join("                       %-10s %s" % (name, what)
                       for name, what in topology.HELP.items())
     return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S,
-                    "max_r": MAX_ROUNDS, "topo": topology.DEFAULT, "topos": topos}
+                    "max_r": MAX_ROUNDS, "cap": adaptive.DEFAULT_MAX_MINUTES, "topo": topology.DEFAULT,
+                    "topos": topos}
 
 
 # Defaults. A full run must stay under 10 minutes on 2 cores, --quick under 90 s.
@@ -141,6 +162,15 @@ def parse_args(argv):
             return v
         return check
 
+    def minutes(s):
+        try:
+            v = float(s)
+        except ValueError:
+            v = 0
+        if not 0 < v <= MAX_MINUTES:
+            raise argparse.ArgumentTypeError("wants minutes, > 0 and at most %d, got '%s'" % (MAX_MINUTES, s))
+        return v
+
     ap = Parser(prog="scripts/bench", add_help=False, allow_abbrev=False)
     ap.add_argument("-h", "--help", action="store_true")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
@@ -151,10 +181,15 @@ def parse_args(argv):
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
+    ap.add_argument("--adaptive", action="store_true")
+    ap.add_argument("--max-minutes", type=minutes)
+    ap.add_argument("--runs", type=whole(MAX_RUNS), default=1)
     ap.add_argument("--topology", choices=list(topology.HELP))
     ap.add_argument("--client")
     # --plan: scripts/bench asks what to build before it installs and builds (see plan_line)
     ap.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
+    # --no-post: no scripts/plot and scripts/report steps (tests that only read the JSON)
+    ap.add_argument("--no-post", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.help:
         return args
@@ -179,6 +214,10 @@ def parse_args(argv):
     args.rows = rows
     if rows and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--rows picks server rows: it needs --only accept or keepalive")
+    if (args.adaptive or args.max_minutes) and only and not set(only) & {"accept", "keepalive"}:
+        ap.error("--adaptive adds load rounds: it needs --only accept or keepalive")
+    if args.max_minutes and not args.adaptive:
+        ap.error("--max-minutes caps --adaptive's rounds: add --adaptive")
     if args.client is not None:
         # a RemoteClient, checked (reachable, wrk there, its address for the servers)
         if only and not set(only) & {"accept", "keepalive"}:
@@ -234,6 +273,9 @@ class Run:
         self.logs = None
         self.parts = args.only or [p for p in PARTS if p != "counts" or self._counts_in_default()]
         self.rounds = args.rounds or self.mode["rounds"]
+        self.adaptive = adaptive.Adaptive(self, args.max_minutes or adaptive.DEFAULT_MAX_MINUTES) \
+            if args.adaptive else None
+        self.step_index = 0
         # reuseport: one worker per CPU the server may use (pinned: one)
         self.workers = 1 if bench_load.pinning().get("server_cpus") \
             else len(os.sched_getaffinity(0))
@@ -246,6 +288,14 @@ class Run:
     def note(self, msg):
         log(msg)
         self.notes.append(msg)
+
+    def insert_steps(self, steps):
+        """Run steps right after the current one (--adaptive's added rounds)."""
+        self.steps[self.step_index + 1:self.step_index + 1] = steps
+
+    def seconds_left(self):
+        """The estimated seconds of the steps planned after the current one."""
+        return Progress(self.steps).left(self.step_index + 1)
 
     def logfile(self, name):
         return open(os.path.join(self.logs, name), "a")
@@ -268,7 +318,7 @@ class Run:
             self.hyper = bench_hyperfine.Hyperfine(self)
             self.steps += self.hyper.steps()
         self.steps.append(Step("summary.md", 1.0, "misc", self.step_summary))
-        for tool in ("plot", "report"):
+        for tool in () if self.args.no_post else ("plot", "report"):
             if os.access(os.path.join(ROOT, "scripts", tool), os.X_OK):
                 self.steps.append(Step("scripts/%s" % tool, 10.0, "post",
                                        lambda t=tool: self.step_post(t)))
@@ -303,7 +353,10 @@ class Run:
             "elapsed_s": round(time.monotonic() - self.t0, 1),
             "options": {"quick": self.args.quick, "only": self.args.only, "rounds": self.rounds,
                         "rows": self.args.rows, "duration_s": getattr(self, "duration", None),
-                        "build_dir": self.build, "parts": self.parts},
+                        "build_dir": self.build, "parts": self.parts,
+                        "adaptive": self.args.adaptive,
+                        "max_minutes": (self.args.max_minutes or adaptive.DEFAULT_MAX_MINUTES)
+                        if self.args.adaptive else None},
             "steps": [{"label": s.label, "seconds": None if s.seconds is None
                        else round(s.seconds, 2), "status": s.status} for s in self.steps],
             "notes": self.notes,
@@ -337,7 +390,8 @@ class Run:
                     % (len(loads), self.duration, bench_load.WRK_THREADS, where,
                        self.args.topology))
             prog = Progress(self.steps)
-            for i, step in enumerate(self.steps):
+            for i, step in enumerate(self.steps):   # --adaptive may insert steps after i
+                self.step_index = i
                 prog.show(i)
                 t = time.monotonic()
                 try:
@@ -422,9 +476,23 @@ def main(argv):
             log("unknown --rows '%s' (known here: %s) (see --help)"
                 % (",".join(unknown), ", ".join(dict.fromkeys(known))))
             return 2
-    rc = run.execute()
-    # the last line on stdout: the run folder (scripts and people pick it up from here)
-    print(run.out)
+    # --runs N: N independent run folders, one after the other (runs as replicates)
+    outs, rc = [], 0
+    for k in range(1, args.runs + 1):
+        if k > 1:
+            run = Run(args)
+        if args.runs > 1:
+            run.out = ("%s-r%d" % (run.out.rstrip("/"), k)) if args.out else run.out
+            while run.out in outs or (not args.out and os.path.exists(run.out)):
+                run.out += "-r%d" % k     # two runs within one second of each other
+            log("run %d of %d" % (k, args.runs))
+        rc = max(rc, run.execute())
+        outs.append(run.out)
+        if rc == 130:
+            break
+    # the last lines on stdout: the run folders (scripts and people pick them up from here)
+    for out in outs:
+        print(out)
     sys.stdout.flush()
     return rc
 

@@ -3,6 +3,7 @@ comparisons (render_headline.py), every server row with its ratios to nginx, the
 and the counters per row beside server CPU."""
 import re
 
+import adaptive
 import fmt
 import runfolder
 import stats
@@ -208,6 +209,9 @@ def load_section(run, kind, images=True):
         out += [str(pin["note"]), ""]
     if doc.get("complete") is False:
         out += ["**Incomplete:** the run was interrupted; the rounds above are the ones that finished.", ""]
+    rounds_note = adaptive.note(doc.get("adaptive"))   # scripts/bench --adaptive: rounds taken, why it stopped
+    if rounds_note:
+        out += [rounds_note, ""]
     head = headline(run, kind)
     if head:
         out += ["Declared comparisons (each model's `%s` row, fixed before the run, against every peer; "
