@@ -10,9 +10,9 @@ and no control row of its family: the documented use, two separate scripts/bench
            asm/epoll, libc/iterative, asm/iterative, asm-server, then nginx: a --rows
            selection, because the full accept family (16 rows here) cannot run twice in the
            time. The family compare corrects is every row of the run's accept-cpu table.
-  figure   accept-cpu, what compare reads for a load row's CPU: server_cpu_us_per_conn, the
-           server tasks' own CPU clock over the window (not the core meter, which compare does
-           not read); the burn runs inside the server, so both meters see it.
+  figure   accept-cpu, what compare reads for a load row's CPU: the file's headline meter
+           (meter.headline: the server core's busy time over the window; the process clock in
+           files older than load method 2); the burn runs inside the server, so both see it.
   rounds   A: --rounds 6 --adaptive, capped at A_SHARE of the test's budget; B: A's rounds.
   change   B's servers run with SYSPATH_TEST_BURN_NS=N:raw: the raw backend's server spins N
            ns of CPU per accepted connection, every other server is as in A. The size comes
@@ -153,7 +153,7 @@ def attempt(k, work):
     ad = docA.get("adaptive") or {}
     want(ad.get("stopped"), "run A: --adaptive recorded no reason to stop: %r" % ad)
     by = {r["name"]: r for r in docA["rows"]}
-    a_cpu = by[BURNT]["server_cpu_us_per_conn"]
+    a_cpu = by[BURNT][(docA.get("meter") or {}).get("headline") or "server_cpu_us_per_conn"]
     want(a_cpu and a_cpu > 0, "run A: no server CPU per connection for %s" % BURNT)
     # what two runs like A can resolve, from A itself
     same, _ = compare(A, A, os.path.join(work, "aa.json"))
