@@ -37,7 +37,7 @@ for name, md in (("summary.md", summary), ("report.md", report)):
     check("clock ticks of 10 ms), window only for `h2o`" in md,
           "%s: expected h2o's tick-based CPU figure to name its instrument" % name)
     check("on 9 clock ticks of 10 ms per row: a coarse figure" in md, "%s: expected the user share's ticks" % name)
-    check("getrusage over the same window differs from it by at most -0.40%" in md,
+    check("getrusage over the same window differs from its processes' CPU clock by at most -0.40%" in md,
           "%s: expected the rusage cross-check" % name)
 
 rc, out, err = run([script("plot"), "--svg", "--only", "accept", "--only", "keepalive", R], expect_rc=0)
