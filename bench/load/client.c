@@ -13,7 +13,7 @@
  *       --timeout seconds while it comes up);
  *   syspath-client --serve BACKEND --count N
  *       spawns the server itself from the directory this binary lives in
- *       (asm|raw|libc: syspath-server --backend B --port 0 --max-conns N;
+ *       (a backend of impl/sys/registry.c: syspath-server --backend B --port 0 --max-conns N;
  *       freestanding: syspath-asm-server 0 N), reads the port from its
  *       `listening on 127.0.0.1:PORT` line, drives N connections, then waits
  *       for the server to exit. One process for hyperfine -N to time, no
@@ -43,13 +43,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syspath/sys.h"
+
 static const char *prog = "syspath-client";
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: syspath-client [--host ADDR] [--port P] [--count N] [--timeout S]\n"
-        "                      [--serve asm|raw|libc|freestanding [--model M] [--bin DIR]]\n"
+        "                      [--serve B|freestanding [--model M] [--bin DIR]]\n"
         "\n"
         "Opens N connections one after another: connect, send one GET with\n"
         "`Connection: close`, read the whole response, close. Checks each status is 200.\n"
@@ -60,7 +62,7 @@ static void usage(FILE *f)
         "  --timeout S     seconds to wait for the server to come up, and per socket\n"
         "                  operation (default 5)\n"
         "  --serve B       start the server first, from this binary's directory:\n"
-        "                  asm|raw|libc -> syspath-server --backend B --port 0 --max-conns N\n"
+        "                  a backend (%s) -> syspath-server --backend B --port 0 --max-conns N\n"
         "                  freestanding -> syspath-asm-server 0 N\n"
         "                  then wait for it to exit after the N connections\n"
         "  --model M       with --serve: syspath-server --model M (default iterative)\n"
@@ -69,7 +71,7 @@ static void usage(FILE *f)
         "  -h, --help      this text\n"
         "\n"
         "Exit status: 0 all N answered 200 (and the spawned server exited 0),\n"
-        "1 a connection or the server failed, 2 bad usage.\n");
+        "1 a connection or the server failed, 2 bad usage.\n", sp_sys_names());
 }
 
 static void die_usage(const char *fmt, const char *arg)
@@ -286,9 +288,12 @@ int main(int argc, char **argv)
         die_usage("%s", "--port or --serve is required (see --help)");
     if (serve && port >= 0)
         die_usage("%s", "--port and --serve exclude each other: --serve reads the port from the server");
-    if (serve && strcmp(serve, "asm") && strcmp(serve, "raw") && strcmp(serve, "libc") &&
-        strcmp(serve, "freestanding"))
-        die_usage("unknown --serve '%s' (known: asm, raw, libc, freestanding)", serve);
+    /* the server's own paths are its registry's rows (impl/sys/registry.c) */
+    if (serve && !sp_sys_find(serve) && strcmp(serve, "freestanding")) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "unknown --serve '%s' (known: %s, freestanding)", serve, sp_sys_names());
+        die_usage("%s", msg);
+    }
 
     /* the server may die under us; report that as a failed write, not a signal */
     signal(SIGPIPE, SIG_IGN);

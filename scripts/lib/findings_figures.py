@@ -5,18 +5,47 @@ it (an old folder, a CPU without the row), format says how to print it ("ns": a 
 "count": an exact count, "x": a ratio, "ref": the reference row of a ratio column). Ratios are
 made inside one run, from each row's median (runfolder.Row), before anything is pooled over
 runs; scripts/findings does the pooling and the tables.
+
+Which syscall paths and models there are is the runs' own rows (paths_of, models_of), never a
+list kept here: a new path or model shows up in the tables with the first run that measures it.
+fmt's orders only sort them (a name they do not know sorts last).
 """
 import fmt
 import runfolder
 
 
-MODELS = fmt.MODEL_ORDER
-PATHS = ("asm", "raw")          # each set against DECLARED, the path every model has
-DECLARED = "libc"
+DECLARED = "libc"               # the path every other is set against (glibc's, every model has it)
+LOAD_CPU = ("accept-cpu", "keepalive-cpu")
 PEERS = ("nginx-deferred", "h2o", "lighttpd")
 HELPER_SIZES = (64, 4096, 262144, 4194304)
 HELPER_ROWS = [("memset", "rep_stosb"), ("memset", "auto"), ("memcpy", "rep_movsb"), ("memcpy", "auto"),
                ("strlen", "repne_scasb"), ("strlen", "avx2"), ("strlen", "avx512")]
+
+
+def paths_of(runs):
+    """The struct sp_sys paths the runs measured, in fmt.BACKEND_ORDER: the backend of their syspath
+    load rows and the <path> of their syscall/close_badfd/<path> rows (bench-syscalls measures
+    every op on each such path; the other ways in, libc_syscall, int80 and the vDSO, only one)."""
+    seen = set()
+    for run in runs:
+        for name, r in run.rows.items():
+            if r.section in LOAD_CPU and r.meta.get("server") == "syspath" and r.meta.get("backend"):
+                seen.add(r.meta["backend"])
+            elif name.startswith("syscall/close_badfd/"):
+                seen.add(name.split("/", 2)[2])
+    return sorted(seen, key=fmt.order_key(fmt.BACKEND_ORDER))
+
+
+def models_of(runs):
+    """The server models of the runs' syspath load rows, in fmt.MODEL_ORDER."""
+    seen = {r.meta["model"] for run in runs for sec in LOAD_CPU for r in run.section(sec)
+            if r.meta.get("server") == "syspath" and r.meta.get("model")}
+    return sorted(seen, key=fmt.order_key(fmt.MODEL_ORDER))
+
+
+def others(paths):
+    """The paths set against DECLARED: every one but it."""
+    return [p for p in paths if p != DECLARED]
 
 
 def med(run, name):
@@ -64,12 +93,12 @@ def cpu(run, kind, row):
 
 # A figure: (label, format, run -> value or None). Formats: "ns" (a plain figure), "x" (a ratio).
 
-def syscall_figures():
+def syscall_figures(paths):
     g = "syscall/getppid/%s"
     c = "syscall/close_badfd/%s"
     figs = [("`getppid` via %s (ns)" % p, "ns", lambda r, p=p: med(r, g % p))
-            for p in ("asm", "raw", "libc", "libc_syscall")]
-    figs += [("`close(-1)` via %s (ns)" % p, "ns", lambda r, p=p: med(r, c % p)) for p in ("asm", "raw", "libc")]
+            for p in list(paths) + ["libc_syscall"]]
+    figs += [("`close(-1)` via %s (ns)" % p, "ns", lambda r, p=p: med(r, c % p)) for p in paths]
     figs += [
         ("`clock_gettime` via the vDSO (ns)", "ns", lambda r: med(r, "syscall/clock_gettime/vdso")),
         ("`getppid` via `int 0x80` (ns)", "ns", lambda r: med(r, g % "int80")),
@@ -77,7 +106,7 @@ def syscall_figures():
         ("io_uring NOP alone (ns)", "ns", lambda r: med(r, "uring/nop/batch1")),
         ("io_uring NOP in batches of 8 (ns per op)", "ns", lambda r: med(r, "uring/nop/batch8")),
     ]
-    for p in PATHS:
+    for p in others(paths):
         figs.append(("`getppid` %s ÷ libc" % p, "x", lambda r, p=p: ratio(med(r, g % p), med(r, g % DECLARED))))
         figs.append(("`close(-1)` %s ÷ libc" % p, "x", lambda r, p=p: ratio(med(r, c % p), med(r, c % DECLARED))))
     figs += [
@@ -86,16 +115,16 @@ def syscall_figures():
          lambda r: ratio(med(r, "syscall/clock_gettime/vdso"), med(r, g % DECLARED))),
     ]
     for op in ("getppid", "close_badfd"):
-        for p in ("asm", "raw", "libc"):
+        for p in paths:
             figs.append(("user-space instructions per `%s` via %s (callgrind)" % (
                 "close(-1)" if op == "close_badfd" else op, p), "count",
                 lambda r, op=op, p=p: med(r, "instr/syscall/%s/%s" % (op, p))))
     return figs
 
 
-def server_figures(kind):
+def server_figures(kind, models):
     unit = "µs per connection" if kind == "accept" else "µs per request"
-    rows = ["nginx"] + ["%s/%s" % (DECLARED, m) for m in MODELS]
+    rows = ["nginx"] + ["%s/%s" % (DECLARED, m) for m in models]
     rows += (["asm-server"] if kind == "accept" else []) + [p for p in PEERS]
     out = []
     for row in rows:
@@ -105,28 +134,28 @@ def server_figures(kind):
     return out
 
 
-def path_figures(kind):
+def path_figures(kind, paths, models):
     return [(m, [("%s ÷ libc" % p, "x", lambda r, m=m, p=p: ratio(cpu(r, kind, "%s/%s" % (p, m)),
                                                                   cpu(r, kind, "%s/%s" % (DECLARED, m))))
-                 for p in PATHS]) for m in MODELS]
+                 for p in others(paths)]) for m in models]
 
 
 def all_path_ratios(run):
-    """Every asm or raw ÷ libc server CPU ratio of a run, both load kinds, every model."""
+    """Every other path ÷ libc server CPU ratio of a run, both load kinds, every model it has."""
     out = []
     for kind in ("accept", "keepalive"):
-        for m in MODELS:
-            for p in PATHS:
+        for m in models_of([run]):
+            for p in others(paths_of([run])):
                 v = ratio(cpu(run, kind, "%s/%s" % (p, m)), cpu(run, kind, "%s/%s" % (DECLARED, m)))
                 if v is not None:
                     out.append(v)
     return out
 
 
-def uring_figures():
+def uring_figures(paths):
     figs = []
     for kind, per in (("accept", "connection"), ("keepalive", "request")):
-        for b in ("asm", "raw", "libc"):
+        for b in paths:
             figs.append(("%s: %s/uring ÷ %s/epoll, server CPU per %s" % (kind, b, b, per), "x",
                          lambda r, kind=kind, b=b: ratio(cpu(r, kind, b + "/uring"), cpu(r, kind, b + "/epoll"))))
         for c, words in (("syscalls", "syscalls"), ("segments", "TCP segments"), ("ctx_switches", "context switches")):
@@ -146,12 +175,12 @@ def helper_figures():
     return out
 
 
-def hyperfine_figures():
+def hyperfine_figures(paths):
     h, s = "hyperfine-hello/syspath-hello-%s", "hyperfine-serve/backend=%s"
     figs = [("hello world, %s ÷ dynamic glibc (process start)" % v, "x",
              lambda r, v=v: ratio(med(r, h % v), med(r, h % "glibc"))) for v in ("asm", "raw", "glibc-static")]
     figs += [("1000 sequential connections, %s ÷ libc" % b, "x",
-              lambda r, b=b: ratio(med(r, s % b), med(r, s % DECLARED))) for b in ("asm", "raw", "freestanding")]
+              lambda r, b=b: ratio(med(r, s % b), med(r, s % DECLARED))) for b in others(paths) + ["freestanding"]]
     return figs
 
 

@@ -25,13 +25,14 @@ TARGETS_CORE = {
 # A reference row, never a peer: each model is set against it beside the peers.
 REFERENCE_ROWS = ("floor",)
 # The backend whose row stands for a model against the peers, declared before any run:
-# glibc's, the path a reader would build with; asm and raw are compared with it per model.
+# glibc's, the path a reader would build with; every other path the file has is compared with
+# it per model (the paths and models are the file's own rows: fmt's orders only sort them).
 DECLARED_BACKEND = "libc"
 # The families a load file's declared comparisons are corrected in (stats.bh_adjust), and the
 # words a lower / higher ratio of each means to a reader.
 FAMILIES = (("cpu", "server CPU against the peers and floor", ("cheaper", "costlier")),
             ("rate", "rate against nginx", ("slower", "faster")),
-            ("path", "path (asm, raw ÷ libc)", ("cheaper", "costlier")))
+            ("path", "path (asm, raw ÷ libc)", ("cheaper", "costlier")))   # path_title() names the file's paths
 
 
 class LoadRows:
@@ -78,6 +79,16 @@ class LoadRows:
         """syspath's models in this file, in the suite's order."""
         return sorted({self.meta(n).get("model") for n in self.names
                        if not self.peer(n) and self.meta(n).get("model")}, key=order_key(fmt.MODEL_ORDER))
+
+    def backends(self):
+        """syspath's paths (backends) in this file, in the suite's order."""
+        return sorted({self.meta(n).get("backend") for n in self.names
+                       if not self.peer(n) and self.meta(n).get("server") == "syspath" and self.meta(n).get("backend")},
+                      key=order_key(fmt.BACKEND_ORDER))
+
+    def others(self):
+        """The paths compared with DECLARED_BACKEND: every one of the file's but it."""
+        return [b for b in self.backends() if b != DECLARED_BACKEND]
 
     def declared(self):
         """The rows declared, before any figure is seen, to stand for syspath against the peers:
@@ -166,8 +177,8 @@ def declared(run, kind):
                         out["rate_bound"].setdefault(why, []).append(title)
             out["rate"] = [(t, c) for t, c in out["rate"] if c is not None]
         for model in ld.models():
-            ref = ld.cpu.get("libc/%s" % model)
-            for b in ("asm", "raw"):
+            ref = ld.cpu.get("%s/%s" % (DECLARED_BACKEND, model))
+            for b in ld.others():
                 c = comparison(ref, ld.cpu.get("%s/%s" % (b, model)))
                 if c is not None:
                     out["path"].append(("%s/%s" % (b, model), c))
@@ -197,10 +208,17 @@ def tally_rows(run, kinds=("accept", "keepalive")):
             cs = family_comparisons(d, key)
             if not cs:
                 continue
+            if key == "path":
+                title = path_title(d["ld"])
             t = verdict.tally(cs)
             rows.append((kind, title, len(cs), t[stats.DIFFERENT], t[stats.EQUIVALENT], t[stats.UNDETERMINED],
                          t[stats.UNTESTED], verdict.tests_used(cs)))
     return rows
+
+
+def path_title(ld):
+    """The path family's name, with the paths the file compares: 'path (asm, raw ÷ libc)'."""
+    return "path (%s ÷ %s)" % (", ".join(ld.others()), DECLARED_BACKEND)
 
 
 TALLY_HEAD = ("file", "family", "comparisons", "different", "equivalent", "undetermined", "untested", "how")
@@ -210,7 +228,7 @@ def headline(run, kind):
     """The headline sentences of one load file, from comparisons declared in advance, never
     from the best of the rows: each model's declared row against every peer of the run,
     server CPU per connection/request with interval and test; the rate, shown as client-bound
-    when it is; the path comparison (asm ÷ libc, raw ÷ libc) per model. [] without rows."""
+    when it is; the path comparison (each other path ÷ libc) per model. [] without rows."""
     d = declared(run, kind)
     if not d:
         return []
@@ -244,8 +262,8 @@ def headline(run, kind):
         if judged and "rate" in tgt:
             text += "; " + _target_text(judged, tgt["rate"], below=False)
         out.append(text + ".")
-    # the path: does asm or raw change the server's CPU against libc, model by model?
+    # the path: does another path change the server's CPU against libc, model by model?
     if d["path"]:
-        out.append("**Path** (server CPU per %s, ÷ libc of the same model): %s." % (
-            ld.per, "; ".join("%s %s" % (t, comparison_cell(c, words["path"])) for t, c in d["path"])))
+        out.append("**Path** (server CPU per %s, ÷ %s of the same model): %s." % (
+            ld.per, DECLARED_BACKEND, "; ".join("%s %s" % (t, comparison_cell(c, words["path"])) for t, c in d["path"])))
     return out

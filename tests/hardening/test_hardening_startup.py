@@ -21,10 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
-from sptest import check, get, run, server_path, syspath_server, Server
-
-BACKENDS = ("asm", "raw", "libc")
-
+from sptest import backends, check, get, run, server_path, syspath_server, Server
 
 def cli(*args, preexec_fn=None):
     p = subprocess.run([server_path(), *args], capture_output=True, text=True, timeout=10,
@@ -92,7 +89,7 @@ def uring_refused():
     check(len(lines) == 1, "--list says why uring is unavailable when io_uring_setup is refused",
           "unavailable: uring (...)", out)
     print(f"under seccomp: {lines[0]}")
-    for backend in BACKENDS:
+    for backend in backends():
         count += expect_error(["--backend", backend, "--model", "uring", "--port", "0"],
                               "model uring is unavailable here: ", preexec_fn=deny_io_uring)
     # the other models do not need io_uring
@@ -114,13 +111,13 @@ def main():
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        for backend in BACKENDS:
+        for backend in backends():
             errors += expect_error(["--backend", backend, "--model", model, "--port", str(port)],
                                    f"port {port} in use")
         holder.close()
         # a running server of the same model holds the port
         first = syspath_server("libc", model)
-        for backend in BACKENDS:
+        for backend in backends():
             errors += expect_error(["--backend", backend, "--model", model, "--port", str(first.port)],
                                    f"port {first.port} in use")
         status, _, _ = get(first.port, "/", {"Connection": "close"})

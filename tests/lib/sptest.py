@@ -173,6 +173,27 @@ def wait_closed(s, timeout):
         chunks.append(chunk)
 
 
+def listed(bindir=None):
+    """(backends, models, unavailable{model: why}) as `syspath-server --list` reports
+    them: the registry's rows, so a test covers every path and model without naming them."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "scripts", "lib"))
+    from bench_load import list_server
+    found = list_server(bindir or BIN)
+    if not found[0] or not found[1]:
+        raise Failure(f"{os.path.join(bindir or BIN, 'syspath-server')} --list names no backend or no model")
+    return found
+
+
+def backends(bindir=None):
+    """Every syscall path (backend) of the built syspath-server, in its registry's order."""
+    return listed(bindir)[0]
+
+
+def models(bindir=None):
+    """Every model built into syspath-server (available here or not), in its registry's order."""
+    return listed(bindir)[1]
+
+
 def model_unavailable(model):
     """The reason a model cannot run here, or None (from syspath-server --list)."""
     out = subprocess.run([server_path(), "--list"], capture_output=True, text=True, timeout=TIMEOUT).stdout

@@ -6,6 +6,7 @@ against libc per model, each with interval and test and one verdict of stats.jud
 each family counted in a table; a client-bound rate is said to be one and never judged "met"; with
 one round no interval and no test is claimed, in the text or the tables.
 """
+import json
 import os
 import re
 import sys
@@ -25,20 +26,30 @@ def both(folder):
     return summary, run([script("report"), "--stdout", folder], expect_rc=0)[1]
 
 
+def paths_and_models(folder):
+    """The syspath paths and models of the folder's accept rows, in their order: what the
+    renderers must cover (the folder's rows, not a list kept here)."""
+    with open(os.path.join(folder, "accept.json"), encoding="utf-8") as f:
+        rows = [r for r in json.load(f)["rows"] if r["server"] == "syspath"]
+    return list(dict.fromkeys(r["backend"] for r in rows)), list(dict.fromkeys(r["model"] for r in rows))
+
+
 R = mkrun(os.path.join(T, "five"), "--reps", "3", "--rounds", "5", "--hyperfine-runs", "10",
           "--drop", "microbench.json", "--drop", "counts.json")
+PATHS, MODELS = paths_and_models(R)
+check("libc" in PATHS and len(PATHS) > 1 and MODELS, "the fixture has libc and other paths: %r %r" % (PATHS, MODELS))
 for name, md in zip(("summary.md", "report.md"), both(R)):
     for peer in ("nginx", "nginx-deferred", "h2o"):
         line = next((l for l in md.splitlines() if "**Server CPU per connection against `%s`**" % peer in l), None)
         check(line is not None, "%s: expected the declared rows against peer %s" % (name, peer))
-        for model in ("iterative", "epoll", "uring", "reuseport", "freestanding"):
+        for model in MODELS + ["freestanding"]:
             check(re.search(r"\b%s \d\.\d\d× \[\d\.\d\d, \d\.\d\d\], p [\d.]+, q [\d.]+, "
                             r"(cheaper|costlier|equivalent within ±5%%|undetermined \(could detect ±[\d.]+%%\))[;.]"
                             % model, line),
                   "%s: expected %s against %s with interval, p, q and a verdict, got:\n%s" % (name, model, peer, line))
     path = next((l for l in md.splitlines() if "**Path** (server CPU per connection" in l), "")
-    for model in ("iterative", "epoll", "uring", "reuseport"):
-        for b in ("asm", "raw"):
+    for model in MODELS:
+        for b in (p for p in PATHS if p != "libc"):
             check("%s/%s " % (b, model) in path, "%s: expected %s/%s ÷ libc in the path line, got %r" % (name, b, model, path))
     check("cheapest" not in md and "highest conn/s" not in md, "%s: a best-of-N headline is back" % name)
     check("no significant difference" not in md and "no difference" not in md,

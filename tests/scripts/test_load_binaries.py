@@ -14,6 +14,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runcheck import bin_dir, fail, run, want  # noqa: E402
+from sptest import Failure, backends  # noqa: E402  (runcheck put tests/lib on the path)
 
 bindir = bin_dir()
 
@@ -91,7 +92,10 @@ want(rc == 1 and "2 of 2" in se and "not HTTP 200" in se,
 # against the real servers, the way hyperfine-serve.json runs them
 served = []
 if os.access(os.path.join(bindir, "syspath-server"), os.X_OK):
-    served += ["asm", "raw", "libc"]
+    try:
+        served += backends(bindir)
+    except Failure as e:
+        fail(str(e))
 if os.access(os.path.join(bindir, "syspath-asm-server"), os.X_OK):
     served.append("freestanding")
 for b in served:

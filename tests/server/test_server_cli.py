@@ -2,12 +2,13 @@
 """syspath-server's startup errors: each is one line on stderr and exit 2, and
 nothing is left listening. Also --help and --list answer and exit 0."""
 import os
+import re
 import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "lib"))
-from sptest import check, run, server_path, Server
+from sptest import backends, check, run, server_path, Server
 
 def cli(*args, env=None):
     p = subprocess.run([server_path(), *args], capture_output=True, text=True, timeout=10,
@@ -25,7 +26,8 @@ def expect_error(args, fragment, env=None):
 
 
 def main():
-    expect_error(["--backend", "nope"], "unknown backend 'nope' (known: asm, raw, libc)")
+    # the refusal names the same paths, in the same order, as --list (the registry's rows)
+    expect_error(["--backend", "nope"], "unknown backend 'nope' (known: %s)" % ", ".join(backends()))
     expect_error(["--model", "nope"], "unknown model 'nope' (known: iterative")
     expect_error(["--port", "70000"], "invalid port '70000'")
     expect_error(["--port", "abc"], "invalid port 'abc'")
@@ -47,15 +49,19 @@ def main():
     holder.bind(("127.0.0.1", 0))
     holder.listen()
     port = holder.getsockname()[1]
-    for backend in ("asm", "raw", "libc"):
+    for backend in backends():
         expect_error(["--backend", backend, "--port", str(port)], f"port {port} in use")
     holder.close()
 
     rc, out, _ = cli("--help")
     check(rc == 0 and "--backend" in out and "--max-conns" in out, "--help", "usage text, exit 0", (rc, out[:80]))
     rc, out, _ = cli("--list")
-    check(rc == 0 and out.startswith("backends: asm raw libc\nmodels: iterative"), "--list",
-          "backends: asm raw libc / models: iterative ...", out[:80])
+    # its format: a backends line, then a models line, names split by one space;
+    # libc (the default path) among the paths, iterative (the default model) first
+    lines = out.splitlines()
+    check(rc == 0 and len(lines) >= 2 and re.fullmatch(r"backends: \S+( \S+)*", lines[0])
+          and "libc" in lines[0].split()[1:] and re.fullmatch(r"models: iterative( \S+)*", lines[1]),
+          "--list", "backends: ... libc ... / models: iterative ...", out[:80])
 
     # IPv6 loopback works too, when the machine has it
     if socket.has_ipv6:
