@@ -431,8 +431,9 @@ class Run:
                     for flush in self.flushers:
                         flush()
                 self.write_run_json()
-                if rc:
-                    bench_summary.write(self.out)
+                # summary.md again from the final run.json (its elapsed time, the last notes),
+                # so the committed file is what scripts/report's renderer makes of the folder
+                bench_summary.write(self.out)
             except Exception as e:
                 log("warning: could not write run.json/summary.md: %s" % e)
             run_budget.keep(self.out, log)   # the folder stays within its size budget

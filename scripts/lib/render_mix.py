@@ -1,6 +1,8 @@
 """scripts/lib/render_mix.py — the helper rows that are not one size at a time: calls whose
 sizes are drawn from a production distribution (`<family>/<variant>/mix/<dist>`) and memcpy's
 alignment sweep (`memcpy/<variant>/align/<bytes>/<placement>`), each against glibc."""
+import re
+
 import fmt
 import verdict
 from fmt import num, order_key, right, table
@@ -40,6 +42,12 @@ def mix_section(run):
     return out
 
 
+def _placement_key(p):
+    """dist0, dist16, ... then dst1, dst15, ...: by kind, then by its number."""
+    m = re.match(r"^([a-z]+)(\d+)$", p)
+    return (m.group(1), int(m.group(2))) if m else (p, 0)
+
+
 def align_section(run):
     """memcpy at a few sizes over (dst - src) & 0xFFF and dst's misalignment: each variant's
     GB/s ÷ glibc's at the same placement, and its worst placement against its own best."""
@@ -50,8 +58,7 @@ def align_section(run):
     variants = [v for v in sorted({k[0] for k in by}, key=order_key(fmt.VARIANT_ORDER)) if v != "libc"]
     body = []
     for size in sorted({k[1] for k in by}):
-        for place in sorted({k[2] for k in by if k[1] == size}, key=lambda p: (p[:3], int(p[4:] or 0)
-                                                                              if p[4:].isdigit() else 0)):
+        for place in sorted({k[2] for k in by if k[1] == size}, key=_placement_key):
             ref = by.get(("libc", size, place))
             line = [fmt.fmt_bytes(size), place, num(ref.median) if ref else "–"]
             for v in variants:
