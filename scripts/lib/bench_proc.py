@@ -364,3 +364,13 @@ def machine_snapshot(cpus, pid):
     except (OSError, ValueError, IndexError):
         pass
     return snap
+
+
+def last_line(path):
+    """A log file's last line (what a child said last before it died), or None."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().strip().splitlines()
+        return lines[-1] if lines else None
+    except OSError:
+        return None

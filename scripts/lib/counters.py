@@ -133,14 +133,6 @@ def parse_strace_total(text):
     return None
 
 
-def _last_line(path):
-    try:
-        with open(path, errors="replace") as f:
-            lines = f.read().strip().splitlines()
-        return lines[-1] if lines else None
-    except OSError:
-        return None
-
 
 def count_syscalls(server, mode, wrk_argv, tmp, tag, log, name):
     """The warm-up of a first round: strace -c -f attached to the server and
@@ -165,7 +157,7 @@ def count_syscalls(server, mode, wrk_argv, tmp, tag, log, name):
         time.sleep(0.01)
     if attached < len(pids):
         bench_proc.stop(st, signal.SIGKILL)
-        return {"why": "strace did not attach: %s" % (_last_line(errpath) or "no message")}
+        return {"why": "strace did not attach: %s" % (bench_proc.last_line(errpath) or "no message")}
     # wrk counts whole seconds; on SIGINT it stops and prints its summary all
     # the same, so the traced burst is cut at STRACE_BURST_S
     with tempfile.TemporaryFile(dir=tmp) as wout:

@@ -114,13 +114,7 @@ def row_json(row, mode, topo=None):
     per = MODES[mode][3]
     out.update(_cores_json(ok, per, topo or (row.runs[0].get("topology") if row.runs else None)
                            or "loopback"))
-    for name in COUNTERS:
-        vals = [r[name + "_per_unit"] for r in ok if r.get(name + "_per_unit") is not None]
-        field = "%s_per_%s" % (name, per)
-        out[field] = stats.median(vals)
-        out[field + "_rounds"] = vals
-        # an interval only where there are rounds enough to make one
-        out[field + "_ci95"] = list(stats.bootstrap_ci(vals)) if len(vals) >= 3 else None
+    out.update(_per_unit_fields(ok, COUNTERS, per))
     why = [r["syscalls_why"] for r in row.runs if r.get("syscalls_why")]
     if why:
         out["syscalls_note"] = why[0]
@@ -129,15 +123,23 @@ def row_json(row, mode, topo=None):
     return out
 
 
-def _cores_json(ok, per, topo):
-    """The row's core fields (see CORES and counters.cores) and its verdict."""
-    out = {"topology": topo}
-    for name in CORES:
+def _per_unit_fields(ok, names, per):
+    """<name>_per_<per> for each name: the median over the rounds, the rounds, and an interval
+    only where there are rounds enough to make one."""
+    out = {}
+    for name in names:
         vals = [r[name + "_per_unit"] for r in ok if r.get(name + "_per_unit") is not None]
         field = "%s_per_%s" % (name, per)
         out[field] = stats.median(vals)
         out[field + "_rounds"] = vals
         out[field + "_ci95"] = list(stats.bootstrap_ci(vals)) if len(vals) >= 3 else None
+    return out
+
+
+def _cores_json(ok, per, topo):
+    """The row's core fields (see CORES and counters.cores) and its verdict."""
+    out = {"topology": topo}
+    out.update(_per_unit_fields(ok, CORES, per))
     for side in ("server", "client"):
         for what in ("busy_pct", "steal_pct", "ticks"):
             key = "%s_core_%s" % (side, what)

@@ -37,14 +37,6 @@ def own_netns():
     return bool(shutil.which("nsenter")) and bench_proc.own_netns_works()
 
 
-def _last_line(path):
-    try:
-        with open(path, errors="replace") as f:
-            lines = f.read().strip().splitlines()
-        return lines[-1] if lines else None
-    except OSError:
-        return None
-
 
 def _start_with_line(argv, tmp, tag, what, spawn_kw):
     """Start a server that prints `listening on ADDR:PORT`; (proc, port) or (None, why)."""
@@ -56,7 +48,7 @@ def _start_with_line(argv, tmp, tag, what, spawn_kw):
     if m:
         return p, int(m.group(1))
     bench_proc.stop(p, signal.SIGKILL)
-    return None, "%s did not start: %s" % (what, _last_line(errpath) or repr(line))
+    return None, "%s did not start: %s" % (what, bench_proc.last_line(errpath) or repr(line))
 
 
 # share_pairs(True): every two-netns run uses one Pair, made at its first
