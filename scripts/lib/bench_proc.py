@@ -331,15 +331,43 @@ def server_snapshot(pid):
     return snap
 
 
+def per_cpu_counts(path, cpus, label=None):
+    """{cpu: count} from a per-CPU table of /proc (/proc/interrupts, /proc/softirqs: a header of
+    CPU names, then one line per source with a count per CPU): the line whose first field is
+    label, or every line summed when label is None (each interrupt source, IPIs included).
+    None when unreadable or cpus is None."""
+    if cpus is None:
+        return None
+    try:
+        with open(path) as f:
+            head = f.readline().split()
+            col = {int(name[3:]): i for i, name in enumerate(head) if name.startswith("CPU")}
+            out = {c: 0 for c in cpus}
+            for line in f:
+                parts = line.split()
+                if not parts or (label is not None and parts[0] != label):
+                    continue
+                for c in cpus:
+                    i = col[c] + 1              # + 1: the source's name comes first
+                    if i < len(parts) and parts[i].isdigit():
+                        out[c] += int(parts[i])
+            return out
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def machine_snapshot(cpus, pid):
     """Counters beyond the server: clock ticks of /proc/stat on the given CPUs
     (a list of ints; None = every CPU) and the TCP segments sent in pid's
     network namespace (/proc/PID/net/snmp Tcp OutSegs, every socket there).
     {"busy_ticks" (summed over cpus), "cpu_ticks" {cpu: {"busy", "steal",
-    "total"}} (each CPU of cpus), "out_segs"}; a value is None when unreadable.
+    "total"}} (each CPU of cpus), "out_segs", "interrupts" and "net_rx" (see
+    per_cpu_counts)}; a value is None when unreadable.
     busy is user nice system irq softirq (guest time is inside user); total
     adds idle, iowait and steal."""
-    snap = {"busy_ticks": None, "cpu_ticks": {}, "out_segs": None}
+    snap = {"busy_ticks": None, "cpu_ticks": {}, "out_segs": None,
+            "interrupts": per_cpu_counts("/proc/interrupts", cpus),
+            "net_rx": per_cpu_counts("/proc/softirqs", cpus, "NET_RX:")}
     names = ("cpu",) if cpus is None else tuple("cpu%d" % c for c in cpus)
     try:
         with open("/proc/stat") as f:

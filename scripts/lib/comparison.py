@@ -135,10 +135,19 @@ def method_diff(ra, rb):
     return out
 
 
+def run_topology(run):
+    """Where a run's load ran: its load files' (or run.json's) topology, else its load method's
+    (an older folder's is inferred from its rows: loopback); None without load rows."""
+    t = runfolder.topology(run, "accept") or runfolder.topology(run, "keepalive")
+    if t is None:
+        t = runfolder.as_dict((runfolder.method(run) or {}).get("load")).get("topology")
+    return t
+
+
 def topology_diff(ra, rb):
-    """run.json's "topology" (where the server and the load generator ran) as a machine
+    """The load's topology (where the server and the load generator ran) as a machine
     difference: [(field, a, b)]; a side without it is unknown, and then differs."""
-    ta, tb = (runfolder.as_dict(r.info).get("topology") for r in (ra, rb))
+    ta, tb = run_topology(ra), run_topology(rb)
     if ta is None and tb is None or ta == tb:
         return []
     fa = _flatten(ta, "topology.") if isinstance(ta, dict) else {"topology": UNKNOWN if ta is None else ta}

@@ -116,6 +116,16 @@ def cores(a, b, pin, units, cpu_us):
         out[side + "_core_busy_pct"] = 100.0 * d["busy"] / d["total"] if d["total"] else None
         out[side + "_core_steal_pct"] = 100.0 * d["steal"] / d["total"] if d["total"] else None
         out[side + "_core_us_per_unit"] = d["busy"] * 1e6 / hz / units if units else None
+    # how often the server's core was entered from outside its tasks: every interrupt (device
+    # and IPIs: RPS hands a packet to another CPU with one) and the network receive softirqs
+    # run there; the fewer packets share an entry, the more each costs
+    for field, key in (("server_core_interrupts_per_unit", "interrupts"),
+                       ("server_core_net_rx_per_unit", "net_rx")):
+        try:
+            n = sum(b[key][int(c)] - a[key][int(c)] for c in pin["server_cpus"].split(","))
+        except (KeyError, TypeError):
+            continue
+        out[field] = n / units if units else None
     if units and cpu_us is not None:
         out["server_unseen_us_per_unit"] = out["server_core_us_per_unit"] - cpu_us / units
     return out
@@ -228,6 +238,13 @@ def counters_note(per, netns_own, topo="loopback"):
                                        "kernel work on the server's core the process clock "
                                        "cannot see (softirq outside its tasks, ksoftirqd, "
                                        "kworkers); tick-grained, so it can dip below 0",
+        "server_core_interrupts_per_" + per: "interrupts on the server's CPU over the window "
+                                             "(/proc/interrupts, every source, IPIs included) "
+                                             "/ %ss" % unit,
+        "server_core_net_rx_per_" + per: "NET_RX softirqs run on the server's CPU over the "
+                                         "window (/proc/softirqs) / %ss: one runs a batch of "
+                                         "received packets, so fewer per %s means larger "
+                                         "batches" % (unit, unit),
         "client_core_us_per_" + per: "/proc/stat busy time of wrk's CPU over the window / "
                                      "%ss, clock ticks of %d ms; null with a remote client "
                                      "(its core is on the other machine)" % (unit, tick_ms),

@@ -143,6 +143,16 @@ def method_of(run, f):
     return json.dumps(m, sort_keys=True) if m else "unknown"
 
 
+def reference_method(runs, f):
+    """The method a spread of figure f keeps: the newest run's among those that ran the load in
+    the default topology (two namespaces), else the newest run's; runs measured otherwise are
+    left out of the spread."""
+    def key(run):
+        topo = runfolder.as_dict((runfolder.method(run) or {}).get("load")).get("topology")
+        return (topo == "two-netns", run.label.split("/")[-1])
+    return method_of(max(runs, key=key), f)
+
+
 def index_figures():
     """The figures scripts/index's tables show, in their order."""
     return [f for f in FIGURES if f.index]

@@ -184,13 +184,89 @@ def hyperfine_figures(paths):
     return figs
 
 
-def meter(run):
-    """How the run metered server CPU: the instruments its load rows name (the text before any
-    parenthesis), sorted; () without load rows. Runs metered otherwise are not pooled."""
-    seen = set()
-    for section in ("accept-cpu", "keepalive-cpu"):
-        for r in run.section(section):
-            src = r.meta.get("server_cpu_source")
-            if isinstance(src, str) and src.strip():
-                seen.add(src.split("(")[0].strip())
-    return tuple(sorted(seen))
+# How a run metered server CPU, by its load method version (run.json's, or what an older
+# folder's rows say: runfolder.method), and where the load ran. Runs that differ in either are
+# never pooled: the figures measure different things.
+METER_WORDS = {0: "per-row meters (getrusage at exit, schedstat)", 1: "the server processes' CPU clock",
+               2: "the server core's busy time"}
+TOPOLOGY_WORDS = {"two-netns": "two namespaces", "loopback": "loopback", "remote": "a remote client"}
+DEFAULT_TOPOLOGY = "two-netns"     # scripts/bench's default: each side's work on its own core
+
+
+def load_method(run):
+    """(version, topology) of the run's server CPU figures; None without load rows; a part of it
+    the folder does not record is None."""
+    if not any(run.section(s) for s in LOAD_CPU):
+        return None
+    m = runfolder.as_dict((runfolder.method(run) or {}).get("load"))
+    return (m.get("version"), m.get("topology"))
+
+
+def load_method_words(key):
+    """'the server core's busy time, two namespaces' for a load_method key."""
+    if key is None:
+        return None
+    version, topo = key
+    return "%s, %s" % (METER_WORDS.get(version, "a meter not recorded"),
+                       TOPOLOGY_WORDS.get(topo, topo or "topology not recorded"))
+
+
+def pick_reference(runs):
+    """The load method the machine's server figures pool on: the newest run's in the default
+    topology, else the newest run's with load rows; None without any."""
+    keys = [load_method(r) for r in runs]
+    for want in (lambda k: k is not None and k[1] == DEFAULT_TOPOLOGY, lambda k: k is not None):
+        hits = [k for k in keys if want(k)]
+        if hits:
+            return hits[-1]
+    return None
+
+
+def core_figure(run, kind, row, name):
+    """A load row's figure (runfolder.FIGURES: e.g. server_tasks_us_per_conn): its median or None."""
+    r = run.get("%s-cpu/%s" % (kind, row))
+    v = runfolder.figure(r.meta, name) if r is not None else None
+    return v.median if hasattr(v, "median") else None
+
+
+def topology_figures(kind, models):
+    """Each row's server core and server tasks, and each over nginx's, in one run: the columns of
+    the loopback / two-namespace table (scripts/findings puts a topology's runs under each)."""
+    per = "conn" if kind == "accept" else "req"
+    rows = ["nginx"] + ["%s/%s" % (DECLARED, m) for m in models] + ["floor"]
+    out = []
+    for row in rows:
+        cells = []
+        for what, field in (("core", "server_core_us_per_" + per), ("tasks", "server_tasks_us_per_" + per)):
+            get = (lambda r, row=row, field=field: core_figure(r, kind, row, field))
+            cells.append(("%s µs" % what, "ns", get))
+            cells.append(("%s × nginx" % what, "ref" if row == "nginx" else "x",
+                          lambda r, get=get, field=field: ratio(get(r), core_figure(r, kind, "nginx", field))))
+        out.append((row, cells))
+    return out
+
+
+def budget_figures(kind, models):
+    """Where the server core's time goes, per row: the core, the server's tasks, the rest (kernel
+    work the tasks' clock cannot see), how often the core was entered from outside (interrupts,
+    NET_RX softirqs), the syscalls and segments per unit, and the ratio to nginx the row would
+    read if its tasks cost nothing (its unseen time over nginx's core): a floor no user-space
+    change can go below."""
+    per = "conn" if kind == "accept" else "req"
+    rows = ["floor", "nginx"] + ["%s/%s" % (DECLARED, m) for m in models]
+    out = []
+    for row in rows:
+        f = (lambda name, row=row: (lambda r: core_figure(r, kind, row, name)))
+        cells = [("core µs", "ns", f("server_core_us_per_" + per)),
+                 ("tasks µs", "ns", f("server_tasks_us_per_" + per)),
+                 ("unseen µs", "ns", f("server_unseen_us_per_" + per)),
+                 ("interrupts", "ns", f("server_core_interrupts_per_" + per)),
+                 ("NET_RX", "ns", f("server_core_net_rx_per_" + per)),
+                 ("syscalls", "ns", lambda r, row=row: counter(r, kind, row, "syscalls")),
+                 ("segments", "ns", lambda r, row=row: counter(r, kind, row, "segments")),
+                 ("core busy %", "ns", f("server_core_busy_pct")),
+                 ("unseen ÷ nginx core", "x",
+                  lambda r, row=row: ratio(core_figure(r, kind, row, "server_unseen_us_per_" + per),
+                                           core_figure(r, kind, "nginx", "server_core_us_per_" + per)))]
+        out.append((row, cells))
+    return out

@@ -28,7 +28,8 @@ METER = ("server core busy time: /proc/stat user+nice+system+irq+softirq of the 
          "server's CPU over the measured window, per connection or request")
 # each side's core over the window, per connection (accept) or request
 # (keep-alive): <name>_per_conn / <name>_per_req, with _rounds and _ci95
-CORES = ("server_core_us", "server_tasks_us", "server_unseen_us", "client_core_us")
+CORES = ("server_core_us", "server_tasks_us", "server_unseen_us", "client_core_us",
+         "server_core_interrupts", "server_core_net_rx")
 
 
 def _sum_errors(runs):

@@ -30,6 +30,12 @@ FIGURES = {
     "server_core_us_per_req": (None, "server_core_us_per_req"),
     "server_core_busy_pct": ("server_core_busy_pct", "server_core_busy_pct"),     # % of the window
     "server_core_steal_pct": ("server_core_steal_pct", "server_core_steal_pct"),  # % stolen by the host
+    # how often the server's core was entered from outside: interrupts (IPIs included) and
+    # NET_RX softirqs on it, per connection / request
+    "server_core_interrupts_per_conn": ("server_core_interrupts_per_conn", None),
+    "server_core_interrupts_per_req": (None, "server_core_interrupts_per_req"),
+    "server_core_net_rx_per_conn": ("server_core_net_rx_per_conn", None),
+    "server_core_net_rx_per_req": (None, "server_core_net_rx_per_req"),
     "client_core_us_per_conn": ("client_core_us_per_conn", None),            # wrk's core, likewise
     "client_core_us_per_req": (None, "client_core_us_per_req"),
     "client_core_busy_pct": ("client_core_busy_pct", "client_core_busy_pct"),

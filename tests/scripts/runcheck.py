@@ -200,6 +200,11 @@ def check_cores(r, d, per, rounds, where):
         want(is_num(r.get(f)) and r[f] > 0 and len(r[f + "_rounds"]) == rounds,
              "%s: %s %r over rounds %r, every window has some" % (where, f, r.get(f),
                                                                    r.get(f + "_rounds")))
+    for n in ("interrupts", "net_rx"):
+        f = "server_core_%s_per_%s" % (n, per)
+        want(is_num(r.get(f)) and r[f] >= 0 and len(r[f + "_rounds"]) == rounds,
+             "%s: %s %r over rounds %r (/proc/%s of the server's CPU)" % (
+                 where, f, r.get(f), r.get(f + "_rounds"), "interrupts" if n == "interrupts" else "softirqs"))
     want(r[tasks] == r["server_cpu_us_per_" + per], "%s: %s %r is not the process clock's %r"
          % (where, tasks, r[tasks], r["server_cpu_us_per_" + per]))
     for c, t, u in zip(r[core + "_rounds"], r[tasks + "_rounds"], r[unseen + "_rounds"]):

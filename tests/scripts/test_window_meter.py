@@ -174,6 +174,10 @@ else:
                  0 <= two[side + "_core_steal_pct"] <= 100,
                  "two-netns: %s core busy %r%% over %r ticks, steal %r%%"
                  % (side, busy, two.get(side + "_core_ticks"), two.get(side + "_core_steal_pct")))
+        # RPS runs the server side's receive work on its core: NET_RX softirqs there, and
+        # interrupts (the IPIs that hand packets over, the timer) to enter it
+        for f in ("server_core_net_rx_per_unit", "server_core_interrupts_per_unit"):
+            want(two.get(f) is not None and two[f] > 0, "two-netns: %s %r, want > 0" % (f, two.get(f)))
         want(two.get("client_core_us_per_unit") and two["client_core_us_per_unit"] > 0,
              "two-netns: client core %r µs/conn" % two.get("client_core_us_per_unit"))
     print("ok: two-netns %.2f segments per connection (loopback %.2f), server core %s µs/conn"
