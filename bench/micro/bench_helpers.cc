@@ -32,9 +32,9 @@
  * GLIBC_TUNABLES=SP_LIBC_ERMS_TUNABLES (see helpers.h): `--libc-erms` re-runs
  * this binary that way with only those rows.
  *
- * Time: every row runs for --benchmark_min_time x 0.1 (0.05 s by default:
- * millions of calls at small sizes, a dozen or more at 64 MiB), so a full
- * run of ~660 rows takes about a minute and a half per repetition; --quick keeps a
+ * Time: every row runs for --benchmark_min_time x 0.1 (0.05 s by default,
+ * however many calls that holds at the row's size), over ~660 rows per
+ * repetition (run.json's steps record what each step took); --quick keeps a
  * representative size set.
  */
 #include <algorithm>
@@ -88,9 +88,11 @@ const size_t misaligned_sizes[] = {16, 256, 4 * KiB, 64 * KiB};
  * the kernel places mappings of 2 MiB and more), a call's loads are held up
  * by the previous call's stores to the matching destination bytes, which
  * the CPU's memory disambiguation cannot tell apart (it compares only low
- * address bits): on a Zen 5 guest the AVX2 copy of 256 B ran at 0.5x with
- * src exactly 2 MiB past dst, and which variant suffered most depended on
- * how far the buffers had grown, not on the copy. A row times the copy. */
+ * address bits). Left to the allocator, a small copy lost speed whenever
+ * src happened to sit a whole 2 MiB past dst, and which variant suffered
+ * depended on how far the buffers had grown, not on the copy (the
+ * alignment sweep's dist<d> rows measure the effect on purpose). A row
+ * times the copy. */
 struct Buffer {
     unsigned char *p = nullptr;
     size_t size = 0;
@@ -431,8 +433,8 @@ void mix_rows(std::vector<Row> &out)
 /* The alignment sweep at 2-16 KiB: distances (dst - src) & 0xFFF with dst
  * page-aligned, then dst misaligned with src aligned (distance 2048 + k).
  * The small distances are the aliasing cliff's region, 2048 the clean case;
- * dst+15 at 2113 B is the reported Zen 3 cliff. 5 variants x 3 sizes x 12
- * placements: 180 rows. */
+ * dst+15 at 2113 B is the publicly reported Zen 3 cliff (helpers.h).
+ * 5 variants x 3 sizes x 12 placements: 180 rows. */
 const size_t align_sizes[] = {2113, 4 * KiB, 16 * KiB};
 const size_t align_dists[] = {0, 16, 64, 128, 192, 256, 2048, 4032};
 const size_t align_dst_offs[] = {1, 15, 33, 63};
@@ -610,6 +612,6 @@ int main(int argc, char **argv)
         return 0;
     };
     prog.rows = rows;
-    prog.min_time_share = 0.1;   /* ~660 rows: a full run stays about a minute and a half */
+    prog.min_time_share = 0.1;   /* ~660 rows x 0.05 s by default per repetition */
     return sp_micro::run(prog, argc, argv);
 }

@@ -421,8 +421,9 @@ int main(int argc, char **argv)
     prog.name = "bench-syscalls";
     prog.help = help;
     prog.rows = rows;
-    /* ~30 rows of ~100 ns calls: 0.1 s each (by default) is a million calls,
-     * and keeps 9 interleaved repetitions under a minute. */
+    /* ~30 rows: 0.1 s each (by default) holds tens of thousands of calls
+     * even where a kernel entry costs microseconds, and 9 interleaved
+     * repetitions of every row stay near half a minute of timed work. */
     prog.min_time_share = 0.2;
     return sp_micro::run(prog, argc, argv);
 }

@@ -80,11 +80,11 @@ void measure(const std::string &name, long iterations, Loop &&loop)
  * store still in flight in its low 12 bits waits for it (the CPU's memory
  * disambiguation compares only those bits). A fixture wherever the heap put
  * it shared a page offset with the bytes the previous call had just stored
- * in some rows and not in others: memcpy/avx512 at 1 KiB ran at 7.2 ns in
- * every process where memcpy/auto, the same copy, ran at 5.7. So every row
- * runs its fixture from the same spot, 3.5 KiB into a page: past the stores
- * of any call shorter than 3.5 KiB (dst is page-aligned, +1 when
- * misaligned), and every row pays the same for the rest. */
+ * in some rows and not in others, so memcpy/avx512 and memcpy/auto, the
+ * same copy, timed apart at 1 KiB in every process. So every row runs its
+ * fixture from the same spot, 3.5 KiB into a page: past the stores of any
+ * call shorter than 3.5 KiB (dst is page-aligned, +1 when misaligned), and
+ * every row pays the same for the rest. */
 constexpr size_t fixture_offset = 3584;
 alignas(4096) inline unsigned char fixture_page[8192];
 

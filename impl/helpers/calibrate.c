@@ -1,8 +1,10 @@
 /*
  * calibrate.c — syspath-calibrate: where, on this machine, rep stosb / rep
  * movsb start to beat the vector loop and non-temporal stores start to beat
- * ordinary ones. The answer moves a lot between CPUs (Intel with ERMS: rep
- * stosb wins from a few KiB; AMD Zen3: only around 1 MiB), so memset/auto and
+ * ordinary ones. The answer moves a lot between CPUs (on Intel parts with
+ * ERMS rep stosb overtakes the vector loop within a few KiB, near glibc's own
+ * default x86_rep_stosb_threshold; on AMD parts it may only draw level well
+ * past L2, if at all: thresholds.c argues both), so memset/auto and
  * memcpy/auto read it from the environment this program prints with --env
  * instead of carrying figures for CPU models.
  *
@@ -17,13 +19,13 @@
  * vector loop's split stores do not). Candidates are interleaved (the order
  * rotates every round) and the rounds repeated.
  *
- * The margin. A shared VM's speed moves by tens of percent between runs, so
- * a threshold taken from one noisy point moved between 4 and 16 KiB from run
- * to run. Now each round gives, per size, the ratio candidate time /
- * baseline time of two samples taken side by side (drift hits both), and
- * the rounds give that ratio's median and an interval for it (order
- * statistics of the rounds' ratios, see median_interval()). At each size the
- * candidate
+ * The margin. A shared VM's speed moves between runs, so a threshold taken
+ * from one noisy point wandered with it from run to run (the calibrate.json
+ * of one machine's runs shows how far). So each round gives, per size, the
+ * ratio candidate time / baseline time of two samples taken side by side
+ * (drift hits both), and the rounds give that ratio's median and an
+ * interval for it (order statistics of the rounds' ratios, see
+ * median_interval()). At each size the candidate
  *   wins   when the whole interval lies below 1 - MARGIN,
  *   loses  when it lies above 1 + MARGIN,
  *   ties   otherwise (the difference is within its own noise).
@@ -39,8 +41,9 @@
  *
  * rep's two speeds. On some machines rep stosb (and maybe rep movsb) runs
  * in one of two modes, and a guest may see it switch between them within
- * seconds: in the slow one a fill past L2 ran at a third of the fast one's
- * speed. The rounds are the spaced samples: each round times rep beside the
+ * seconds, and in the slow one a fill past L2 falls far behind the fast
+ * one (the JSON's "rep_modes", below, shows by how much on this machine).
+ * The rounds are the spaced samples: each round times rep beside the
  * vector loop at every size, and the rounds spread over the whole run. A
  * round's mode index is the median over sizes from MODE_MIN_SIZE of its
  * rep/vector time ratio (paired, so drift cancels); sorted, the indices
@@ -134,7 +137,8 @@ static void call(const struct family *f, int c, size_t n, size_t off)
 /* One sample: ns per call of candidate c at size n, the first half of the
  * calls aligned and the second half misaligned (in two runs, not
  * alternating call by call: alternating made the AVX-512 memset, which
- * takes a different path for each, look 10% slower than either alone). */
+ * takes a different path for each, look slower than either alone, a cost
+ * of the alternation and not of either case). */
 static double sample(const struct family *f, int c, size_t n)
 {
     size_t k = SAMPLE_BYTES / n;
@@ -211,9 +215,10 @@ static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
  * tie counts 1 when its median leans to the baseline by more than the
  * margin (the candidate looks slower, if not beyond the noise), else 0: a
  * median of 1.01 or 1.02 where the two are equal must not stop the
- * boundary (memset's rep, equal to the vector loop from 8 KiB to 1 MiB,
- * came out at 8 KiB, 16 KiB, 256 KiB and 1 MiB in runs that way). All the ties of a grid
- * together (at most MAX_SIZES) never outweigh one decisive size. */
+ * boundary (where memset's rep draws level with the vector loop over a wide
+ * span of sizes, counting such medians put the boundary anywhere in that
+ * span from one run to the next). All the ties of a grid together (at most
+ * MAX_SIZES) never outweigh one decisive size. */
 #define DECISIVE (2 * MAX_SIZES)
 static int weight(const struct family *f, int i, int cand)
 {
@@ -227,12 +232,12 @@ static int weight(const struct family *f, int i, int cand)
  * 0 (never) unless that minimum holds more decisive wins than losses.
  * So the decisive sizes say whether the boundary moves, and below the
  * candidate's decisive wins it takes the ties down to the first size where
- * its median is clearly the slower one. Where the first decisive win fell
- * inside a run of near-equal sizes wandered (memset's rep: 8, 16 or 32 KiB, or never,
- * in twelve runs on one VM); the size where the medians cross is steadier.
- * Ties weigh something on the baseline's side so that a candidate the noise
- * only hides as slower does not get them (memset's nt, 20% slower than rep
- * from 2 to 16 MiB there, all ties). */
+ * its median is clearly the slower one. A boundary put at the first
+ * decisive win wandered from run to run inside a span of near-equal sizes;
+ * the size where the medians cross is steadier. Ties weigh something on the
+ * baseline's side so that a candidate the noise only hides as slower does
+ * not get them (a streaming memset can be slower than rep at every size
+ * of a span past L2 and still tie at each one, its intervals being wide). */
 static size_t crossover(const struct family *f, int cand)
 {
     int sum = 0, best = 0;

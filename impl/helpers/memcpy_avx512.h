@@ -4,9 +4,11 @@
  * sp_cpu_has(SP_CPU_AVX512).
  *
  * The shape of glibc's __memmove_avx512_unaligned_erms, which is what glibc
- * picks on a Sapphire Rapids and which ran up to 1.7x faster than the
- * 32-byte AVX2 copy there (1 KiB: the AVX2 loop tops out at one 32-B store
- * per cycle):
+ * picks where 512-bit loads and stores do not lower the clock (its
+ * cpu_features.c: CPUs with AVX-VNNI, such as Sapphire Rapids). Each store
+ * moves a whole 64-B line, twice the bytes of an AVX2 store, so where
+ * stores are the limit it outruns the 32-byte AVX2 copy (compare the avx512
+ * and avx2 memcpy rows of microbench.json):
  *   33..64      two overlapping 32-B moves in ymm16-31 (no mask
  *               register, no vzeroupper)
  *   n <= 32     ONE byte-masked load and store (k = bzhi(~0, n)), as in
@@ -71,11 +73,12 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
     const unsigned char *s = src;
     if (n <= 64) {
         /* 33..64: two overlapping 32-B moves, both inside the buffers, so
-         * no bzhi/kmov and no page-end test (0.78x -> 0.85x glibc at 64 B
-         * on Sapphire Rapids, 1..32 B unchanged). In ymm16-31 (EVEX, which
-         * AVX512VL allows) the moves leave no upper state dirty, so no
-         * vzeroupper on the way out, as glibc's EVEX copy; in ymm0-15 they
-         * needed one. Four xmm moves ran slower than two ymm. */
+         * no bzhi/kmov and no page-end test: fewer instructions on the way
+         * to the same bytes than the masked move (1..32 B keep theirs). In
+         * ymm16-31 (EVEX, which AVX512VL allows) the moves leave no upper
+         * state dirty, so no vzeroupper on the way out, as glibc's EVEX
+         * copy; in ymm0-15 they needed one. Two ymm moves rather than four
+         * xmm: half the loads and stores for the same bytes. */
         if (n > 32) {
             SP_PIN256(a, "xmm16", _mm256_loadu_si256((const __m256i *)s));
             SP_PIN256(b, "xmm17", _mm256_loadu_si256((const __m256i *)(s + n - 32)));

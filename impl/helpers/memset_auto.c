@@ -12,9 +12,9 @@
  *
  * Dispatch is glibc's: an ifunc resolver picks the AVX-512 (+ BMI2, for
  * bzhi), AVX2 or SSE2 build once, at load time, so `sp_memset_auto` (and
- * the table row) is that build itself;
- * a first version that jumped through a function pointer cost ~0.6 ns per
- * call at 64 B on a Sapphire Rapids, 40% of the call. The scheme, and how
+ * the table row) is that build itself. A first version that jumped through
+ * a function pointer paid an indirect call on every call, a large share of
+ * a small memset that glibc's ifunc does not pay. The scheme, and how
  * SYSPATH_CPU_MASK still takes effect: internal.h, struct sp_auto_cfg.
  */
 #include "memset_sse2.h"

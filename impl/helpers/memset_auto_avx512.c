@@ -7,8 +7,9 @@
  *
  * Why rep stosb is inline here: reaching it through the AVX2 build and
  * sp_memset_auto_big (two more compares and jumps, the pthread_once of the
- * thresholds, a call) cost ~1.5 ns, 9% of a 4 KiB memset (0.91x glibc,
- * which jumps straight to its own rep stosb).
+ * thresholds, a call) put work before every rep-class call that glibc,
+ * which jumps straight to its own rep stosb, does not do, and at the sizes
+ * where rep starts that work showed against glibc.
  *
  * Everything else (n >= nt, or the first call, or AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, not straight to

@@ -46,7 +46,8 @@ static inline void *sp_memset_avx2_body(void *dst, int c, size_t n)
     }
     /* the loop's stores go in pairs to one 64-B line (as glibc aligns its
      * loop to two vectors): 32-B alignment left every other pair split
-     * across two lines, 0.87x glibc at 1 KiB */
+     * across two lines, and a store split across two lines takes two
+     * cache accesses */
     _mm256_storeu_si256((__m256i *)d, v);
     _mm256_storeu_si256((__m256i *)(d + 32), v);
     unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);

@@ -4,8 +4,10 @@
  * sp_cpu_has(SP_CPU_AVX512).
  *
  * The shape of glibc's __memset_avx512_unaligned_erms, which is what glibc
- * picks on a Sapphire Rapids, and the reason it beat the AVX2 code there by
- * up to 1.7x below 64 B:
+ * picks where 512-bit stores do not lower the clock (its cpu_features.c:
+ * CPUs with AVX-VNNI, such as Sapphire Rapids). Below 64 B it makes one
+ * masked store where the AVX2 code branches to a size class, which is why
+ * it wins there (compare the avx512 and avx2 memset rows):
  *   n < 64      ONE byte-masked store (vmovdqu8 {k}, k = bzhi(~0, n)): the
  *               masked-off bytes are neither written nor faulted on, so no
  *               size classes below 64 B. Near a page's end the 64-B
@@ -16,7 +18,8 @@
  *               a page the caller does not own.
  *   64..128     two overlapping vectors; 128..256 four. Each class up to
  *               256 B takes at most one taken branch (the layout hints
- *               matter: at 64 B a second one cost 20% against glibc).
+ *               matter: at 64 B a call is a few cycles, and a second
+ *               taken branch is a visible share of them).
  *   beyond      with dst 64-B aligned: the first 256 B, an aligned loop
  *               of 4 x 64 B up to 512 B before the end, the last 256 B.
  *               With dst not aligned, no store crosses a cache line: a
@@ -25,9 +28,11 @@
  *               last one are stored again aligned (they cover whatever the
  *               turns left over), and a masked store ends at dst + n.
  *               Eight line-splitting stores (the head and tail of the
- *               aligned case, shifted) made a 4 KiB memset at dst + 1 run
- *               at 0.65x the aligned speed; glibc's loop has the same cost
- *               and hides it by using rep stosb from 2 KiB.
+ *               aligned case, shifted) made a misaligned memset clearly
+ *               slower than an aligned one (the /misaligned rows show the
+ *               gap); glibc's loop has the same cost and hides it behind
+ *               rep stosb, which it takes from its x86_rep_stosb_threshold
+ *               (2 KiB by default, glibc's tunables doc).
  * The fill vector lives in zmm16: the EVEX-only registers zmm16-31 are not
  * part of the state vzeroupper clears, so no vzeroupper is needed on return
  * (gcc and clang only insert one for ymm/zmm0-15), as in glibc. Pinning is

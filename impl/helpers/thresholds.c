@@ -128,7 +128,8 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
     /* Streaming stores pay once the buffer cannot stay in the cache anyway:
      * 3/4 of the last-level cache leaves room for everything else (the
      * fraction glibc uses). On Intel the L3 a guest sees can be the host's
-     * whole (a 2-vCPU guest can report hundreds of MiB), and even on bare
+     * whole (a 2-vCPU guest may report the host's full L3: machine.json's
+     * caches record what each run's machine reported), and even on bare
      * metal the cores share it; what one core may count on is bounded by
      * its own L2: those server parts give each core 1 to 2 times its L2 in
      * L3, so 16 x L2 is past any one core's share (2 MiB-L2 Intel servers:

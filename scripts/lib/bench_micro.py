@@ -12,9 +12,9 @@ benchmarks are shuffled, so drift hits them alike). bench-helpers' repetitions
 are spread over 3 processes (3 repetitions each in a full run, 1 with --quick), whose per-repetition
 rows are pooled, each tagged "syspath_process": a call of a few nanoseconds
 moves by a cycle or more with where one process's code and data happen to lie
-(glibc's own memset at 1-64 B: 0.84-1.58x between two processes over five runs
-on a Zen 5 guest), which repetitions inside one process never see; pooled, the interval
-of a row includes it.
+(glibc's own memset at 1-64 B ran measurably faster in one process than in the
+next, with the same instructions: the rows' syspath_process tags show it), which
+repetitions inside one process never see; pooled, the interval of a row includes it.
 
 bench-helpers also has mix rows (<family>/<variant>/mix/<distribution>: 1024
 calls per iteration, sizes drawn with a fixed seed from a published production
@@ -45,12 +45,12 @@ import bench_proc
 from bench_steps import Step
 
 # Per binary: repetitions, --benchmark_min_time and extra flags. bench-helpers runs
-# each row for min_time x 0.1 s (see its --help): 0.1 gives ~13 s per repetition
-# here, so 9 repetitions take ~2 minutes, which the 10-minute budget allows.
-# bench-syscalls at 0.05 s per row: ~20 s for 9 repetitions.
+# each row for min_time x 0.1 s (see its --help), bench-syscalls min_time x 0.2 s;
+# 9 repetitions of each fit the 10-minute budget beside the load parts.
 # "processes": how many processes share the repetitions (see above).
-# The mix rows and the alignment sweep (~190 rows) add ~9 s per repetition on a
-# 2-core Zen 5 guest: ~80 s to a full run, ~15 s to a quick one.
+# "est": each step's expected seconds, for the progress line and the budget, the
+# mix rows and the alignment sweep (~190 rows) included; taken from what these
+# steps took in recent runs (run.json's steps record each one's seconds).
 FULL = {"helpers": {"repetitions": 9, "processes": 3, "min_time": "0.1", "extra": []},
         "syscalls": {"repetitions": 9, "processes": 1, "min_time": "0.05", "extra": []},
         "est": {"helpers": 205.0, "syscalls": 25.0, "erms": 6.0}}

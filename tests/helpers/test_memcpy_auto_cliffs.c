@@ -7,8 +7,8 @@
  * ctest runs it with SYSPATH_MEMCPY_REP_THRESHOLD=2K and the nt class off,
  * so the sweep's sizes (2113 B, 4 KiB, 16 KiB) are all in rep's class:
  *   - (dst - src) & 0xFFF below SP_REP_MIN_DISTANCE (the sweep's dist0 ..
- *     dist192; dist16 is its worst case for rep movsb on a Zen 5 guest,
- *     where the vector copies lose least): the vector path;
+ *     dist192, where rep movsb's stores collide with its own next loads in
+ *     the low address bits): the vector path;
  *   - the clean placements (dist256, dist2048, dist4032, dst1 .. dst63,
  *     dst misaligned with src aligned): rep, which starts at dst's first
  *     64-B boundary, so the string move never writes a misaligned dst;

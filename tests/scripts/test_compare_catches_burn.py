@@ -41,15 +41,15 @@ The chance that a correct compare fails it, per attempt:
   the first's duration fits what is left of BUDGET_S; when it does not, the test fails on the
   first attempt's problem (probability <= 0.13) and says that no second attempt fitted.
   These bounds hold while the machine's load is the same in A and B. Load that other users
-  bring between the two runs moves every row alike (every control 1.3-1.6x on a shared guest),
+  bring between the two runs moves every row alike (every control by about the same factor),
   and compare rightly calls those rows different: the attempt fails, as a user comparing those
   two runs would be told, and the next attempt is fresh. Such a shift in both attempts fails
   the test: its rate is the machine's, not compare's, and no bound here covers it.
 A compare that cannot flag the row (a correction over every row of a folder) or that flags
 rows by drift fails anywhere. No speed is asserted, and nothing is skipped for noise.
 
-About 60-100 s per side on a busy 2-core guest (30 one-second runs and their set-up), so one
-attempt is 2-3.5 minutes; the budget is 290 s.
+Each side is 30 one-second wrk runs and their set-up (servers, warm-ups, namespaces), so one
+attempt takes minutes on a busy 2-core machine; the budget is 290 s.
 """
 import json
 import os

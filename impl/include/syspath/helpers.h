@@ -201,12 +201,14 @@ const struct sp_auto_thresholds *sp_auto_thresholds(void);
  *   - (dst - src) & 0xFFF >= SP_REP_MIN_DISTANCE: a destination a little
  *     past its source in page-offset terms makes the string move's stores
  *     collide with its own next loads in the low 12 address bits, which
- *     the CPU's memory disambiguation compares (glibc bug 30994: rep movsb
- *     several times slower there on AMD; glibc now avoids it the same way);
+ *     the CPU's memory disambiguation compares (as reported to glibc for
+ *     AMD parts, where rep movsb runs several times slower there; glibc
+ *     now avoids it the same way);
  *   - and it starts at dst's first 64-B boundary: the bytes before it go
  *     by one vector copy, so the string move never writes a misaligned
- *     destination (on Zen 3 with FSRM a rep movsb of 2113 B to a
- *     destination misaligned by 15 ran about 20x slower than aligned).
+ *     destination (as publicly reported for Zen 3 with FSRM and raised
+ *     with glibc: a rep movsb of 2113 B to a destination misaligned by 15
+ *     ran about 20x slower than aligned).
  * Otherwise the copy takes the vector path whatever its size below nt.
  * bench-helpers' memcpy/<variant>/align/... rows sweep both.
  */
