@@ -323,7 +323,7 @@ def plot(ra, pairs, path, opts):
               for c, l in ((pl.FLAG, "worse"), (BETTER, "better"), (GREY, "equivalent or undetermined"))]
     if hollow_seen:
         legend.append(pl.plt.Line2D([], [], ls="none", marker="o", color=GREY, mfc="white",
-                                    label="untested (< %d rounds) or not judged" % stats.MIN_ROUNDS))
+                                    label="untested (< %d %s) or not judged" % (stats.MIN_ROUNDS, pairs[0].basis)))
     if k > 1:
         legend += [pl.plt.Line2D([], [], ls="none", marker=MARKERS[i % len(MARKERS)], mfc="white", mec="#333333",
                                  label="%s: %s" % (t, p.b.label)) for i, (t, p) in enumerate(zip(tags, pairs))]
