@@ -93,12 +93,12 @@ def part_of(section):
     return {"htons": "helpers", THRESHOLDS: "calibrate"}.get(section, section)
 
 
-def _flatten(d, prefix=""):
+def flatten(d, prefix=""):
     out = {}
     for k, v in (d or {}).items():
         key = prefix + str(k)
         if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
+            out.update(flatten(v, key + "."))
         else:
             out[key] = v
     return out
@@ -126,8 +126,8 @@ def method_diff(ra, rb):
             status = "same" if pa == pb else "differs"
         out["parts"][part] = status
         if status != "same":
-            fa = _flatten(pa if isinstance(pa, dict) else {"": pa}, "method.%s." % part)
-            fb = _flatten(pb if isinstance(pb, dict) else {"": pb}, "method.%s." % part)
+            fa = flatten(pa if isinstance(pa, dict) else {"": pa}, "method.%s." % part)
+            fb = flatten(pb if isinstance(pb, dict) else {"": pb}, "method.%s." % part)
             for k in dict.fromkeys(list(fa) + list(fb)):
                 va, vb = fa.get(k, UNKNOWN if pa is None else "–"), fb.get(k, UNKNOWN if pb is None else "–")
                 if va != vb:
@@ -150,8 +150,8 @@ def topology_diff(ra, rb):
     ta, tb = run_topology(ra), run_topology(rb)
     if ta is None and tb is None or ta == tb:
         return []
-    fa = _flatten(ta, "topology.") if isinstance(ta, dict) else {"topology": UNKNOWN if ta is None else ta}
-    fb = _flatten(tb, "topology.") if isinstance(tb, dict) else {"topology": UNKNOWN if tb is None else tb}
+    fa = flatten(ta, "topology.") if isinstance(ta, dict) else {"topology": UNKNOWN if ta is None else ta}
+    fb = flatten(tb, "topology.") if isinstance(tb, dict) else {"topology": UNKNOWN if tb is None else tb}
     return [(k, fa.get(k, UNKNOWN if ta is None else "–"), fb.get(k, UNKNOWN if tb is None else "–"))
             for k in dict.fromkeys(list(fa) + list(fb)) if fa.get(k) != fb.get(k)]
 
@@ -163,8 +163,8 @@ MACHINE_SKIP = {"timestamp_utc", "schema"}
 
 def machine_diff(ma, mb):
     """[(field, a, b)] of every machine.json field that differs ('–' where one side lacks it)."""
-    fa = {k: v for k, v in _flatten(ma).items() if k.split(".", 1)[0] not in MACHINE_SKIP}
-    fb = {k: v for k, v in _flatten(mb).items() if k.split(".", 1)[0] not in MACHINE_SKIP}
+    fa = {k: v for k, v in flatten(ma).items() if k.split(".", 1)[0] not in MACHINE_SKIP}
+    fb = {k: v for k, v in flatten(mb).items() if k.split(".", 1)[0] not in MACHINE_SKIP}
     return [(k, fa.get(k, "–"), fb.get(k, "–")) for k in dict.fromkeys(list(fa) + list(fb))
             if fa.get(k, "–") != fb.get(k, "–")]
 
@@ -190,8 +190,9 @@ def margin_text(m):
     return "±%s%%" % ("%g" % round(100 * m, 1))
 
 
-def verdict_text(word, direction, d, n_rounds=None):
-    """The word a reader sees for one of stats.judge's verdicts."""
+def verdict_text(word, direction, d, n_rounds=None, unit="round"):
+    """The word a reader sees for one of stats.judge's verdicts (unit: what was counted, rounds
+    or, with runs as replicates, runs)."""
     if word == stats.DIFFERENT:
         return stats.goodness(word, direction, d["higher_is_better"])
     if word == stats.EQUIVALENT:
@@ -199,10 +200,10 @@ def verdict_text(word, direction, d, n_rounds=None):
     if word == stats.UNDETERMINED:
         md = d["min_detectable"]
         return "undetermined (could detect %s)" % (margin_text(md) if md is not None else "no change")
-    return "untested (%d round%s)" % (n_rounds, "" if n_rounds == 1 else "s")
+    return "untested (%d %s%s)" % (n_rounds, unit, "" if n_rounds == 1 else "s")
 
 
-def _blank(name, a, b):
+def blank_row(name, a, b):
     any_row = a or b
     return {"name": name, "section": any_row.section, "family": family_of(any_row.section, name),
             "family_tested": 0, "unit": any_row.unit, "higher_is_better": any_row.higher_is_better,
@@ -228,7 +229,7 @@ def not_judged_why(section, methods, topology):
     status = methods["parts"].get(part_of(section))
     if status == "differs":
         return "not judged: method differs"
-    if status and status.startswith("unknown"):
+    if status and status.startswith(("unknown", "mixed")):   # mixed: runs of one side disagree
         return "not judged: method %s" % status
     if topology and load_kind(section):
         return "not judged: topology differs"
@@ -244,7 +245,7 @@ def compare_rows(ra, rb, alpha=stats.ALPHA, fdr=True, methods=None, topology=Non
     out = []
     for n in dict.fromkeys(list(rows_a) + list(rows_b)):
         a, b = rows_a.get(n), rows_b.get(n)
-        d = _blank(n, a, b)
+        d = blank_row(n, a, b)
         out.append(d)
         if a is None or b is None:
             d["verdict"], d["verdict_kind"] = ("n/a (not in A)" if a is None else "n/a (only in A)"), "n/a"
@@ -278,6 +279,12 @@ def compare_rows(ra, rb, alpha=stats.ALPHA, fdr=True, methods=None, topology=Non
             d["p"] = stats.mann_whitney_p(a.values, b.values, method=stats.u_method(a.values, b.values))
             if d["p"] is None:
                 d["verdict"], d["verdict_kind"] = verdict_text(stats.UNTESTED, None, d, n_rounds), stats.UNTESTED
+    return out, judge_families(out, alpha, fdr)
+
+
+def judge_families(out, alpha=stats.ALPHA, fdr=True):
+    """The verdict of every row with a p: each family's p corrected on its own, then stats.judge.
+    Returns how many rows were tested."""
     tested = [d for d in out if d["p"] is not None]
     families = {}
     for d in tested:
@@ -294,7 +301,7 @@ def compare_rows(ra, rb, alpha=stats.ALPHA, fdr=True, methods=None, topology=Non
         d["verdict_kind"] = word
         d["verdict"] = verdict_text(word, direction, d)
         d["significant"] = word == stats.DIFFERENT
-    return out, len(tested)
+    return len(tested)
 
 
 def changed(d):
@@ -335,6 +342,8 @@ def families_json(rows):
 
 class Pair:
     """One comparison, A against B: the rows and what differs besides them."""
+
+    basis = "rounds"   # what a row's values are (replicates.Pair: "runs")
 
     def __init__(self, ra, rb, alpha=stats.ALPHA, fdr=True):
         self.a, self.b = ra, rb

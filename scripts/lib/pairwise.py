@@ -48,6 +48,11 @@ def ratio_text(d):
     return "%.3f [%.3f, %.3f]" % (d["ratio"], lo, hi)
 
 
+def runs_text(d):
+    """How many runs of each side have the row: '5:3'."""
+    return "%d:%d" % (d["a_n"], d["b_n"])
+
+
 def p_text(p):
     if p is None:
         return "–"
@@ -80,12 +85,15 @@ def family_note(group, fdr):
     return "family: %d tested row%s%s" % (n, "" if n == 1 else "s", ", BH within it" if fdr else "")
 
 
-def method_line(tested, alpha, fdr, families=None):
+def method_line(tested, alpha, fdr, families=None, basis="rounds"):
+    """How the verdicts were reached; basis "runs": each run's median is one value (replicates.py)."""
     fams = "" if families is None else " in %d families (each table corrected on its own)" % families
-    return ("verdicts: Mann-Whitney U on per-round values, %s at %g over %d tested rows%s, the ratio's 95%% "
-            "interval excluding 1× (better/worse), or its 90%% interval inside the declared margin (equivalent); "
-            "none below %d rounds a side" % ("Benjamini-Hochberg FDR" if fdr else "uncorrected p", alpha, tested,
-                                              fams, stats.MIN_ROUNDS))
+    return ("verdicts: Mann-Whitney U on %s, %s at %g over %d tested rows%s, the ratio's 95%% "
+            "interval%s excluding 1× (better/worse), or its 90%% interval inside the declared margin (equivalent); "
+            "none below %d %s a side" % (
+                "the runs' medians" if basis == "runs" else "per-round values",
+                "Benjamini-Hochberg FDR" if fdr else "uncorrected p", alpha, tested, fams,
+                " (runs resampled, then rounds within each)" if basis == "runs" else "", stats.MIN_ROUNDS, basis))
 
 
 def counts_line(rows):
@@ -96,19 +104,25 @@ def counts_line(rows):
 def method_lines(pair):
     """What the method section says, one line each (no differences: one line saying so)."""
     known = pair.methods["known"]
+    runs = pair.basis == "runs"
     if not any(known):
-        return ["unknown in both folders (run.json records no method): not checked"]
+        return ["unknown in both %s (run.json records no method): not checked" % ("sides" if runs else "folders")]
     lines = []
     if not all(known):
-        lines.append("unknown in %s (its run.json records no method): its rows are not judged"
-                     % ("A" if not known[0] else "B"))
+        lines.append("unknown in %s (%s records no method): its rows are not judged"
+                     % ("A" if not known[0] else "B", "no run.json of its runs" if runs else "its run.json"))
     parts = pair.methods["parts"]
-    off = [p for p, s in parts.items() if s != "same"]
-    if not off and all(known):
+    # mixed: the runs of one side disagree (replicates.py); said whatever the other side records
+    mixed = [p for p, s in parts.items() if s.startswith("mixed")]
+    off = [p for p, s in parts.items() if s != "same" and p not in mixed]
+    if not off and not mixed and all(known):
         lines.append("the same in every part (%s)" % ", ".join(parts) if parts else "the same")
     elif off and all(known):
         lines.append("differs in %s: rows of %s shown, not judged" % (
             ", ".join("%s (%s)" % (p, parts[p]) for p in off), "that part" if len(off) == 1 else "those parts"))
+    if mixed:
+        lines.append("not one method across a side's runs in %s: rows of %s shown, not judged" % (
+            ", ".join("%s (%s)" % (p, parts[p]) for p in mixed), "that part" if len(mixed) == 1 else "those parts"))
     return lines
 
 
@@ -143,19 +157,23 @@ def terminal(i, pair, opts, w):
         if pair.topology:
             w("  (the topology differs: load rows shown, not judged)\n")
     w("\n== rows: %s/A ==\n" % t)
+    if getattr(pair, "note", None):
+        w("  note: %s\n" % pair.note)
     shown = [d for d in pair.rows if keep(d, opts)]
     if not shown:
         w("  (no rows%s)\n" % (" match the filter" if opts.filter or opts.changed else ""))
     nw = min(52, max([len(d["name"]) for d in shown] + [4]))
-    head = "  %-*s %-10s %12s %12s  %-26s %8s  %s\n" % (nw, "row", "unit", "A", t, "%s/A [95%% CI]" % t, "p",
-                                                        "verdict")
+    runs = pair.basis == "runs"   # the median of each side's run medians, and how many runs have the row
+    head = "  %-*s %-10s %12s %12s %s %-26s %8s  %s\n" % (nw, "row", "unit", "A", t, "%-5s" % "runs" if runs else "",
+                                                          "%s/A [95%% CI]" % t, "p", "verdict")
     for fam, title, group in by_family(shown):
         w("\n-- %s (%s) --\n" % (title, family_note(group, opts.fdr)))
         w(head)
         for d in group:
-            w("%s %-*s %-10s %12s %12s  %-26s %8s  %s%s\n" % (
+            w("%s %-*s %-10s %12s %12s %s %-26s %8s  %s%s\n" % (
                 MARK_SIGNIFICANT if d["significant"] else " ", nw, d["name"][:nw], d["unit"], value_text(d, "a"),
-                value_text(d, "b"), ratio_text(d), p_text(d["p"]), d["verdict"], " (flagged)" if d["flagged"] else ""))
+                value_text(d, "b"), "%-5s" % runs_text(d) if runs else "", ratio_text(d), p_text(d["p"]),
+                d["verdict"], " (flagged)" if d["flagged"] else ""))
     w("\n%s vs A: %s\n" % (t, counts_line(pair.rows)))
     for verdict in ("worse", "better"):
         hits, more = cmp.largest(pair.rows, verdict)
@@ -163,7 +181,7 @@ def terminal(i, pair, opts, w):
             w("  %s: %s%s\n" % (verdict, ", ".join("%s (%.2f×)" % (d["name"], d["ratio"]) for d in hits),
                                 ", … %d more" % more if more else ""))
     w("(%s; * = better, worse or an exact change)\n" % method_line(pair.tested, opts.alpha, opts.fdr,
-                                                                  cmp.family_count(pair.rows)))
+                                                                  cmp.family_count(pair.rows), pair.basis))
 
 
 # -- markdown ---------------------------------------------------------------------------------
@@ -182,19 +200,24 @@ def markdown(i, pair, opts):
         L.append(diff_table(pair.machine, t))
     else:
         L.append("Identical (CPU, flags, caches, kernel, mitigations, software, syspath commit, topology).")
-    L += ["", "## Rows: %s / A" % t, "",
-          "%s. <sub>%s; **bold** = better, worse or an exact change.</sub>" % (
-              counts_line(pair.rows), method_line(pair.tested, opts.alpha, opts.fdr, cmp.family_count(pair.rows))),
+    L += ["", "## Rows: %s / A" % t, ""]
+    if getattr(pair, "note", None):
+        L += ["> note: %s" % pair.note, ""]
+    L += ["%s. <sub>%s; **bold** = better, worse or an exact change.</sub>" % (
+              counts_line(pair.rows), method_line(pair.tested, opts.alpha, opts.fdr, cmp.family_count(pair.rows),
+                                                  pair.basis)),
           ""]
+    runs = pair.basis == "runs"
     for fam, title, group in by_family([d for d in pair.rows if keep(d, opts)]):
         rows = []
         for d in group:
             v = d["verdict"] + (" ⚠ flagged" if d["flagged"] else "")
-            rows.append(["`%s`" % d["name"], d["unit"], value_text(d, "a"), value_text(d, "b"), ratio_text(d),
-                         p_text(d["p"]), "**%s**" % v if d["significant"] else v])
+            rows.append(["`%s`" % d["name"], d["unit"], value_text(d, "a"), value_text(d, "b")] +
+                        ([runs_text(d)] if runs else []) +
+                        [ratio_text(d), p_text(d["p"]), "**%s**" % v if d["significant"] else v])
+        head = ["row", "unit", "A", t] + (["runs"] if runs else []) + ["%s/A [95%% CI]" % t, "p", "verdict"]
         L += ["### %s" % title, "", "<sub>%s</sub>" % family_note(group, opts.fdr), "",
-              table(["row", "unit", "A", t, "%s/A [95%% CI]" % t, "p", "verdict"], rows,
-                    align={2: " ---: ", 3: " ---: ", 4: " ---: ", 5: " ---: "}), ""]
+              table(head, rows, align={i: " ---: " for i in range(2, len(head) - 1)}), ""]
     return "\n".join(L)
 
 
@@ -300,7 +323,7 @@ def plot(ra, pairs, path, opts):
               for c, l in ((pl.FLAG, "worse"), (BETTER, "better"), (GREY, "equivalent or undetermined"))]
     if hollow_seen:
         legend.append(pl.plt.Line2D([], [], ls="none", marker="o", color=GREY, mfc="white",
-                                    label="untested (< %d rounds) or not judged" % stats.MIN_ROUNDS))
+                                    label="untested (< %d %s) or not judged" % (stats.MIN_ROUNDS, pairs[0].basis)))
     if k > 1:
         legend += [pl.plt.Line2D([], [], ls="none", marker=MARKERS[i % len(MARKERS)], mfc="white", mec="#333333",
                                  label="%s: %s" % (t, p.b.label)) for i, (t, p) in enumerate(zip(tags, pairs))]

@@ -5,7 +5,9 @@ comparison is a ratio of medians with its own interval plus a Mann-Whitney U
 test, and ends in one verdict of one vocabulary (judge(), below): different
 (lower or higher), equivalent within a declared margin, undetermined (with the
 change the run could have detected) or untested. Bootstrap intervals use a fixed seed so a report rebuilt from the same
-JSON prints the same numbers.
+JSON prints the same numbers. Several runs a side make the runs the replicates:
+run_ratio_ci resamples runs, then rounds within them, and the test is the U
+over the runs' medians.
 
 Run with /usr/bin/python3 (Debian's numpy and scipy); no PyPI packages.
 """
@@ -163,6 +165,112 @@ def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     lo = ratios[int(math.floor((1 - conf) / 2 * (len(ratios) - 1)))]
     hi = ratios[int(math.ceil((1 + conf) / 2 * (len(ratios) - 1)))]
     return (median(b) / median(a), lo, hi)
+
+
+_RUN_SHAPES = {}
+_RUN_SHAPES_MAX = 16   # shapes (runs a side, values a run) kept: a folder's rows share a handful
+
+
+def _run_middles(lengths, u):
+    """One side's draws for a block of uniforms u (rows, k + k * nmax): per resample and drawn
+    run, the positions of the two middle draws in the runs' sorted values laid end to end
+    (the same position twice for an odd count). Drawn positions sort as their values do, so
+    the middles depend on the shape alone and serve every row of that shape."""
+    k, nmax = len(lengths), max(lengths)
+    n_of = _np.asarray(lengths)
+    start = _np.concatenate(([0], _np.cumsum(n_of)[:-1]))
+    picks = _np.floor(u[:, :k] * float(k)).astype(_np.intp)
+    n = n_of[picks]                                                     # (rows, k)
+    pos = _np.floor(u[:, k:].reshape(-1, k, nmax) * n[:, :, None]).astype(_np.intp)
+    lo, hi = (n - 1) // 2, n // 2
+    if (n_of == nmax).all():
+        pos = _np.partition(pos, (lo.flat[0], hi.flat[0]), axis=2)
+    else:   # runs of other sizes: draws past a run's size sort last, the middle is its own
+        pos[_np.arange(nmax) >= n[:, :, None]] = nmax
+        pos.sort(axis=2)
+    at = start[picks]
+    return (at + _np.take_along_axis(pos, lo[:, :, None], axis=2)[:, :, 0],
+            at + _np.take_along_axis(pos, hi[:, :, None], axis=2)[:, :, 0])
+
+
+def _run_shape(lengths_a, lengths_b, resamples):
+    """_run_middles of both sides over all resamples, from the seeded stream, kept per shape."""
+    key = (lengths_a, lengths_b, resamples)
+    if key not in _RUN_SHAPES:
+        wa, wb = len(lengths_a) * (1 + max(lengths_a)), len(lengths_b) * (1 + max(lengths_b))
+        parts = [(_run_middles(lengths_a, u[:, :wa]), _run_middles(lengths_b, u[:, wa:]))
+                 for u in _uniform_blocks(wa + wb, resamples)]
+        if len(_RUN_SHAPES) >= _RUN_SHAPES_MAX:
+            _RUN_SHAPES.pop(next(iter(_RUN_SHAPES)))
+        _RUN_SHAPES[key] = tuple(_np.concatenate([p[side][i] for p in parts]) for side in (0, 1) for i in (0, 1))
+    return _RUN_SHAPES[key]
+
+
+def run_ratio_ci(a_runs, b_runs, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
+    """Runs as replicates: the ratio of B's median of run medians to A's, and its two-level
+    bootstrap interval, (ratio, lo, hi).
+
+    a_runs, b_runs: one list of values per run folder (its rounds, repetitions or hyperfine
+    runs; a run that kept only its median is a list of one). Each resample draws as many runs
+    as the side has, with replacement, then within each drawn run as many of its values, with
+    replacement: a run's figure is the median of its draws, a side's the median of its runs'.
+    So the drift between runs (another boot, another neighbour on the host) is inside the
+    interval, where resampling pooled rounds would read it as a difference. Redrawing the
+    values as well counts the within-run spread once more than the runs already carry it: the
+    interval is a little wide, on the side that does not call drift a change. With few runs
+    the runs' own level is only as varied as the runs at hand: 3 runs cannot show a drift
+    they did not meet.
+
+    The uniforms of a resample are laid out [A's picks, A's draws per pick (the longest run's
+    count, the first n used), B's likewise] from the same seeded stream as ratio_ci; numpy and
+    the pure-Python loop read them alike and give the same interval."""
+    # each run's values in order: a draw picks a position, and the numpy path's positions are
+    # into sorted values (their middles are known before the values are)
+    a_runs = [sorted(v for v in r if v is not None) for r in a_runs]
+    b_runs = [sorted(v for v in r if v is not None) for r in b_runs]
+    a_runs, b_runs = [r for r in a_runs if r], [r for r in b_runs if r]
+    if not a_runs or not b_runs:
+        return (None, None, None)
+    ma, mb = median([median(r) for r in a_runs]), median([median(r) for r in b_runs])
+    if not ma:
+        return (None, None, None)
+    if _np is not None:
+        key = ("runs", tuple(map(tuple, a_runs)), tuple(map(tuple, b_runs)), resamples)
+        if key not in _DRAWS:
+            alo, ahi, blo, bhi = _run_shape(tuple(map(len, a_runs)), tuple(map(len, b_runs)), resamples)
+            va = _np.concatenate([_np.asarray(r, dtype=float) for r in a_runs])
+            vb = _np.concatenate([_np.asarray(r, dtype=float) for r in b_runs])
+            da, db = _row_medians((va[alo] + va[ahi]) / 2), _row_medians((vb[blo] + vb[bhi]) / 2)
+            keep = da != 0
+            if len(_DRAWS) >= _DRAWS_MAX:
+                _DRAWS.pop(next(iter(_DRAWS)))
+            _DRAWS[key] = db[keep] / da[keep]
+        ratios = _DRAWS[key].copy()   # partition below works in place
+        ilo = int(math.floor((1 - conf) / 2 * (len(ratios) - 1)))
+        ihi = int(math.ceil((1 + conf) / 2 * (len(ratios) - 1)))
+        ratios = _np.partition(ratios, (ilo, ihi))
+        return (mb / ma, float(ratios[ilo]), float(ratios[ihi]))
+    rng = random.Random(_SEED)
+
+    def side(runs):
+        k, nmax = len(runs), max(map(len, runs))
+        picks = [runs[int(math.floor(rng.random() * k))] for _ in range(k)]
+        figs = []
+        for r in picks:
+            u = [rng.random() for _ in range(nmax)]
+            figs.append(statistics.median([r[int(math.floor(x * len(r)))] for x in u[:len(r)]]))
+        return statistics.median(figs)
+
+    ratios = []
+    for _ in range(resamples):
+        da = side(a_runs)
+        db = side(b_runs)
+        if da:
+            ratios.append(db / da)
+    ratios.sort()
+    lo = ratios[int(math.floor((1 - conf) / 2 * (len(ratios) - 1)))]
+    hi = ratios[int(math.ceil((1 + conf) / 2 * (len(ratios) - 1)))]
+    return (mb / ma, lo, hi)
 
 
 def mann_whitney_p(a, b, method="auto"):

@@ -8,7 +8,8 @@ run-folder contract (docs/ARCHITECTURE.md, accept.json's schema,
 google-benchmark's JSON with repetitions, hyperfine's --export-json).
 
   mkrun.py make OUT [--seed N] [--reps N] [--rounds N] [--machine zen3|spr]
-                    [--drop FILE]... [--extra-keys] [--old]
+                    [--drop FILE]... [--extra-keys] [--old] [--no-helpers]
+                    [--runs N] [--drift F[,F...]]
       A full run folder: machine.json, microbench.json (helpers and syscalls,
       per-repetition rows plus median/mean/stddev/cv aggregates), counts.json,
       accept.json, keepalive.json, hyperfine-hello.json, hyperfine-serve.json,
@@ -19,7 +20,14 @@ google-benchmark's JSON with repetitions, hyperfine's --export-json).
       at every level. --old: drop the optional keys an older bench did not
       write (name, ci95, flagged, server_cpu_us_rounds, note, the per-row counters, the
       instruments, warm-up text, peers beyond nginx, ...). --errored: a helper variant whose
-      check failed and a load row whose every round failed.
+      check failed and a load row whose every round failed. --no-helpers: microbench.json
+      with the syscall rows alone (no memset, strlen, memcpy, htons): a small fixture.
+      --runs N: OUT is a machine's folder (as results/<slug>/) of N run folders named by
+      their time, an hour apart, seeds SEED .. SEED+N-1: N runs of one machine.
+      --drift F[,F...]: each run's times and server CPU F times what they were, its rates
+      1/F (one F for every run, or one per run; the counters are left as they are): the
+      drift a whole run shares (another boot, a neighbour on the host) or, with the same
+      F for every run, a real change.
 
   mkrun.py slow SRC DST --row NAME [--factor 1.10]
       Copy SRC to DST and make exactly one row FACTOR times slower: its times
@@ -169,10 +177,10 @@ def gb_rows(name, reps, true_ns, rng, cv, family_index, bytes_=None, items=None)
     return rows
 
 
-def make_microbench(mach, reps, rng):
+def make_microbench(mach, reps, rng, helpers=True):
     has512 = mach["cpu"]["flags"]["avx512bw"]
     benches, fam_index = [], 0
-    for family, variants in VARIANTS.items():
+    for family, variants in (VARIANTS if helpers else {}).items():
         for variant in variants:
             if variant in AVX512_VARIANTS and not has512:
                 continue   # bench-helpers skips what the CPU lacks: the row is absent
@@ -188,7 +196,7 @@ def make_microbench(mach, reps, rng):
                 benches += gb_rows("%s/%s/%d/misaligned" % (family, variant, size), reps, ns, rng,
                                    0.02, fam_index, bytes_=size)
                 fam_index += 1
-    for variant, ns in HTONS_NS.items():
+    for variant, ns in (HTONS_NS if helpers else {}).items():
         benches += gb_rows("htons/%s" % variant, reps, ns * 4096, rng, 0.02, fam_index, items=4096)
         fam_index += 1
     base = mach["syscall_ns"]
@@ -292,7 +300,7 @@ def add_counters(row, kind, rounds, crng):
     row["failed_rounds"] = 0
 
 
-def make_load(kind, rounds, rng):
+def make_load(kind, rounds, rng, draw_only=False):
     rows = []
     crng = random.Random("counters-%s-%d" % (kind, rounds))
     for server, backend, model, name, cps, cpu_c, rps, cpu_r in LOAD_ROWS + PEER_ROWS:
@@ -306,6 +314,8 @@ def make_load(kind, rounds, rng):
         conns = 1 if (kind == "keepalive" and model == "iterative") else 50
         vals = [noisy(rng_used, rate, 0.03, outlier=0.0) for _ in range(rounds)]
         cpus = [noisy(rng_used, cpu, 0.03, outlier=0.0) for _ in range(rounds)]
+        if draw_only:
+            continue   # a dropped file: its draws are made, so the files after it keep their noise
         errors = {"connect": 0, "read": 0, "write": 0, "timeout": 0, "non2xx": 0}
         if kind == "accept" and name == "libc/reuseport":
             errors["read"] = 37   # one flagged row, so the plots and tables show the mark
@@ -460,15 +470,43 @@ def make_old(files):
             b.pop("per_family_instance_index", None)
 
 
+def drift(files, factor):
+    """Every row of a run's files factor times slower: the whole run drifted."""
+    for fname, doc in files.items():
+        if fname == "microbench.json":
+            _slow_bench(doc, None, factor)
+        elif fname in ("accept.json", "keepalive.json"):
+            _slow_load(doc, None, True, factor)
+            _slow_load(doc, None, False, factor)
+        elif fname.startswith("hyperfine-"):
+            _slow_hyperfine(doc, None, factor)
+
+
 def cmd_make(a):
+    factors = [float(f) for f in a.drift.split(",")] if a.drift else [1.0]
+    if a.runs is None:
+        if len(factors) != 1:
+            sys.exit("mkrun: --drift with one factor a run: %d factors, one run" % len(factors))
+        return make_one(a, a.out, a.seed, factors[0], 0)
+    if len(factors) not in (1, a.runs):
+        sys.exit("mkrun: --drift: one factor, or one for each of the %d runs" % a.runs)
+    for i in range(a.runs):
+        make_one(a, os.path.join(a.out, "2026-11-26T%02d1500Z" % (4 + i)), a.seed + i,
+                 factors[i] if len(factors) > 1 else factors[0], i)
+
+
+def make_one(a, out, seed, factor, hour):
     mach = MACHINES[a.machine]
-    rng = random.Random(a.seed)
-    files = {"machine.json": make_machine(mach, a.seed),
-             "microbench.json": make_microbench(mach, a.reps, rng),
+    rng = random.Random(seed)
+    files = {"machine.json": make_machine(mach, seed),
+             "microbench.json": make_microbench(mach, a.reps, rng, helpers=not a.no_helpers),
              "counts.json": make_counts(mach),
-             "accept.json": make_load("accept", a.rounds, rng),
-             "keepalive.json": make_load("keepalive", a.rounds, rng)}
+             "accept.json": make_load("accept", a.rounds, rng, "accept.json" in a.drop),
+             "keepalive.json": make_load("keepalive", a.rounds, rng, "keepalive.json" in a.drop)}
     files["hyperfine-hello.json"], files["hyperfine-serve.json"] = make_hyperfine(rng, a.hyperfine_runs)
+    files["machine.json"]["timestamp_utc"] = "2026-11-26T%02d:15:00Z" % (4 + hour)
+    if factor != 1.0:
+        drift(files, factor)
     if a.errored:
         add_errors(files)
     if a.old:
@@ -480,20 +518,21 @@ def cmd_make(a):
         if d not in files and d != "summary.md":
             sys.exit("mkrun: --drop %s: not a file this fixture writes" % d)
         files.pop(d, None)
-    os.makedirs(a.out, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
     for fname, doc in files.items():
-        with open(os.path.join(a.out, fname), "w") as f:
+        with open(os.path.join(out, fname), "w") as f:
             json.dump(doc, f, indent=1)
             f.write("\n")
     if "summary.md" not in a.drop:
-        with open(os.path.join(a.out, "summary.md"), "w") as f:
+        with open(os.path.join(out, "summary.md"), "w") as f:
             f.write(SUMMARY)
 
 
 def _slow_bench(doc, row, factor):
+    """Row row (None: every row) factor times slower."""
     hit = False
     for b in doc.get("benchmarks", []):
-        if b.get("run_name", b.get("name")) != row and b.get("name") != row:
+        if row is not None and b.get("run_name", b.get("name")) != row and b.get("name") != row:
             continue
         hit = True
         if b.get("aggregate_name") == "cv":
@@ -507,9 +546,12 @@ def _slow_bench(doc, row, factor):
 
 
 def _slow_load(doc, name, cpu, factor):
+    """Row name's CPU (cpu) or rate factor times slower; name None: every row's."""
     for r in doc.get("rows", []):
-        if r.get("name") != name:
+        if name is not None and r.get("name") != name:
             continue
+        if r.get("median") is None:
+            continue   # a row whose every round failed has nothing to slow
         if cpu:   # a CPU cost grows with the slowdown
             key = "server_cpu_us_per_conn" if "server_cpu_us_per_conn" in r else "server_cpu_us_per_req"
             r[key] *= factor
@@ -518,17 +560,19 @@ def _slow_load(doc, name, cpu, factor):
             r["median"] /= factor
             r["ci95"] = [v / factor for v in r["ci95"]]
             r["rounds"] = [v / factor for v in r["rounds"]]
-        return True
-    return False
+        if name is not None:
+            return True
+    return name is None
 
 
 def _slow_hyperfine(doc, short, factor):
+    """Command short (None: every command) factor times slower."""
     hit = False
     for r in doc.get("results", []):
         params = r.get("parameters") or {}
         name = ",".join("%s=%s" % (k, params[k]) for k in sorted(params)) if params else \
             os.path.basename(r["command"].split()[0])
-        if name != short:
+        if short is not None and name != short:
             continue
         hit = True
         for k in ("mean", "stddev", "median", "user", "system", "min", "max"):
@@ -576,6 +620,9 @@ def main():
     m.add_argument("--extra-keys", action="store_true")
     m.add_argument("--old", action="store_true")
     m.add_argument("--errored", action="store_true")
+    m.add_argument("--no-helpers", action="store_true", help="microbench.json: the syscall rows alone")
+    m.add_argument("--runs", type=int, help="OUT is a machine's folder of this many runs")
+    m.add_argument("--drift", help="F or F1,F2,...: each run F times slower (rates 1/F)")
     s = sub.add_parser("slow", help="copy a run folder, one row FACTOR times slower")
     s.add_argument("src")
     s.add_argument("dst")

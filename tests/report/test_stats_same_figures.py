@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Behaviour: stats.py's fast paths give the figures of the plain ones — the numpy bootstrap the
-exact intervals of the pure-Python resampling loop (same seed, same draws), and the cached exact
-Mann-Whitney p scipy's method="exact" — so a report rebuilt on any machine prints the same numbers.
+exact intervals of the pure-Python resampling loop (same seed, same draws; the two-level one over
+runs too), and the cached exact Mann-Whitney p scipy's method="exact" — so a report rebuilt on any
+machine prints the same numbers.
 """
 import os
 import random
@@ -32,6 +33,23 @@ for a, b in series:
         stats._np = saved
     check(fast == plain, "sizes %d/%d: numpy bootstrap %s, pure-Python loop %s" % (len(a), len(b), fast, plain))
 
+# runs as replicates: runs of equal and of unequal sizes (the numpy path's two ways), a run of
+# one value, resamples whose median is 0
+run_series = [([[rng.random() + 1 for _ in range(9)] for _ in range(5)], [[rng.random() + 1.2 for _ in range(9)]
+                                                                            for _ in range(3)]),
+              ([[rng.random() for _ in range(n)] for n in (3, 5, 1)], [[rng.random() for _ in range(n)]
+                                                                         for n in (4, 4, 2, 6)]),
+              ([[0.0, 0.0, 1.0], [0.0, 2.0], [1.0, 1.0, 1.0]], [[1.0, 2.0], [2.0, 3.0, 4.0], [3.0]])]
+for a, b in run_series:
+    fast = stats.run_ratio_ci(a, b, resamples=1500)
+    saved, stats._np = stats._np, None
+    try:
+        plain = stats.run_ratio_ci(a, b, resamples=1500)
+    finally:
+        stats._np = saved
+    check(fast == plain, "runs %s/%s: numpy two-level bootstrap %s, pure-Python loop %s" % (
+        [len(r) for r in a], [len(r) for r in b], fast, plain))
+
 for n, m in ((2, 3), (4, 4), (5, 5), (7, 9), (10, 10), (12, 6)):
     for shift in (0.0, 0.4, 2.0):
         a = [rng.random() for _ in range(n)]
@@ -40,4 +58,5 @@ for n, m in ((2, 3), (4, 4), (5, 5), (7, 9), (10, 10), (12, 6)):
         ref = float(mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
         check(abs(mine - ref) <= 1e-12 * max(ref, 1e-300) + 1e-15,
               "Mann-Whitney %d v %d shift %.1f: expected scipy's exact p %r, got %r" % (n, m, shift, ref, mine))
-print("ok: numpy bootstrap = pure-Python bootstrap, cached exact U p = scipy's exact p")
+print("ok: numpy bootstrap = pure-Python bootstrap (over rounds and over runs), cached exact U p = "
+      "scipy's exact p")
