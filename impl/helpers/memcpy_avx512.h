@@ -28,19 +28,20 @@
  *
  * The plain shape (sp_memcpy_avx512_shaped, plain = 1: memcpy/auto's build
  * for CPUs whose masked stores are slow, memcpy_auto_avx512_plain.c) keeps
- * the classes and changes two:
+ * the classes and changes three:
  *   n <= 32     the overlapping moves (general-purpose below 16 B, then two
  *               xmm), no mask
  *   65..128     four overlapping 32-B moves (ymm16-19), not two 64-B ones
  *   257..512    memcpy_avx2.h's copy: 32-B moves, the body's stores
  *               aligned
  *               With buffers beyond L1 at random offsets (the mix rows) the
- *               32-B moves outran the 64-B ones in both classes on Zen 5,
- *               at one fixed size as well as over sizes that vary (compare
- *               the avx2 and avx512 rows of memcpy/<variant>/mix/google_a,
- *               a third of whose calls copy 304 B). In L1 with dst aligned
- *               (the sized rows) the 64-B moves win at 256 B, so 129..256
- *               keeps them; no sized row falls in either changed class.
+ *               32-B moves outran the 64-B ones in the last two classes on
+ *               Zen 5, over sizes drawn at random within each as well as
+ *               at 304 B alone, which a third of google_a's calls copy
+ *               (compare the avx2 and avx512 rows of
+ *               memcpy/<variant>/mix/google_a). In L1 with dst aligned (the
+ *               sized rows) the 64-B moves win at 256 B, so 129..256 keeps
+ *               them; no sized row falls in either changed class.
  *
  * A static inline body, so memcpy/auto can inline it behind one threshold
  * compare; memcpy_avx512.c wraps it as a function.
