@@ -70,6 +70,16 @@ SP_RAW_FN unsigned sp_cpu_detect_hw(void)
     return f;
 }
 
+/* cpuid's vendor string is "GenuineIntel". cpuid only, so the ifunc
+ * resolvers may call it (see sp_cpu_detect_hw). */
+SP_RAW_FN int sp_cpu_is_intel(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d))
+        return 0;
+    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* "Genu" "ineI" "ntel" */
+}
+
 static unsigned detect(void)
 {
     unsigned f = sp_cpu_detect_hw();

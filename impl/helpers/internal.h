@@ -31,6 +31,8 @@ void *sp_memcpy_nt(void *dst, const void *src, size_t n);      /* SSE2 streaming
 #define SP_RAW_FN __attribute__((no_sanitize("address", "undefined")))
 /* sp_cpu_features() without SYSPATH_CPU_MASK and the libc-erms-env bit. */
 unsigned sp_cpu_detect_hw(void);
+/* cpuid's vendor is Intel (resolvers may call it too) */
+int sp_cpu_is_intel(void);
 
 /*
  * memset/auto and memcpy/auto (memset_auto.c): an ifunc picks the AVX-512,
@@ -56,15 +58,12 @@ struct sp_auto_cfg {
      * *_lim_avx512 <= n < this: nt when the rep class is not empty, else 0
      * (and 0 under the mask) */
     size_t set_rep_end_avx512, cpy_rep_end_avx512;
-    /* nonzero: memcpy/auto's AVX-512 build copies 0..32 B with plain
-     * overlapping moves, not one byte-masked load and store (thresholds.c
-     * says where) */
-    size_t cpy_small_plain;
 };
 extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
 void *sp_memset_auto_avx2(void *dst, int c, size_t n);
 void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n);
+void *sp_memcpy_auto_avx512_plain(void *dst, const void *src, size_t n);
 void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);

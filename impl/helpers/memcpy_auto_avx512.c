@@ -12,8 +12,8 @@
  * source in page-offset terms (sp_rep_distance_ok) keeps the vector copy
  * in the rep class: rep movsb's cliff there (helpers.h).
  *
- * On CPUs whose masked stores are slow (sp_auto_cfg.cpy_small_plain)
- * 0..32 B go by the overlapping moves instead of the byte mask.
+ * On CPUs whose masked stores are slow the ifunc picks the plain build
+ * instead (memcpy_auto_avx512_plain.c), which passes n >= lim on to this one.
  *
  * Everything else (n >= nt, the first call, AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, which passes what it cannot take
@@ -23,25 +23,8 @@
 
 __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n)
 {
-    if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1)) {
-        /* 0..32 B without the byte mask where masked stores are slow
-         * (sp_auto_cfg.cpy_small_plain): the overlapping moves of the AVX2
-         * copy, in xmm16-17 so no vzeroupper is owed */
-        if (n <= 32 && SP_LIM(cpy_small_plain)) {
-            if (n < 16) {
-                sp_copy_small(dst, src, n);
-                return dst;
-            }
-            register __m128i a __asm__("xmm16") = _mm_loadu_si128((const __m128i *)src);
-            register __m128i b __asm__("xmm17") =
-                _mm_loadu_si128((const __m128i *)((const unsigned char *)src + n - 16));
-            __asm__("" : "+v"(a), "+v"(b));
-            _mm_storeu_si128((__m128i *)dst, a);
-            _mm_storeu_si128((__m128i *)((unsigned char *)dst + n - 16), b);
-            return dst;
-        }
+    if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1))
         return sp_memcpy_avx512_body(dst, src, n);
-    }
     if (n < SP_LIM(cpy_rep_end_avx512) && n >= 128) {
         if (!sp_rep_distance_ok(dst, src))
             return sp_memcpy_avx512_body(dst, src, n);

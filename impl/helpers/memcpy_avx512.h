@@ -26,6 +26,23 @@
  * Vectors live in zmm16-31 where the compiler honours the hint (see
  * memset_avx512.h: then no vzeroupper is needed on return).
  *
+ * The plain shape (sp_memcpy_avx512_shaped, plain = 1: memcpy/auto's build
+ * for CPUs whose masked stores are slow, memcpy_auto_avx512_plain.c) keeps
+ * the classes and changes three:
+ *   n <= 32     the overlapping moves (general-purpose below 16 B, then two
+ *               xmm), no mask
+ *   65..128     four overlapping 32-B moves (ymm16-19), not two 64-B ones
+ *   257..512    memcpy_avx2.h's copy: 32-B moves, the body's stores
+ *               aligned
+ *               With buffers beyond L1 at random offsets (the mix rows) the
+ *               32-B moves outran the 64-B ones in the last two classes on
+ *               Zen 5, over sizes drawn at random within each as well as
+ *               at 304 B alone, which a third of google_a's calls copy
+ *               (compare the avx2 and avx512 rows of
+ *               memcpy/<variant>/mix/google_a). In L1 with dst aligned (the
+ *               sized rows) the 64-B moves win at 256 B, so 129..256 keeps
+ *               them; no sized row falls in either changed class.
+ *
  * A static inline body, so memcpy/auto can inline it behind one threshold
  * compare; memcpy_avx512.c wraps it as a function.
  */
@@ -33,6 +50,7 @@
 #define SYSPATH_HELPERS_MEMCPY_AVX512_H
 
 #include "internal.h"
+#include "memcpy_avx2.h"
 #include <immintrin.h>
 
 /* a vector held in zmm16-31 (see above): declared in that register, and
@@ -67,10 +85,25 @@ __attribute__((noinline)) static void *sp_memcpy_avx512_small_edge(void *dst, co
     return dst;
 }
 
-static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
+/* plain: a constant at every call (0 the masked shape, 1 the plain one) */
+static inline __attribute__((always_inline)) void *
+sp_memcpy_avx512_shaped(void *dst, const void *src, size_t n, const int plain)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    if (plain && n <= 32) {
+        if (n < 16) {
+            sp_copy_small(d, s, n);
+            return dst;
+        }
+        /* in xmm16-17, so no vzeroupper is owed */
+        register __m128i a __asm__("xmm16") = _mm_loadu_si128((const __m128i *)s);
+        register __m128i b __asm__("xmm17") = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        __asm__("" : "+v"(a), "+v"(b));
+        _mm_storeu_si128((__m128i *)d, a);
+        _mm_storeu_si128((__m128i *)(d + n - 16), b);
+        return dst;
+    }
     if (n <= 64) {
         /* 33..64: two overlapping 32-B moves, both inside the buffers, so
          * no bzhi/kmov and no page-end test: fewer instructions on the way
@@ -99,6 +132,17 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
     }
     unsigned char *end = d + n;
     const unsigned char *se = s + n;
+    if (plain && n <= 128) {
+        SP_PIN256(a, "xmm16", _mm256_loadu_si256((const __m256i *)s));
+        SP_PIN256(b, "xmm17", _mm256_loadu_si256((const __m256i *)(s + 32)));
+        SP_PIN256(y, "xmm18", _mm256_loadu_si256((const __m256i *)(se - 64)));
+        SP_PIN256(z, "xmm19", _mm256_loadu_si256((const __m256i *)(se - 32)));
+        _mm256_storeu_si256((__m256i *)d, a);
+        _mm256_storeu_si256((__m256i *)(d + 32), b);
+        _mm256_storeu_si256((__m256i *)(end - 64), y);
+        _mm256_storeu_si256((__m256i *)(end - 32), z);
+        return dst;
+    }
     if (__builtin_expect(n <= 128, 1)) {
         SP_PIN(a, "xmm16", SP_LD(s));
         SP_PIN(z, "xmm17", SP_LD(se - 64));
@@ -118,6 +162,8 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
         return dst;
     }
     if (n <= 512) {
+        if (plain)
+            return sp_memcpy_avx2_body(dst, src, n);
         SP_PIN(a, "xmm16", SP_LD(s));
         SP_PIN(b, "xmm17", SP_LD(s + 64));
         SP_PIN(c, "xmm18", SP_LD(s + 128));
@@ -160,6 +206,11 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
     SP_ST(last + 128, t2);
     SP_ST(last + 192, t3);
     return dst;
+}
+
+static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
+{
+    return sp_memcpy_avx512_shaped(dst, src, n, 0);
 }
 
 #undef SP_PIN

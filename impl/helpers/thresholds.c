@@ -6,7 +6,6 @@
  */
 #include "internal.h"
 
-#include <cpuid.h>
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -69,22 +68,13 @@ static size_t pick(int i, size_t fallback, const char **source)
     return v;
 }
 
-/* cpuid's vendor string is "GenuineIntel" */
-static int cpu_is_intel(void)
-{
-    unsigned a, b, c, d;
-    if (!__get_cpuid(0, &a, &b, &c, &d))
-        return 0;
-    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* "Genu" "ineI" "ntel" */
-}
-
 /* The defaults, when no SYSPATH_*_THRESHOLD is set. Each is argued from
  * what the CPU reports at run time, never from its model. */
 static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
 {
     struct sp_cpu_caches c;
     sp_cpu_caches(&c);
-    int intel = cpu_is_intel();
+    int intel = sp_cpu_is_intel();
     /* rep movsb/stosb only pays where the CPU advertises the fast microcode
      * (ERMS). On Intel parts with ERMS the string move overtakes the vector
      * loop within a few KiB: it moves whole lines and does not care about
@@ -148,13 +138,6 @@ static void init(void)
 {
     size_t set_rep, cpy_rep, nt;
     defaults(&set_rep, &cpy_rep, &nt);
-    /* A byte-masked store is one instruction for any 0..32 B copy on Intel,
-     * where it beats the branches of the overlapping moves; AMD's cores
-     * execute masked stores more slowly than plain ones (AMD's optimisation
-     * guides for Zen 4 and 5 say so), and there the overlapping moves win
-     * on the size mixes of production programs, most of whose calls are
-     * that small. */
-    __atomic_store_n(&sp_auto_cfg.cpy_small_plain, !cpu_is_intel(), __ATOMIC_RELAXED);
     th.memset_rep = pick(0, set_rep, &th.memset_rep_source);
     th.memset_nt = pick(1, nt, &th.memset_nt_source);
     th.memcpy_rep = pick(2, cpy_rep, &th.memcpy_rep_source);
