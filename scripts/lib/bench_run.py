@@ -162,11 +162,28 @@ class Run:
         }
         if any(p in self.parts for p in ("accept", "keepalive")):
             doc["options"]["topology"] = self.args.topology
-            doc["method"] = {"load": {"version": bench_load.METHOD_VERSION,
-                                      "meter": bench_load.METER,
-                                      "topology": self.args.topology,
-                                      "topology_note": topology.TOPOLOGIES[self.args.topology]}}
+        method = self.methods()
+        if method:
+            doc["method"] = method
         write_json(os.path.join(self.out, "run.json"), doc)
+
+    def methods(self):
+        """run.json's method: one entry per part run, each defined beside the code that
+        measures it (helpers' is microbench.json's own). counts' comes from the counts.json
+        this run wrote: no file, no entry."""
+        m = {}
+        if any(p in self.parts for p in ("accept", "keepalive")):
+            m["load"] = {"version": bench_load.METHOD_VERSION, "meter": bench_load.METER,
+                         "topology": self.args.topology,
+                         "topology_note": topology.TOPOLOGIES[self.args.topology]}
+        if "syscalls" in self.parts:
+            m["syscalls"] = bench_micro.syscalls_method()
+        counts = getattr(getattr(self, "micro", None), "counts_method", None)
+        if "counts" in self.parts and counts:
+            m["counts"] = counts
+        if "hyperfine" in self.parts:
+            m["hyperfine"] = bench_hyperfine.method(self.args.quick)
+        return m
 
     def execute(self):
         self.t0 = time.monotonic()
