@@ -17,6 +17,11 @@ starts are pinned to one CPU (taskset; the server inherits the affinity): left t
 the scheduler, the pair sometimes shares a CPU (~20 us a connection here) and
 sometimes wakes across two (~60 us), and the runs split into two clusters that
 say nothing about the path. On one CPU the wall time is the two processes' work.
+
+run.json's method.hyperfine (method(), written by bench_run when the part ran)
+says so, with the warm-up runs, the runs and N: version 1 (now) is the above.
+N is part of what a serve figure means (the time of N connections), so a
+--quick run's entry differs from a full run's, and compare leaves them unjudged.
 """
 import os
 import shutil
@@ -29,8 +34,24 @@ HELLOS = (("syspath-hello-asm", "freestanding NASM"),
           ("syspath-hello-raw", "C, -nostdlib, inline-asm syscalls, static"),
           ("syspath-hello-glibc", "glibc, dynamic"),
           ("syspath-hello-glibc-static", "glibc, static"))
-FULL = {"hello_runs": 500, "serve_runs": 20, "serve_conns": 1000}
-QUICK = {"hello_runs": 100, "serve_runs": 5, "serve_conns": 200}
+FULL = {"hello_warmup": 20, "hello_runs": 500, "serve_warmup": 3, "serve_runs": 20, "serve_conns": 1000}
+QUICK = {"hello_warmup": 20, "hello_runs": 100, "serve_warmup": 3, "serve_runs": 5, "serve_conns": 200}
+# How the hyperfine files are measured (run.json's method.hyperfine); bump the version when
+# a change makes their figures incomparable with older runs'.
+METHOD_VERSION = 1
+
+
+def method(quick):
+    """run.json's method.hyperfine: the commands' shape in words, and the counts the run used."""
+    c = QUICK if quick else FULL
+    return {"version": METHOD_VERSION,
+            "hello": "hyperfine -N (no shell): one whole hello-world process per run, wall time",
+            "serve": "hyperfine -N: syspath-client --serve {backend} --count N starts the server "
+                     "and makes N sequential connections, both on the server's CPU (taskset); wall "
+                     "time per run",
+            "hello_warmup": c["hello_warmup"], "hello_runs": c["hello_runs"],
+            "serve_warmup": c["serve_warmup"], "serve_runs": c["serve_runs"],
+            "serve_connections": c["serve_conns"]}
 
 
 class Hyperfine:
@@ -44,10 +65,10 @@ class Hyperfine:
             return []
         c = self.cfg
         return [Step("hyperfine: hello world x4 processes, %d runs each" % c["hello_runs"],
-                     4 * (c["hello_runs"] + 20) * 0.0015 + 1, "hyperfine", self.hello),
+                     4 * (c["hello_runs"] + c["hello_warmup"]) * 0.0015 + 1, "hyperfine", self.hello),
                 Step("hyperfine: serve %d connections per backend, %d runs"
                      % (c["serve_conns"], c["serve_runs"]),
-                     4 * (c["serve_runs"] + 3) * (0.01 + c["serve_conns"] / 20000.0) + 1,
+                     4 * (c["serve_runs"] + c["serve_warmup"]) * (0.01 + c["serve_conns"] / 20000.0) + 1,
                      "hyperfine", self.serve)]
 
     def _hyperfine(self, name, args, timeout):
@@ -65,7 +86,7 @@ class Hyperfine:
         os.replace(out + ".tmp", out)
 
     def hello(self):
-        args = ["--warmup", "20", "--runs", str(self.cfg["hello_runs"])]
+        args = ["--warmup", str(self.cfg["hello_warmup"]), "--runs", str(self.cfg["hello_runs"])]
         n = 0
         for exe, _what in HELLOS:
             path = os.path.join(self.run.bin, exe)
@@ -96,7 +117,7 @@ class Hyperfine:
         n = self.cfg["serve_conns"]
         cpu = bench_load.pinning().get("server_cpus")
         pin = "taskset -c %s " % cpu if cpu is not None and shutil.which("taskset") else ""
-        args = ["--warmup", "3", "--runs", str(self.cfg["serve_runs"]),
+        args = ["--warmup", str(self.cfg["serve_warmup"]), "--runs", str(self.cfg["serve_runs"]),
                 "--parameter-list", "backend", ",".join(backends),
                 "-n", "{backend}",
                 "%s%s --serve {backend} --count %d --timeout 10 --quiet" % (pin, client, n)]

@@ -27,7 +27,14 @@ can tell runs whose figures do not compare: version 1 sized rows only, memcpy's
 src at dst's page offset; 2 src half a page away; 3 repetitions spread over
 processes and pooled; 4 (now) the mix rows and the alignment sweep.
 
-counts.json is scripts/count's output (valgrind --tool=callgrind).
+The bench-syscalls rows' method is run.json's method.syscalls (syscalls_method,
+written by bench_run when the part ran): version 1 (now) is what it has always
+been, each row's call in google-benchmark's loop, real time per call, the
+repetitions interleaved in one process that no taskset pins.
+
+counts.json is scripts/count's output (valgrind --tool=callgrind); its
+method_version (scripts/count's METHOD_VERSION) and the rest of its method
+become run.json's method.counts (counts_method).
 
 calibrate.json is syspath-calibrate's: where, on this machine, rep stosb/movsb
 and non-temporal stores overtake the vector loop. bench-helpers runs with
@@ -63,6 +70,32 @@ METHOD_VERSION = 4
 METHOD_PLACEMENT = ("sized rows: dst page-aligned (+1 misaligned), memcpy's src 2 KiB past "
                     "dst's page offset; mix rows: dst and src at random byte offsets in buffers "
                     "4 x L1D, fixed draw; align rows: dst/src page offsets as named")
+# How the bench-syscalls rows are measured (run.json's method.syscalls); bump the
+# version when a change makes a row's figures incomparable with older runs'.
+SYSCALLS_METHOD_VERSION = 1
+
+
+def syscalls_method():
+    """run.json's method.syscalls: the same words for a full and a --quick run (fewer
+    repetitions are fewer values of the same figure, not another figure)."""
+    full, quick = FULL["syscalls"], QUICK["syscalls"]
+    return {"version": SYSCALLS_METHOD_VERSION,
+            "timed": "bench-syscalls: each row's call in google-benchmark's loop, its result "
+                     "checked before the loop; real time per call (per NOP in the io_uring batches)",
+            "repetitions": "%d (--quick: %d), rows interleaved at random, each repetition one value"
+                           % (full["repetitions"], quick["repetitions"]),
+            "processes": full["processes"],
+            "pinning": "none"}
+
+
+def counts_method(doc):
+    """run.json's method.counts from the counts.json scripts/count wrote: its method version,
+    the tool, the iterations and what is counted, as the file says them (None when the file
+    says no version)."""
+    if not isinstance(doc, dict) or doc.get("method_version") is None:
+        return None
+    return {"version": doc["method_version"], "tool": doc.get("tool"),
+            "iterations": doc.get("iterations"), "counted": doc.get("method")}
 
 
 class Micro:
@@ -71,6 +104,7 @@ class Micro:
         self.cfg = QUICK if run.args.quick else FULL
         self.parts = {}        # binary label -> google-benchmark JSON (in run order)
         self.helper_env = None # syspath-calibrate's "env" (SYSPATH_*_THRESHOLD), for bench-helpers
+        self.counts_method = None   # run.json's method.counts, once counts.json is written
 
     def _exe(self, name):
         path = os.path.join(self.run.bin, name)
@@ -225,3 +259,5 @@ class Micro:
             raise RuntimeError("scripts/count %s (see logs/counts.log)"
                                % ("timed out" if timed_out else "exited %d" % rc))
         os.replace(out + ".tmp", out)
+        with open(out) as f:
+            self.counts_method = counts_method(json.load(f))

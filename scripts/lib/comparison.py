@@ -15,6 +15,7 @@ row one verdict from stats.judge, told in the words a reader sees:
   exact: same / exact: +x%       callgrind counts are deterministic: any change is real
   not judged: method differs     the part's method (run.json "method") differs, is unknown on
                                  one side, or the load topology differs: shown, not judged
+                                 (counts too: a count is exact only for one counting method)
   n/a (...)                      the row is in one folder only, or has no value
 
 machine_diff and method_diff say what differs besides the rows; they come first
@@ -257,8 +258,13 @@ def compare_rows(ra, rb, alpha=stats.ALPHA, fdr=True, methods=None, topology=Non
             d["verdict"], d["verdict_kind"] = "n/a (no value)", "n/a"
             continue
         d["ratio"] = b.median / a.median
+        why = not_judged_why(d["section"], methods, topology)
         if a.exact or b.exact:
             d["ci95"] = d["ci90"] = [d["ratio"], d["ratio"]]
+            if why:
+                # an exact count is only a change when it was counted the same way
+                d["verdict"], d["verdict_kind"] = why, "not judged"
+                continue
             same = abs(b.median - a.median) <= 1e-9 * max(abs(a.median), 1.0)
             d["verdict"] = "exact: same" if same else "exact: %+.1f%%" % (100 * (d["ratio"] - 1))
             d["verdict_kind"], d["significant"] = "exact", not same
@@ -270,7 +276,6 @@ def compare_rows(ra, rb, alpha=stats.ALPHA, fdr=True, methods=None, topology=Non
             _, lo90, hi90 = stats.ratio_ci(a.values, b.values, conf=stats.EQUIV_CONF)
             d["ci95"], d["ci90"] = [lo, hi], [lo90, hi90]
             d["min_detectable"] = stats.min_detectable(d["ratio"], lo, hi)
-        why = not_judged_why(d["section"], methods, topology)
         if why:
             d["verdict"], d["verdict_kind"] = why, "not judged"
         elif n_rounds < stats.MIN_ROUNDS:

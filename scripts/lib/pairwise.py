@@ -77,6 +77,8 @@ def family_note(group, fdr):
     """What a pairwise table's title says of its family: how many rows were tested together."""
     n = group[0].get("family_tested", 0)
     if group[0]["section"] == "counts":
+        if any(d.get("verdict_kind") == "not judged" for d in group):
+            return "exact counts: not judged (the method above)"
         return "exact counts: no test, any change is real"
     if group[0]["section"] == cmp.THRESHOLDS:
         return "sizes: moved or unchanged, never better or worse"

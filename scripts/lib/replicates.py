@@ -220,7 +220,12 @@ def compare_rows(sa, sb, alpha=stats.ALPHA, fdr=True, methods=None, topo=([], []
             continue
         d["a_median"], d["b_median"] = stats.median(ma), stats.median(mb)
         d["ratio"] = d["b_median"] / d["a_median"]
+        why = ("not judged: topology mixed in %s" % " and ".join(topo_mixed)
+               if topo_mixed and cmp.load_kind(d["section"]) else cmp.not_judged_why(d["section"], methods, topo_diff))
         if any(r.exact for r in a + b):
+            if why:   # an exact count is only a change when it was counted the same way
+                d["verdict"], d["verdict_kind"] = why, "not judged"
+                continue
             varies = [t for t, m in (("A", ma), ("B", mb)) if len(set(m)) > 1]
             if varies:   # a count is exact in each run: one that moves between runs changed code
                 d["verdict"], d["verdict_kind"] = "not judged: count varies within %s" % " and ".join(varies), \
@@ -240,8 +245,6 @@ def compare_rows(sa, sb, alpha=stats.ALPHA, fdr=True, methods=None, topo=([], []
             _, lo90, hi90 = stats.run_ratio_ci(va, vb, conf=stats.EQUIV_CONF)
             d["ci95"], d["ci90"] = [lo, hi], [lo90, hi90]
             d["min_detectable"] = stats.min_detectable(d["ratio"], lo, hi)
-        why = ("not judged: topology mixed in %s" % " and ".join(topo_mixed)
-               if topo_mixed and cmp.load_kind(d["section"]) else cmp.not_judged_why(d["section"], methods, topo_diff))
         if why:
             d["verdict"], d["verdict_kind"] = why, "not judged"
         elif n_runs < MIN_RUNS:

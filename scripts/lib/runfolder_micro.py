@@ -83,13 +83,16 @@ def _bench_value(b, meta):
 
 def helpers_method(doc):
     """How bench-helpers' rows were measured: microbench.json's own "method", else what the file
-    proves of itself (entries tagged syspath_process: repetitions pooled over processes, version
-    3), else None: a folder that says nothing is unknown, never guessed."""
+    proves of itself (helper entries tagged syspath_process: repetitions pooled over processes,
+    version 3), else None: a folder that says nothing is unknown, never guessed. Only the helper
+    rows' tags count: bench-syscalls' entries are tagged too, and a file without helper rows
+    says nothing of how helpers are measured."""
     m = as_dict(doc.get("method"))
     if m:
         return m
     procs = {b.get("syspath_process") for b in as_list(doc.get("benchmarks"))
-             if isinstance(b, dict) and b.get("syspath_process") is not None}
+             if isinstance(b, dict) and b.get("syspath_process") is not None
+             and canonical_name(b).split("/")[0] in SIZED_FAMILIES + ("htons",)}
     if procs:
         return {"version": 3, "processes": len(procs),
                 "source": "its entries' syspath_process tags"}

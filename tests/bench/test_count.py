@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""scripts/count writes valid counts.json with positive instruction counts;
-the counts are exact (the same for two different N, whole numbers per call);
+"""scripts/count writes valid counts.json with positive instruction counts and
+its method (method_version, method); the counts are exact (the same for two
+different N, whole numbers per call);
 and every other struct sp_sys path's getppid executes no more user-space
 instructions than libc's (counts, not times: this is behaviour, and it must hold anywhere)."""
 import json
@@ -36,6 +37,10 @@ def counted(args, n):
             fail(f"counts.json is not valid JSON: {e}")
     if doc.get("tool") != "callgrind" or doc.get("iterations") != n:
         fail(f"tool/iterations: {doc.get('tool')!r}/{doc.get('iterations')!r}, expected callgrind/{n}")
+    # run.json's method.counts is copied from these: a version and the method in words
+    if not isinstance(doc.get("method_version"), int) or not isinstance(doc.get("method"), str):
+        fail(f"method_version/method: {doc.get('method_version')!r}/{doc.get('method')!r}, "
+             "expected a whole number and text")
     rows = {}
     for r in doc.get("rows", []):
         v = r.get("instructions_per_call")

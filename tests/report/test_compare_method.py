@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Behaviour: scripts/compare judges only what may be judged. The method differences (run.json's
 "method", one entry per part) come first, beside the machine's; the rows of a part whose method
-differs, or is recorded on one side only, are shown but not judged; a topology difference is a
-machine difference and leaves the load rows unjudged; with fewer than 3 rounds a side a row gets
-no interval, no p and the verdict "untested (N rounds)".
+differs, or is recorded on one side only, are shown but not judged (syscalls, counts and hyperfine
+as load and helpers: two folders that both predate a part's record still judge its rows); a
+topology difference is a machine difference and leaves the load rows unjudged; with fewer than 3
+rounds a side a row gets no interval, no p and the verdict "untested (N rounds)".
 """
 import json
 import os
@@ -87,6 +88,57 @@ check(rows["accept-cpu/raw/epoll"]["verdict"] == "not judged: topology differs"
       and rows["accept-segments/raw/epoll"]["verdict"] == "not judged: topology differs",
       "another topology: expected the load rows and counters not judged")
 check(rows["memset/avx2/4096"]["verdict_kind"] in ("equivalent", "undetermined"), "another topology: helpers judged")
+
+# syscalls, counts and hyperfine, as scripts/bench records them now: the same on both sides, judged
+NOW = {"load": {"version": 1, "meter": "window"},
+       "syscalls": {"version": 1, "timed": "one call in google-benchmark's loop", "processes": 1},
+       "counts": {"version": 1, "tool": "callgrind", "iterations": 100},
+       "hyperfine": {"version": 1, "serve_runs": 20, "serve_connections": 1000}}
+NEW_PARTS = ("syscalls", "counts", "hyperfine")
+
+
+def not_judged(rows, part):
+    """{verdict} of the part's rows that are not judged, and how many rows the part has."""
+    mine = [r for r in rows.values() if r["part"] == part]
+    return {r["verdict"] for r in mine if r["verdict"].startswith("not judged")}, len(mine)
+
+
+G = os.path.join(T, "G")
+shutil.copytree(B, G)
+run_json(A, NOW)
+run_json(G, NOW)
+rows, out, cmp = compare(G)
+check(cmp["method"]["parts"] == {p: "same" for p in NOW}, "the same recorded methods: expected every part "
+      "the same, got %r" % cmp["method"]["parts"])
+for part in NEW_PARTS:
+    nj, n = not_judged(rows, part)
+    check(n and not nj, "%s recorded the same on both sides: expected its %d rows judged, got %s" % (part, n, nj))
+
+# another hyperfine N: those rows not judged, the other parts' still are
+run_json(G, dict(NOW, hyperfine=dict(NOW["hyperfine"], serve_connections=200)))
+rows, out, cmp = compare(G)
+check(not_judged(rows, "hyperfine")[0] == {"not judged: method differs"},
+      "hyperfine of another N: expected its rows not judged, got %s" % (not_judged(rows, "hyperfine"),))
+check("method.hyperfine.serve_connections" in out.split("== machine:")[0],
+      "method section: expected hyperfine's N named as differing")
+check(not not_judged(rows, "syscalls")[0], "another hyperfine N: expected the syscall rows still judged")
+
+# a folder from before these parts were recorded: unknown for them, never guessed the same
+run_json(G, {"load": {"version": 1, "meter": "window"}})
+rows, out, cmp = compare(G)
+for part in NEW_PARTS:
+    check(cmp["method"]["parts"].get(part) == "unknown in B" and
+          not_judged(rows, part)[0] == {"not judged: method unknown in B"},
+          "%s recorded in A only: expected 'unknown in B' and its rows not judged, got %r, %s"
+          % (part, cmp["method"]["parts"].get(part), not_judged(rows, part)[0]))
+check("exact counts: not judged" in out, "counts recorded in A only: expected its table to say it is not judged")
+# ... and two such folders compare as they always did: their rows judged
+run_json(A, {"load": {"version": 1, "meter": "window"}})
+rows, out, cmp = compare(G)
+for part in NEW_PARTS:
+    nj, n = not_judged(rows, part)
+    check(part not in cmp["method"]["parts"] and n and not nj,
+          "%s recorded in neither folder: expected its %d rows judged, got %s" % (part, n, nj))
 
 # two rounds a side: no interval, no p, no verdict but untested
 E = mkrun(os.path.join(T, "E"), "--seed", "1", "--reps", "2", "--rounds", "2", "--hyperfine-runs", "2")

@@ -100,17 +100,29 @@ for args, want in ((A[:3] + ["--vs"] + B[:2], "side B has 2 run folders"),
     check(want in err and len(err.strip().splitlines()) == 1,
           "%s: expected one line saying %r, got:\n%s" % (" ".join(os.path.basename(a) for a in args), want, err))
 
-# runs of one side measured two ways: that part's rows are shown, not judged
-M = []
-for i, f in enumerate(B[:3]):
-    M.append(os.path.join(T, "mixed", os.path.basename(f)))
-    shutil.copytree(f, M[-1])
+# runs of one side measured two ways: that part's rows are shown, not judged (exact counts too:
+# the same count from two counting methods is no evidence of the same code)
+COUNTS = {"tool": "callgrind", "iterations": 100,
+          "rows": [{"name": "syscall/getppid/asm", "instructions_per_call": 6.0, "items_per_op": 1}]}
+M, MA = [], []
+for i, (fa, fb) in enumerate(zip(A[:3], B[:3])):
+    MA.append(os.path.join(T, "mixedA", os.path.basename(fa)))
+    M.append(os.path.join(T, "mixed", os.path.basename(fb)))
+    shutil.copytree(fa, MA[-1])
+    shutil.copytree(fb, M[-1])
+    for d in (MA[-1], M[-1]):
+        with open(os.path.join(d, "counts.json"), "w") as fh:
+            json.dump(COUNTS, fh)
     with open(os.path.join(M[-1], "run.json"), "w") as fh:
-        json.dump({"schema": 1, "method": {"syscalls": {"version": 2 if i == 2 else 1}}}, fh)
-doc, rows, out = compare(*(A[:3] + ["--vs"] + M))
+        json.dump({"schema": 1, "method": {"syscalls": {"version": 2 if i == 2 else 1},
+                                           "counts": {"version": 2 if i == 2 else 1}}}, fh)
+doc, rows, out = compare(*(MA + ["--vs"] + M))
 check(all(r["verdict"] == "not judged: method mixed in B" and r["p"] is None for r in rows
           if r["verdict_kind"] != "n/a"),
       "a side whose runs record two syscall methods: expected its syscall rows not judged, got %s" % verdicts(rows))
+counts = [r for r in doc["comparisons"][0]["rows"] if r["section"] == "counts"]
+check(counts and all(r["verdict"] == "not judged: method mixed in B" for r in counts),
+      "a side whose runs record two counting methods: expected the count rows not judged, got %s" % verdicts(counts))
 part = out[out.find("== method:"):out.find("== machine:")]
 check("mixed in B" in part and "method.syscalls.version" in part and os.path.basename(M[2]) in part,
       "method section: expected the part mixed in B, with the run that differs, got:\n%s" % part)

@@ -16,7 +16,7 @@ on port 22 the host as it is, on port 2222 one without wrk or python3
     interrupted here (SIGINT, as scripts/bench traps it) stops wrk there;
   - an unknown host key is refused with StrictHostKeyChecking's default
     and taken with accept-new; no ssh here is one line naming the package;
-  - bench_run.parse_args --client gives the load code a checked RemoteClient,
+  - bench_options.parse_args --client gives the load code a checked RemoteClient,
     and run.json records client {url, address, machine (machine.json's
     fields), machine_via};
   - scripts/bench --client: an unused address of the namespace's subnet, the
@@ -38,6 +38,7 @@ from sshhost import SshHost, Unavailable  # noqa: E402
 
 sys.path.insert(0, os.path.join(src(), "scripts", "lib"))
 import bench_machine  # noqa: E402
+import bench_options  # noqa: E402
 import bench_proc  # noqa: E402
 import bench_run  # noqa: E402
 import remote  # noqa: E402
@@ -188,8 +189,8 @@ try:
     out = os.path.join(h.tmp, "run-ok")
     os.environ["SYSPATH_SSH_CONFIG"] = h.ssh_config
     try:
-        args = bench_run.parse_args(["--client", url, "--only", "accept", "--out", out,
-                                     "--build-dir", build, "--no-build"])
+        args = bench_options.parse_args(["--client", url, "--only", "accept", "--out", out,
+                                         "--build-dir", build, "--no-build"])
     finally:
         del os.environ["SYSPATH_SSH_CONFIG"]
     want(isinstance(args.client, remote.RemoteClient) and args.client.address == HERE,
