@@ -111,7 +111,8 @@ UNKNOWN = "unknown"
 def method_diff(ra, rb):
     """What scripts/compare says of the two runs' methods, and which parts it may judge:
     {"known": (A has one, B has one), "diffs": [(field, a, b)], "parts": {part: status}}.
-    status: "same", "differs", "unknown in A" / "unknown in B" (one side records the part,
+    status: "same" (runfolder.same_method: what the figures mean agrees), "differs", "unknown
+    in A" / "unknown in B" (one side records the part,
     the other does not: nothing is guessed). A part neither side records is judged, as
     folders written before the method was recorded always were."""
     ma, mb = runfolder.method(ra), runfolder.method(rb)
@@ -124,7 +125,7 @@ def method_diff(ra, rb):
         if pa is None or pb is None:
             status = "unknown in %s" % ("A" if pa is None else "B")
         else:
-            status = "same" if pa == pb else "differs"
+            status = "same" if runfolder.same_method(pa, pb) else "differs"
         out["parts"][part] = status
         if status != "same":
             fa = flatten(pa if isinstance(pa, dict) else {"": pa}, "method.%s." % part)

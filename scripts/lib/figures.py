@@ -139,7 +139,7 @@ def part_of(f):
 def method_of(run, f):
     """The recorded method of the part behind f in this run, as a comparable text; 'unknown'
     for a folder that records none (never guessed the same as another's)."""
-    m = (runfolder.method(run) or {}).get(part_of(f))
+    m = runfolder.method_identity((runfolder.method(run) or {}).get(part_of(f)))
     return json.dumps(m, sort_keys=True) if m else "unknown"
 
 

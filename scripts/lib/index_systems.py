@@ -74,7 +74,9 @@ def systems_row(run, results_dir):
         topo.append("%.0f GiB RAM" % (m["memory_bytes"] / 2 ** 30))
     info = runfolder.as_dict(run.info)
     methods = runfolder.method(run) or {}
-    method_text = ", ".join("%s v%s" % (k, runfolder.as_dict(methods[k]).get("version", "?"))
+    # an entry with a "source" was read off an older folder's files, not recorded by its run
+    method_text = ", ".join("%s v%s%s" % (k, runfolder.as_dict(methods[k]).get("version", "?"),
+                                          " (inferred)" if runfolder.as_dict(methods[k]).get("source") else "")
                             for k in sorted(methods)) if methods else UNKNOWN
     tools = ", ".join("%s %s" % (k, sw[k]) for k in SOFTWARE if sw.get(k))
     commit = sp.get("commit")

@@ -116,7 +116,8 @@ def method_diff(sa, sb):
     for s in (sa, sb):
         ms = [runfolder.method(r) or {} for r in s.runs]
         parts = dict.fromkeys(p for m in ms for p in m)
-        per.append((ms, {p: agreed([m.get(p) for m in ms], s.runs) for p in parts}))
+        per.append((ms, {p: agreed([runfolder.method_identity(m.get(p)) for m in ms], s.runs)
+                         for p in parts}))
     (msa, pa), (msb, pb) = per
     out = {"known": (any(msa), any(msb)), "diffs": [], "parts": {}}
     for part in dict.fromkeys(list(pa) + list(pb)):

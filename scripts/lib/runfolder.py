@@ -46,9 +46,10 @@ from runfolder_core import (ACCEPT, COUNTS, HYPERFINE_GLOB, KEEPALIVE, KNOWN, MA
                             MICROBENCH, MIN_ROUNDS, RUN_INFO, Row, Run, RunFolderError, as_dict,
                             as_list, is_num, read_json)
 from runfolder_load import (COUNTER_UNITS, COUNTERS, FIGURES, figure, load_row_name,  # noqa: F401
-                            load_rows, method, topology)
+                            load_rows, method, method_identity, same_method, topology)
 from runfolder_micro import (SIZED_FAMILIES, canonical_name, hyperfine_command_name,  # noqa: F401
-                             load_counts, load_hyperfine, load_microbench, parse_bench_name)
+                             infer_methods, load_counts, load_hyperfine, load_microbench,
+                             parse_bench_name)
 from runfolder_views import (CALIBRATE, SCHEMA_KNOWN, calibration, cpu_x_nginx,  # noqa: F401
                              crossover, errored, helper_series, is_peer, ratio_to, schema_check)
 
@@ -93,4 +94,5 @@ def load(path):
         doc = read_json(path, f, run)
         if doc is not None:
             load_hyperfine(run, doc, HYPERFINE_GLOB.match(f).group(1))
+    infer_methods(run)
     return run

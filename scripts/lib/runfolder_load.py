@@ -95,6 +95,27 @@ def method(run):
     return m or None
 
 
+# What a method entry says of a figure's meaning: its version and the settings that change what a
+# figure measures (where the load ran, over how many processes a row's repetitions are pooled,
+# how many runs make a hyperfine figure, the counting tool and its iterations). The rest is words
+# describing the version (meter, placement, timed...) or where an older folder's entry was read
+# from ("source"): two entries with the same identity measure the same thing.
+METHOD_IDENTITY = ("version", "topology", "processes", "tool", "iterations", "hello_runs", "serve_runs",
+                   "serve_connections")
+
+
+def method_identity(entry):
+    """A method entry reduced to METHOD_IDENTITY (None stays None; a non-dict is kept whole)."""
+    if not isinstance(entry, dict):
+        return entry
+    return {k: entry[k] for k in METHOD_IDENTITY if k in entry}
+
+
+def same_method(a, b):
+    """Whether two entries of one part's method measure the same thing (method_identity)."""
+    return method_identity(a) == method_identity(b)
+
+
 # the per-row counters of a load file, each "<name>_per_conn" / "<name>_per_req"
 COUNTERS = ("segments", "ctx_switches", "syscalls", "total_cpu_us", "pair_cpu_us")
 COUNTER_UNITS = {"segments": "segments/%s", "ctx_switches": "switches/%s", "syscalls": "syscalls/%s",

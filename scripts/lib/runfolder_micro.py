@@ -99,6 +99,45 @@ def helpers_method(doc):
     return None
 
 
+INFERRED = "inferred from its %s (the folder records no method)"
+
+
+def infer_methods(run):
+    """Version 1 of syscalls, counts and hyperfine for a folder written before run.json recorded
+    them, from what its own files show of that measurement: bench-syscalls rows (one process,
+    as version 1 runs them), counts.json's tool and iterations, each hyperfine file's runs per
+    command. A part whose files are absent stays unknown."""
+    recorded = as_dict(as_dict(run.info).get("method"))
+    if "syscalls" not in recorded and any(n.startswith(("syscall/", "uring/")) for n in run.rows):
+        run.part_methods.setdefault("syscalls", {"version": 1, "processes": 1,
+                                                 "source": INFERRED % "bench-syscalls rows"})
+    if "counts" not in recorded and run.counts.get("tool") == "callgrind":
+        run.part_methods.setdefault("counts", {
+            "version": run.counts.get("method_version") or 1, "tool": "callgrind",
+            "iterations": run.counts.get("iterations"), "source": INFERRED % "counts.json"})
+    if "hyperfine" not in recorded and run.hyperfine:
+        m = {"version": 1}
+        for stem in ("hello", "serve"):
+            res = as_list(as_dict(run.hyperfine.get(stem)).get("results"))
+            if res and isinstance(res[0], dict) and as_list(res[0].get("times")):
+                m[stem + "_runs"] = len(as_list(res[0].get("times")))
+        n = _serve_connections(run.path)
+        if n is not None:
+            m["serve_connections"] = n
+        m["source"] = INFERRED % "hyperfine files' runs per command and its log's --count"
+        run.part_methods.setdefault("hyperfine", m)
+
+
+def _serve_connections(path):
+    """The one --count N of the serve commands in the run's logs/hyperfine.log, else None."""
+    try:
+        with open(os.path.join(path, "logs", "hyperfine.log"), errors="replace") as f:
+            seen = set(re.findall(r"--count (\d+)", f.read()))
+    except OSError:
+        return None
+    return int(seen.pop()) if len(seen) == 1 else None
+
+
 def load_microbench(run, doc):
     if not isinstance(doc, dict):
         run.notes.append("microbench.json: not an object, ignored")

@@ -12,7 +12,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from common import check, mkrun, need, run, script, slow, tmpdir  # noqa: E402
+from common import SRC, check, mkrun, need, run, script, slow, tmpdir  # noqa: E402
 
 need("scipy", "numpy")
 T = tmpdir()
@@ -54,7 +54,11 @@ check(helpers and all(r["verdict"] == "not judged: method differs" and r["p"] is
 check(rows["memset/avx2/4096"]["ratio"] is not None, "a row not judged is still shown with its ratio")
 check(rows["accept-cpu/raw/epoll"]["verdict"] == "worse",
       "load rows of the same method: expected the slowed row judged worse, got %r" % rows["accept-cpu/raw/epoll"]["verdict"])
-check(cmp["method"]["parts"] == {"load": "same", "helpers": "differs"}, "--json: expected the parts' method status")
+parts = cmp["method"]["parts"]
+check(parts.get("load") == "same" and parts.get("helpers") == "differs" and
+      all(s == "same" for p, s in parts.items() if p not in ("load", "helpers")),
+      "--json: expected load same, helpers differs, and the parts both folders' files show alike "
+      "(syscalls, counts, hyperfine: inferred) the same, got %r" % parts)
 
 # a folder that records no method: unknown, never guessed the same
 C = os.path.join(T, "C")
@@ -92,7 +96,7 @@ check(rows["memset/avx2/4096"]["verdict_kind"] in ("equivalent", "undetermined")
 # syscalls, counts and hyperfine, as scripts/bench records them now: the same on both sides, judged
 NOW = {"load": {"version": 1, "meter": "window"},
        "syscalls": {"version": 1, "timed": "one call in google-benchmark's loop", "processes": 1},
-       "counts": {"version": 1, "tool": "callgrind", "iterations": 100},
+       "counts": {"version": 1, "tool": "callgrind", "iterations": 100000},   # as the fixture counted
        "hyperfine": {"version": 1, "serve_runs": 20, "serve_connections": 1000}}
 NEW_PARTS = ("syscalls", "counts", "hyperfine")
 
@@ -123,21 +127,36 @@ check("method.hyperfine.serve_connections" in out.split("== machine:")[0],
       "method section: expected hyperfine's N named as differing")
 check(not not_judged(rows, "syscalls")[0], "another hyperfine N: expected the syscall rows still judged")
 
-# a folder from before these parts were recorded: unknown for them, never guessed the same
+# a folder from before these parts were recorded: each part's entry is only what its own files
+# show (runfolder.infer_methods, marked with a "source"); judged where that is what A recorded
+# (same identity), not judged where the files cannot show it (no hyperfine log: no N)
 run_json(G, {"load": {"version": 1, "meter": "window"}})
-rows, out, cmp = compare(G)
+log = os.path.join(G, "logs", "hyperfine.log")
+if os.path.exists(log):
+    os.remove(log)
+sys.path.insert(0, os.path.join(SRC, "scripts", "lib"))
+import runfolder  # noqa: E402
+inferred = runfolder.method(runfolder.load(G))
 for part in NEW_PARTS:
-    check(cmp["method"]["parts"].get(part) == "unknown in B" and
-          not_judged(rows, part)[0] == {"not judged: method unknown in B"},
-          "%s recorded in A only: expected 'unknown in B' and its rows not judged, got %r, %s"
-          % (part, cmp["method"]["parts"].get(part), not_judged(rows, part)[0]))
-check("exact counts: not judged" in out, "counts recorded in A only: expected its table to say it is not judged")
+    check(inferred.get(part, {}).get("source", "").startswith("inferred"),
+          "%s of a folder that records none: expected an entry inferred from its files, got %r"
+          % (part, inferred.get(part)))
+rows, out, cmp = compare(G)
+for part in ("syscalls", "counts"):
+    nj, n = not_judged(rows, part)
+    check(cmp["method"]["parts"].get(part) == "same" and n and not nj,
+          "%s inferred as A recorded it: expected 'same' and its %d rows judged, got %r, %s"
+          % (part, n, cmp["method"]["parts"].get(part), nj))
+check(cmp["method"]["parts"].get("hyperfine") == "differs" and
+      not_judged(rows, "hyperfine")[0] == {"not judged: method differs"},
+      "hyperfine without the log that names its N: expected not judged, got %r, %s"
+      % (cmp["method"]["parts"].get("hyperfine"), not_judged(rows, "hyperfine")[0]))
 # ... and two such folders compare as they always did: their rows judged
 run_json(A, {"load": {"version": 1, "meter": "window"}})
 rows, out, cmp = compare(G)
 for part in NEW_PARTS:
     nj, n = not_judged(rows, part)
-    check(part not in cmp["method"]["parts"] and n and not nj,
+    check(cmp["method"]["parts"].get(part) in (None, "same") and n and not nj,
           "%s recorded in neither folder: expected its %d rows judged, got %s" % (part, n, nj))
 
 # two rounds a side: no interval, no p, no verdict but untested
