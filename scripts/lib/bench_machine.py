@@ -207,13 +207,18 @@ def read_caches(bin_dir, base="/sys/devices/system/cpu/cpu0/cache"):
     for d in dirs:
         level, kind = _read(os.path.join(d, "level")), _read(os.path.join(d, "type"))
         size = _size_bytes(_read(os.path.join(d, "size")))
-        if level == "1" and kind == "Data":
-            caches["l1d"] = size
-        elif level == "1" and kind == "Instruction":
-            caches["l1i"] = size
-        elif level in ("2", "3"):
-            caches["l" + level] = size
+        field = cache_field(level, kind)
+        if field:
+            caches[field] = size
     return caches
+
+
+def cache_field(level, kind):
+    """machine.json's cache field for a cache's level and type as sysfs names them (the same
+    words a remote host's sysfs gives): l1d, l1i, l2, l3, or None (e.g. L4)."""
+    if level == "1":
+        return {"Data": "l1d", "Instruction": "l1i"}.get(kind)
+    return "l" + level if level in ("2", "3") else None
 
 
 def read_mitigations(base="/sys/devices/system/cpu/vulnerabilities"):

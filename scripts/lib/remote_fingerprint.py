@@ -136,13 +136,9 @@ def fingerprint_from_shell(text, timestamp=None):
     for c in caches:
         if len(c) < 3:
             continue
-        level, kind, size = c[0].strip(), c[1].strip(), bm._size_bytes(c[2])
-        if level == "1" and kind == "Data":
-            cache["l1d"] = size
-        elif level == "1" and kind == "Instruction":
-            cache["l1i"] = size
-        elif level in ("2", "3"):
-            cache["l" + level] = size
+        field = bm.cache_field(c[0].strip(), c[1].strip())
+        if field:
+            cache[field] = bm._size_bytes(c[2])
     cpu = {
         "model_name": first.get("model name") or "unknown",
         "vendor": vendor, "vendor_id": vendor_id or None,
