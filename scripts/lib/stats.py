@@ -45,40 +45,59 @@ def _uniform_blocks(per_resample, resamples):
         done += k
 
 
-def _split_indices(sizes, resamples):
-    """For each resample, the indices random.choices(values, k=n) would pick, for each n in
-    sizes in turn: a list of blocks, each a list of (rows, n) index arrays, one per size."""
+def _split_counts(sizes, resamples):
+    """For each resample, how many times random.choices(values, k=n) picks each index, for each
+    n in sizes in turn: a list of blocks, each a list of (rows, n) count arrays, one per size.
+    Counts, not the picked indices: a resample's median is read off them without sorting it."""
     out = []
     for u in _uniform_blocks(sum(sizes), resamples):
+        rows = u.shape[0]
         block, col = [], 0
         for n in sizes:
-            block.append(_np.floor(u[:, col:col + n] * float(n)).astype(_np.intp))
+            idx = _np.floor(u[:, col:col + n] * float(n)).astype(_np.intp)
+            idx += (_np.arange(rows, dtype=_np.intp) * n)[:, None]   # row r's picks land in r*n .. r*n+n-1
+            counts = _np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+            # a count is at most n: the narrowest type that holds it keeps the cached draws small
+            block.append(counts.astype(_np.uint8 if n < 256 else _np.uint16 if n < 65536 else _np.int64))
             col += n
         out.append(block)
     return out
 
 
-_INDEX_CACHE = {}
-_INDEX_CACHE_MAX = 1 << 21   # indices kept per pattern: every round or repetition count, not hyperfine's runs
+_COUNT_CACHE = {}
+_COUNT_CACHE_MAX = 1 << 25   # bytes kept per pattern: every round count, and hyperfine's 500 v 500 runs
 
 
-def _indices(sizes, resamples):
-    """_split_indices, kept for reuse: every row of the same sizes draws the same indices
+def _counts(sizes, resamples):
+    """_split_counts, kept for reuse: every row of the same sizes draws the same picks
     (the generator starts from the same seed each time), so hundreds of rows share one draw."""
     key = (tuple(sizes), resamples)
-    if key in _INDEX_CACHE:
-        return _INDEX_CACHE[key]
-    blocks = _split_indices(sizes, resamples)
-    if sum(sizes) * resamples <= _INDEX_CACHE_MAX:
-        _INDEX_CACHE[key] = blocks
+    if key in _COUNT_CACHE:
+        return _COUNT_CACHE[key]
+    blocks = _split_counts(sizes, resamples)
+    if sum(c.nbytes for block in blocks for c in block) <= _COUNT_CACHE_MAX:
+        _COUNT_CACHE[key] = blocks
     return blocks
 
 
+def _medians(v, counts):
+    """statistics.median of each resample of v (a numpy array) whose picks are counts (rows, n):
+    the middle value, or the mean of the two middle ones. The k-th smallest value drawn is
+    v's sorted value at the first place where the counts, summed in v's sorted order, pass k:
+    the same value a sort of the drawn values puts k-th, without drawing or sorting them."""
+    n = len(v)
+    order = _np.argsort(v, kind="stable")
+    ranked = v[order]
+    cum = _np.cumsum(counts[:, order], axis=1, dtype=counts.dtype)
+    h = n // 2
+    upper = ranked[(cum <= h).sum(axis=1)]
+    return upper if n % 2 else (ranked[(cum <= h - 1).sum(axis=1)] + upper) / 2
+
+
 def _row_medians(m):
-    """statistics.median of each row: the middle value, or the mean of the two middle ones."""
+    """statistics.median of each row of m: the middle value, or the mean of the two middle ones."""
     h = m.shape[1] // 2
-    # a full sort is quicker for the short rows most series have; long ones (hyperfine's
-    # hundreds of runs) need only the two middle values in place
+    # a full sort is quicker for short rows; long ones need only the two middle values in place
     m = _np.sort(m, axis=1) if m.shape[1] <= 32 else _np.partition(m, (max(h - 1, 0), h), axis=1)
     return m[:, h] if m.shape[1] % 2 else (m[:, h - 1] + m[:, h]) / 2
 
@@ -105,7 +124,7 @@ def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
             arr = _np.asarray(values, dtype=float)
             if len(_DRAWS) >= _DRAWS_MAX:
                 _DRAWS.pop(next(iter(_DRAWS)))
-            _DRAWS[key] = _np.concatenate([_row_medians(arr[i]) for (i,) in _indices((len(arr),), resamples)])
+            _DRAWS[key] = _np.concatenate([_medians(arr, c) for (c,) in _counts((len(arr),), resamples)])
         meds = _DRAWS[key].copy()
         ilo = int(math.floor((1 - conf) / 2 * (resamples - 1)))
         ihi = int(math.ceil((1 + conf) / 2 * (resamples - 1)))
@@ -130,9 +149,9 @@ def _ratio_draws(a, b, resamples):
     if key not in _DRAWS:
         va, vb = _np.asarray(a, dtype=float), _np.asarray(b, dtype=float)
         parts = []
-        for ia, ib in _indices((len(va), len(vb)), resamples):
-            ma = _row_medians(va[ia])
-            mb = _row_medians(vb[ib])
+        for ca, cb in _counts((len(va), len(vb)), resamples):
+            ma = _medians(va, ca)
+            mb = _medians(vb, cb)
             keep = ma != 0
             parts.append(mb[keep] / ma[keep])
         if len(_DRAWS) >= _DRAWS_MAX:
