@@ -15,10 +15,21 @@ import math
 import random
 import statistics
 
-try:
-    import numpy as _np   # Debian python3-numpy: the same resamples, ~100x faster
-except ImportError:       # pragma: no cover - the pure-Python loop below gives the same numbers
-    _np = None
+_LAZY = object()
+_np = _LAZY   # Debian python3-numpy, imported at the first bootstrap (_numpy()): a script that never
+              # draws one (scripts/bench checking its options) does not pay for the import
+
+
+def _numpy():
+    """numpy for the bootstrap (the same resamples, ~100x faster), or None without it."""
+    global _np
+    if _np is _LAZY:
+        try:
+            import numpy
+            _np = numpy
+        except ImportError:   # pragma: no cover - the pure-Python loop below gives the same numbers
+            _np = None
+    return _np
 
 BOOTSTRAP_RESAMPLES = 10000
 _SEED = 20261126
@@ -118,7 +129,7 @@ def bootstrap_ci(values, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
         return (None, None)
     if len(values) == 1:
         return (values[0], values[0])
-    if _np is not None:
+    if _numpy() is not None:
         key = (tuple(values), resamples)
         if key not in _DRAWS:
             arr = _np.asarray(values, dtype=float)
@@ -166,7 +177,7 @@ def ratio_ci(a, b, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     b = [v for v in b if v is not None]
     if not a or not b or median(a) == 0:
         return (None, None, None)
-    if _np is not None:
+    if _numpy() is not None:
         ratios = _ratio_draws(a, b, resamples).copy()   # partition below works in place
         ilo = int(math.floor((1 - conf) / 2 * (len(ratios) - 1)))
         ihi = int(math.ceil((1 + conf) / 2 * (len(ratios) - 1)))
@@ -253,7 +264,7 @@ def run_ratio_ci(a_runs, b_runs, conf=0.95, resamples=BOOTSTRAP_RESAMPLES):
     ma, mb = median([median(r) for r in a_runs]), median([median(r) for r in b_runs])
     if not ma:
         return (None, None, None)
-    if _np is not None:
+    if _numpy() is not None:
         key = ("runs", tuple(map(tuple, a_runs)), tuple(map(tuple, b_runs)), resamples)
         if key not in _DRAWS:
             alo, ahi, blo, bhi = _run_shape(tuple(map(len, a_runs)), tuple(map(len, b_runs)), resamples)
@@ -309,6 +320,8 @@ def mann_whitney_p(a, b, method="auto"):
         return 1.0
     if method == "exact" and len(set(a) | set(b)) == len(a) + len(b):
         return _exact_u_p(a, b)
+    if _u_at_mean(a, b):
+        return 1.0
     from scipy.stats import mannwhitneyu  # Debian python3-scipy
     return float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
 
@@ -340,6 +353,23 @@ def _u_cdf_counts(n, m):
             cum.append(run)
         _U_COUNTS[key] = cum
     return _U_COUNTS[key]
+
+
+def _u_at_mean(a, b):
+    """Whether U (ties given their mean rank) is n*m/2, as when B holds A's very values: then
+    U1 = U2, and scipy's two-sided p is 1 by every method (the exact tail from the middle and
+    the continuity-corrected normal one are each at least 1/2, doubled and clipped to 1), so
+    it is given without importing scipy. Counted in whole half-ranks: exact."""
+    n, m = len(a), len(b)
+    s = sorted(a + b)
+    twice_rank, i = {}, 0
+    while i < len(s):
+        j = i
+        while j < len(s) and s[j] == s[i]:
+            j += 1
+        twice_rank[s[i]] = i + 1 + j   # ranks i+1 .. j share their mean, (i + 1 + j) / 2
+        i = j
+    return sum(twice_rank[v] for v in a) - n * (n + 1) == n * m   # 2 * U1 == n * m
 
 
 def _exact_u_p(a, b):
