@@ -308,20 +308,30 @@ def mann_whitney_p(a, b, method="auto"):
 
     With fewer than about 4 values a side no difference can reach p < 0.05:
     callers should say "too few rounds" rather than "not significant".
-    method goes to scipy: "auto" uses the normal approximation from 8 values a
+    method is scipy's: "auto" uses the normal approximation from 8 values a
     side, whose smallest p for 10 v 10 (1.8e-4) is 17x the exact one (1.1e-5);
     a caller correcting over hundreds of rows passes "exact" (valid without ties).
+    The exact p without ties and the normal approximation are worked here, to
+    scipy's figures (tests/report/test_stats_same_figures.py); the rest is scipy's.
     """
     a = [v for v in a if v is not None]
     b = [v for v in b if v is not None]
     if len(a) < 2 or len(b) < 2:
         return None
-    if len(set(a) | set(b)) == 1:
+    distinct = len(set(a) | set(b))
+    if distinct == 1:
         return 1.0
-    if method == "exact" and len(set(a) | set(b)) == len(a) + len(b):
+    if method == "exact" and distinct == len(a) + len(b):
         return _exact_u_p(a, b)
-    if _u_at_mean(a, b):
-        return 1.0
+    if all(v == v for v in a + b):   # (a NaN goes to scipy, which propagates it)
+        twice_u1, tie_term = _u_ranks(a, b)
+        if twice_u1 == len(a) * len(b):
+            # U at its mean (B holding A's very values, say): U1 = U2, and the p is 1 by every
+            # method (the exact tail from the middle and the continuity-corrected normal one
+            # are each at least 1/2, doubled and clipped to 1)
+            return 1.0
+        if method == "asymptotic" or (method == "auto" and (min(len(a), len(b)) > 8 or distinct < len(a) + len(b))):
+            return _asymptotic_u_p(len(a), len(b), twice_u1, tie_term)   # what scipy would choose
     from scipy.stats import mannwhitneyu  # Debian python3-scipy
     return float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
 
@@ -355,21 +365,34 @@ def _u_cdf_counts(n, m):
     return _U_COUNTS[key]
 
 
-def _u_at_mean(a, b):
-    """Whether U (ties given their mean rank) is n*m/2, as when B holds A's very values: then
-    U1 = U2, and scipy's two-sided p is 1 by every method (the exact tail from the middle and
-    the continuity-corrected normal one are each at least 1/2, doubled and clipped to 1), so
-    it is given without importing scipy. Counted in whole half-ranks: exact."""
-    n, m = len(a), len(b)
-    s = sorted(a + b)
-    twice_rank, i = {}, 0
+def _u_ranks(a, b):
+    """(2 * U1, the tie term): U1 = A's rank sum less n(n+1)/2, each group of equal values given
+    its mean rank, and the sum of t^3 - t over the groups' sizes t. Whole numbers, so exact."""
+    n = len(a)
+    s = sorted(float(v) for v in a + b)
+    twice_rank, tie_term, i = {}, 0, 0
     while i < len(s):
         j = i
         while j < len(s) and s[j] == s[i]:
             j += 1
         twice_rank[s[i]] = i + 1 + j   # ranks i+1 .. j share their mean, (i + 1 + j) / 2
+        tie_term += (j - i) ** 3 - (j - i)
         i = j
-    return sum(twice_rank[v] for v in a) - n * (n + 1) == n * m   # 2 * U1 == n * m
+    return sum(twice_rank[float(v)] for v in a) - n * (n + 1), tie_term
+
+
+def _asymptotic_u_p(n1, n2, twice_u1, tie_term):
+    """scipy.stats.mannwhitneyu's two-sided p by the normal approximation (tie-corrected, with
+    continuity correction), worked as scipy works it, operation for operation, so the same float:
+    U = max(U1, U2); z = (U - n1 n2 / 2 - 0.5) / sqrt(n1 n2 / 12 ((n + 1) - T / (n (n - 1))));
+    p = min(1, 2 sf(z)). Only the normal tail comes from scipy (scipy.special, not scipy.stats,
+    whose import and per-call checks cost more than a folder's rows)."""
+    from scipy.special import ndtr   # Debian python3-scipy: the function norm.sf(z) evaluates, as ndtr(-z)
+    n = n1 + n2
+    u = max(twice_u1, 2 * n1 * n2 - twice_u1) / 2
+    s = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+    z = (u - n1 * n2 / 2 - 0.5) / s
+    return min(1.0, max(0.0, float(ndtr(-z)) * 2))
 
 
 def _exact_u_p(a, b):

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Behaviour: stats.py's fast paths give the figures of the plain ones — the numpy bootstrap the
 exact intervals of the pure-Python resampling loop (same seed, same draws; the two-level one over
-runs too), and the cached exact Mann-Whitney p scipy's method="exact" — so a report rebuilt on any
-machine prints the same numbers.
+runs too), the cached exact Mann-Whitney p scipy's method="exact", and the normal approximation
+worked in stats.py (ties, or more than 8 values a side) scipy's own float — so a report rebuilt on
+any machine prints the same numbers.
 """
 import os
 import random
@@ -58,5 +59,16 @@ for n, m in ((2, 3), (4, 4), (5, 5), (7, 9), (10, 10), (12, 6)):
         ref = float(mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
         check(abs(mine - ref) <= 1e-12 * max(ref, 1e-300) + 1e-15,
               "Mann-Whitney %d v %d shift %.1f: expected scipy's exact p %r, got %r" % (n, m, shift, ref, mine))
+for n, m in ((3, 4), (9, 9), (10, 12), (20, 20), (5, 40), (60, 7)):
+    for pool in (None, [1.0, 2.0, 2.5, 3.0], [0.5 * i for i in range(12)]):
+        a = [rng.choice(pool) if pool else rng.random() for _ in range(n)]
+        b = [(rng.choice(pool) if pool else rng.random()) * rng.choice((1.0, 1.3)) for _ in range(m)]
+        for method in ("auto", "asymptotic"):
+            mine = stats.mann_whitney_p(a, b, method=method)
+            ref = float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
+            check(mine == ref, "Mann-Whitney %d v %d (%s, %s): expected scipy's p %r exactly, got %r"
+                  % (n, m, "ties" if pool else "no ties", method, ref, mine))
+        check(stats.mann_whitney_p(a, a[::-1]) == 1.0 == float(mannwhitneyu(a, a[::-1]).pvalue),
+              "Mann-Whitney of a series against itself: expected p 1, as scipy says")
 print("ok: numpy bootstrap = pure-Python bootstrap (over rounds and over runs), cached exact U p = "
-      "scipy's exact p")
+      "scipy's exact p, normal-approximation p = scipy's")
