@@ -58,7 +58,8 @@ def _uniform_blocks(per_resample, resamples):
 
 def _split_counts(sizes, resamples):
     """For each resample, how many times random.choices(values, k=n) picks each index, for each
-    n in sizes in turn: a list of blocks, each a list of (rows, n) count arrays, one per size.
+    n in sizes in turn: a list of blocks, each a list of (n, rows) count arrays, one per size
+    (a column per resample: the sums below then run over whole rows of memory at a time).
     Counts, not the picked indices: a resample's median is read off them without sorting it."""
     out = []
     for u in _uniform_blocks(sum(sizes), resamples):
@@ -66,8 +67,9 @@ def _split_counts(sizes, resamples):
         block, col = [], 0
         for n in sizes:
             idx = _np.floor(u[:, col:col + n] * float(n)).astype(_np.intp)
-            idx += (_np.arange(rows, dtype=_np.intp) * n)[:, None]   # row r's picks land in r*n .. r*n+n-1
-            counts = _np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+            idx *= rows
+            idx += _np.arange(rows, dtype=_np.intp)[:, None]   # resample r's pick of index i lands at i*rows + r
+            counts = _np.bincount(idx.ravel(), minlength=n * rows).reshape(n, rows)
             # a count is at most n: the narrowest type that holds it keeps the cached draws small
             block.append(counts.astype(_np.uint8 if n < 256 else _np.uint16 if n < 65536 else _np.int64))
             col += n
@@ -92,17 +94,18 @@ def _counts(sizes, resamples):
 
 
 def _medians(v, counts):
-    """statistics.median of each resample of v (a numpy array) whose picks are counts (rows, n):
+    """statistics.median of each resample of v (a numpy array) whose picks are counts (n, rows):
     the middle value, or the mean of the two middle ones. The k-th smallest value drawn is
     v's sorted value at the first place where the counts, summed in v's sorted order, pass k:
     the same value a sort of the drawn values puts k-th, without drawing or sorting them."""
     n = len(v)
     order = _np.argsort(v, kind="stable")
     ranked = v[order]
-    cum = _np.cumsum(counts[:, order], axis=1, dtype=counts.dtype)
+    cum = counts[order]   # a copy, in v's sorted order, summed in place
+    _np.cumsum(cum, axis=0, dtype=cum.dtype, out=cum)
     h = n // 2
-    upper = ranked[(cum <= h).sum(axis=1)]
-    return upper if n % 2 else (ranked[(cum <= h - 1).sum(axis=1)] + upper) / 2
+    upper = ranked[_np.add.reduce(cum <= h, axis=0, dtype=_np.intp)]
+    return upper if n % 2 else (ranked[_np.add.reduce(cum <= h - 1, axis=0, dtype=_np.intp)] + upper) / 2
 
 
 def _row_medians(m):
