@@ -102,7 +102,8 @@ def _medians(v, counts):
     order = _np.argsort(v, kind="stable")
     ranked = v[order]
     cum = counts[order]   # a copy, in v's sorted order, summed in place
-    _np.cumsum(cum, axis=0, dtype=cum.dtype, out=cum)
+    for i in range(1, n):
+        cum[i] += cum[i - 1]   # a row at a time: numpy's cumsum down the columns is many times slower
     h = n // 2
     upper = ranked[_np.add.reduce(cum <= h, axis=0, dtype=_np.intp)]
     return upper if n % 2 else (ranked[_np.add.reduce(cum <= h - 1, axis=0, dtype=_np.intp)] + upper) / 2
