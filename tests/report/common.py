@@ -22,13 +22,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..
 from sptest import SKIP, fail, skip  # noqa: E402,F401  (one SKIP code, one FAIL line for every test)
 
 
+# tries each module in turn and prints the first it cannot import
+_TRY_IMPORTS = """import importlib, sys
+for m in sys.argv[1:]:
+    try:
+        importlib.import_module(m)
+    except Exception:
+        print(m)
+        break
+"""
+
+
 def need(*modules):
     """Skip (77) when Debian's python3 lacks a module the scripts need."""
     if not os.path.exists(PY):
         skip("%s not found (the scripts run with Debian's python3)" % PY)
-    for m in modules:
-        r = subprocess.run([PY, "-c", "import " + m], capture_output=True)
-        if r.returncode != 0:
+    if modules:   # one interpreter for them all: numpy, say, is imported once, not once per module
+        r = subprocess.run([PY, "-c", _TRY_IMPORTS] + list(modules), capture_output=True, text=True)
+        m = r.stdout.strip() or (modules[0] if r.returncode != 0 else None)
+        if m:
             skip("%s cannot import %s (apt-get install python3-%s)" % (PY, m, m))
 
 
@@ -53,13 +65,33 @@ def tmpdir():
     return d
 
 
+def _mkrun(argv):
+    """tests/report/mkrun.py with these arguments, in this process: the fixture's files are
+    the same as a `mkrun.py` command writes, without a fresh interpreter and numpy each time
+    (the tests make ~50 folders)."""
+    global _MKRUN_MOD
+    if _MKRUN_MOD is None:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("mkrun", MKRUN)
+        _MKRUN_MOD = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_MKRUN_MOD)
+    try:
+        _MKRUN_MOD.main(argv)
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            fail("%s %s: exited with %s" % (MKRUN, " ".join(argv), e.code))
+
+
+_MKRUN_MOD = None
+
+
 def mkrun(out, *args):
-    run([PY, MKRUN, "make", out] + list(args), expect_rc=0)
+    _mkrun(["make", out] + list(args))
     return out
 
 
 def slow(src, dst, row, factor=1.10):
-    run([PY, MKRUN, "slow", src, dst, "--row", row, "--factor", str(factor)], expect_rc=0)
+    _mkrun(["slow", src, dst, "--row", row, "--factor", str(factor)])
     return dst
 
 

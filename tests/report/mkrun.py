@@ -606,7 +606,7 @@ def cmd_slow(a):
         json.dump(doc, f, indent=1)
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser(description="Write a synthetic syspath run folder (test fixture).")
     sub = p.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("make", help="write a full run folder")
@@ -628,7 +628,7 @@ def main():
     s.add_argument("dst")
     s.add_argument("--row", required=True)
     s.add_argument("--factor", type=float, default=1.10)
-    a = p.parse_args()
+    a = p.parse_args(argv)
     (cmd_make if a.cmd == "make" else cmd_slow)(a)
 
 
