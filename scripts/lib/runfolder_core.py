@@ -5,6 +5,7 @@ runfolder.py fills them (load()); runfolder_micro.py and runfolder_load.py turn 
 entries into Rows; the readers (render, plot, compare, index) see only these classes.
 """
 import json
+import math
 import os
 import re
 
@@ -182,7 +183,9 @@ def read_json(folder, fname, run):
 
 def is_num(v):
     """A finite JSON number (not a bool)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def as_dict(v):

@@ -151,9 +151,11 @@ def load_microbench(run, doc):
         name = canonical_name(b)
         if not name:
             continue
-        meta = parse_bench_name(name)
-        g = groups.setdefault(name, {"values": [], "agg_median": None, "meta": meta, "unit": None,
-                                     "hib": False, "error": None})
+        g = groups.get(name)
+        if g is None:   # a row's repetitions and aggregates share its name: parsed once
+            g = groups[name] = {"values": [], "agg_median": None, "meta": parse_bench_name(name), "unit": None,
+                                "hib": False, "error": None}
+        meta = g["meta"]
         if b.get("error_occurred"):
             g["error"] = b.get("error_message") or "error"
             continue
