@@ -270,8 +270,8 @@ class RemoteClient:
             timeout = _duration_s(args) + 15
         # the remote shell's pid becomes wrk's (exec): said first, kept to stop it
         cmd = "echo %s $$; exec wrk %s" % (PID_MARK, " ".join(shlex.quote(a) for a in args))
-        rc, so, se = self._ssh(cmd, timeout, on_abort=self._stop_remote, what="wrk",
-                               prefix=prefix)
+        rc, so, se = self._ssh(cmd, timeout, on_abort=lambda out: self._stop_remote(out, args),
+                               what="wrk", prefix=prefix)
         # what a login script there printed comes before the mark: not wrk's
         rest = so.split(PID_MARK, 1)[-1].partition("\n")[2]
         if rc != 0:
@@ -280,19 +280,22 @@ class RemoteClient:
                                                          ": " + last[-1].strip() if last else ""))
         return rest
 
-    def _stop_remote(self, out):
-        """After an interrupted run_wrk: kill the wrk whose pid came first on out."""
+    def _stop_remote(self, out, args):
+        """After an interrupted run_wrk: kill the wrk whose pid came first on out; when the
+        local ssh was killed before that line reached it (a busy machine), the wrk there
+        whose whole command line is this run's (its port makes it this run's own)."""
         try:
             out.seek(0)
             m = re.search(PID_MARK + r" (\d+)\n", out.read().decode(errors="replace"))
         except (OSError, ValueError):
-            return
-        if m:
-            pid = m.group(1)
-            try:
-                self._ssh("kill -TERM %s 2>/dev/null; true" % pid, self.connect_timeout + 5)
-            except (RemoteError, bench_proc.Interrupted):
-                pass
+            m = None
+        line = "^" + re.escape(" ".join(["wrk"] + list(args))) + "$"
+        cmd = ("kill -TERM %s 2>/dev/null; true" % m.group(1) if m else
+               "pkill -TERM -f %s 2>/dev/null; true" % shlex.quote(line))
+        try:
+            self._ssh(cmd, self.connect_timeout + 5)
+        except (RemoteError, bench_proc.Interrupted):
+            pass
 
     # -- the fingerprint ----------------------------------------------------
 
