@@ -307,7 +307,7 @@ class Load:
 
     def __init__(self, run, write_json, log):
         self.run, self.write_json, self.log = run, write_json, log
-        self.count_calls = True     # round 1 warms up under strace (not in --quick)
+        self.count_calls = True     # round 1 warms up under strace (not in --quick, --no-syscall-count)
 
     def steps(self, parts):
         """The load steps of parts (accept, keepalive); sets run.pin and run.duration."""
@@ -324,7 +324,7 @@ class Load:
         # and no strace'd warm-up (the syscall count, 0.6 s a row)
         quick = getattr(run.args, "quick", False)
         servers.share_pairs(quick)
-        self.count_calls = not quick
+        self.count_calls = not quick and not getattr(run.args, "no_syscall_count", False)
         if quick:
             run.note("%s: --quick leaves the syscall count out and runs every row in one "
                      "namespace pair" % " and ".join(parts))
@@ -362,9 +362,10 @@ class Load:
 
     def mode_steps(self, mode, rows, skipped):
         run, steps = self.run, []
-        warm = ("per run, against the same server process: syspath-client, %d connections; "
-                "in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
-                % (wrk.WARMUP_CONNECTIONS, counters.STRACE_BURST_S))
+        warm = "per run, against the same server process: syspath-client, %d connections" % wrk.WARMUP_CONNECTIONS
+        if self.count_calls:
+            warm += ("; in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
+                     % counters.STRACE_BURST_S)
         state = {"rows": rows, "skipped": skipped, "warmup": warm, "rounds": run.rounds}
 
         def write():

@@ -70,6 +70,9 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
   --rows NAME[,NAME] accept/keepalive: only these server rows (repeatable), named as in
                      accept.json: raw/epoll, libc/iterative, asm-server, nginx, h2o, ...;
                      e.g. a quick regression check of one server against its controls
+  --no-syscall-count accept/keepalive: leave out round 1's warm-up under strace -c, which
+                     counts each row's syscalls (about 0.5 s a row; the counters then have
+                     no syscalls per connection); --quick leaves it out too
   --topology T       accept/keepalive: where server and wrk sit (default %(topo)s):
 %(topos)s
   --client ssh://[user@]host[:port]
@@ -144,6 +147,7 @@ def parse_args(argv):
     ap.add_argument("--duration", type=whole(MAX_DURATION_S))
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
+    ap.add_argument("--no-syscall-count", action="store_true")
     ap.add_argument("--adaptive", action="store_true")
     ap.add_argument("--max-minutes", type=minutes)
     ap.add_argument("--runs", type=whole(MAX_RUNS), default=1)
@@ -177,6 +181,8 @@ def parse_args(argv):
     args.rows = rows
     if rows and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--rows picks server rows: it needs --only accept or keepalive")
+    if args.no_syscall_count and only and not set(only) & {"accept", "keepalive"}:
+        ap.error("--no-syscall-count leaves out the load rows' strace'd warm-up: it needs --only accept or keepalive")
     if (args.adaptive or args.max_minutes) and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--adaptive adds load rounds: it needs --only accept or keepalive")
     if args.max_minutes and not args.adaptive:

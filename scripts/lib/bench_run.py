@@ -150,7 +150,8 @@ class Run:
             "started_utc": self.ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "elapsed_s": round(time.monotonic() - self.t0, 1),
             "options": {"quick": self.args.quick, "only": self.args.only, "rounds": self.rounds,
-                        "rows": self.args.rows, "duration_s": getattr(self, "duration", None),
+                        "rows": self.args.rows, "no_syscall_count": getattr(self.args, "no_syscall_count", False),
+                        "duration_s": getattr(self, "duration", None),
                         "build_dir": self.build, "parts": self.parts,
                         "adaptive": self.args.adaptive,
                         "max_minutes": (self.args.max_minutes or adaptive.DEFAULT_MAX_MINUTES)

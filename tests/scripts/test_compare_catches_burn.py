@@ -7,14 +7,16 @@ noisy machine, separate scripts/bench runs compared as replicates (scripts/compa
            core's state) is larger than a run's own rounds say, so two single folders call it a
            difference, and a test of them fails by the machine's chance, not compare's. Runs as
            replicates put that drift inside the interval: each run's median is one value.
-  runs     RUNS runs a side, each a `scripts/bench --only accept` run of its own (bench_run.py
-           with the build given and no plot or report: only the JSON is read), in the order
+  runs     RUNS runs a side, each a `scripts/bench --only accept --no-syscall-count` run of
+           its own (bench_run.py with the build given and no plot or report: only the JSON is
+           read), in the order
            ORDER (A A B B A B B A B B A A: each side's mean place is the same), so a drift that
            grows or falls during the test lands on both sides alike. Each run has ROUNDS rounds.
-  rows     raw/epoll (the changed row) and 4 controls, the first available of libc/epoll,
-           asm/epoll, libc/iterative, asm/iterative, asm-server, then nginx: a --rows
-           selection, because 12 runs of the full accept family (16 rows here) do not fit the
-           time. The family compare corrects is every row of the runs' accept-cpu table.
+  rows     raw/epoll (the changed row) and 2 controls, the first available of libc/epoll,
+           asm/epoll, libc/iterative, asm/iterative, asm-server (the nearest syspath row), and
+           nginx (a peer): a --rows selection, because 12 runs of the full accept family (16
+           rows here) do not fit the time. The family compare corrects is every row of the
+           runs' accept-cpu table.
   figure   accept-cpu, what compare reads for a load row's CPU: the file's headline meter
            (meter.headline: the server core's busy time over the window); the burn runs inside
            the server, so the core sees it.
@@ -47,28 +49,31 @@ Why the controls are judged at alpha 0.01, and one may be flagged: compare's rul
 per row, corrected by Benjamini-Hochberg within the family, so a correct compare flags an
 unchanged row now and then, and the runs of a shared machine move their rows together (a run
 that is 5% slow is slow for every row). With the burnt row first, 6 v 6 run medians flag a
-control at 0.05 once its U test p is <= 0.02 to 0.03 (at most 3 or 4 of the 36 A-B pairs out of
-order, probability 0.015 to 0.026 for an unchanged row), and all of them at once when a run-wide
-shift does it: measured, 1 test in 8 flagged two controls at 1.07x and 1.10x while the burnt row
-read 1.55x. That is compare right by its rule and the test failing by chance. At 0.01 a control
-needs U <= 2 (p <= 0.0087) with the other controls as low, or complete separation alone
-(p 0.0022): <= 0.009 for a test even when every run moves all its rows alike, and two of four
-independent controls <= 4 x 3 / 2 x 0.0043^2 = 0.0001. A compare that cannot flag a row after the
+control at 0.05 once its U test p is <= 0.03 (at most 4 of the 36 A-B pairs out of order,
+probability 0.026 for an unchanged row), and every control at once when a run-wide shift does it:
+measured with 4 controls, 1 test in 8 flagged two at 1.07x and 1.10x while the burnt row read
+1.55x. That is compare right by its rule and the test failing by chance. At 0.01 the last-ranked
+control needs U <= 2 (p 0.0087) and the other U <= 1 (p 0.0043, q = 1.5p): <= 0.009 for a test
+even when every run moves all its rows alike, and both of two independent controls
+<= 2 x 0.0087 x 0.0043 < 0.0001. A compare that cannot flag a row after the
 correction fails here; one that judges the runs' rounds as one sample (drift read as a
 difference, as two single folders are) fails here when the runs drift, and always in
 `report_compare_replicates`, which checks the same rules on synthetic runs of known drift.
 
 The burnt row missed: 6 v 6 run medians flag it with complete or nearly complete separation
-(U <= 2 of 36 pairs out of order, p <= 0.0087, q <= 0.043 as the family's smallest). A 300% burn
+(U <= 3 of 36 pairs out of order, p <= 0.015, q = 3p <= 0.045 as the family's smallest). A 300% burn
 at the 0.35 reach of the worst stretch measured moves the row by 2.05x, far beyond the largest
 burst seen to move a run's median (a quarter), and by at least 0.35 x BURN_SD = 3.5 standard
 deviations of a run's median as A1 and A2 show it, where a B run falls below an A run with
 probability Phi(-3.5 / sqrt 2) = 0.007, about 0.24 of the 36 pairs: a third pair out of order
-is rarer than 1 in 500.
+is rarer than 1 in 500, and this test passes with three.
 
-Each run is 5 rows x 2 one-second wrk windows and their set-up (a server and a namespace pair a
-window, a warm-up, round 1's strace'd count): about 16 s on a busy 2-core machine, 12 runs about
-200 s. Nothing is timed: a slower machine takes longer and is judged alike (ctest's TIMEOUT only
+Each run is 3 rows x 2 one-second wrk windows and their set-up (a namespace pair, a server and a
+warm-up a window; no strace'd count): about 9 s on a busy 2-core machine, 12 runs and two
+compares about 115 s. Not --quick, whose one namespace pair for a whole run couples its rows
+(each works in the state the rows before it left, their TIME_WAIT sockets among it): in one
+test with it, B's burnt row served a third of A's connections and both controls, which follow
+it, read 0.91x in B. Nothing is timed: a slower machine takes longer and is judged alike (ctest's TIMEOUT only
 catches a hang).
 """
 import json
@@ -89,7 +94,7 @@ import bench_load  # noqa: E402
 
 ORDER = "AABBABBABBAA"   # each side at mean position 6.5: a steady drift lands on both alike;
                           # A1 and A2 first, to size the burn before any B run
-RUNS = ORDER.count("A")   # 6 v 6: U's smallest p 0.0022, so the burnt row survives BH over 5
+RUNS = ORDER.count("A")   # 6 v 6: U's smallest p 0.0022, so the burnt row survives BH over 3
 ROUNDS = 2                # a run's rounds: its median is one replicate
 BURN_MIN = 3.0            # the burn is never below three times the server's core time per connection
 BURN_SD = 10              # the burn, in standard deviations of a run's median: see the docstring
@@ -98,7 +103,7 @@ CONTROL_ALPHA = 0.01      # the controls are judged at this alpha, the burnt row
 MAX_CONTROLS_FLAGGED = 1  # see the docstring
 BURNT = "raw/epoll"
 CONTROLS = ("libc/epoll", "asm/epoll", "libc/iterative", "asm/iterative", "asm-server")
-N_CONTROLS = 4            # nginx and 3 syspath rows
+N_CONTROLS = 2            # nginx and the nearest syspath row
 ENV = "SYSPATH_TEST_BURN_NS"
 RUN_TIMEOUT_S = 300       # one run; a hang, not a slow machine
 
@@ -134,7 +139,7 @@ def bench(out, rounds, burn_ns=0):
     env = dict(os.environ)
     if burn_ns:
         env[ENV] = "%d:raw" % burn_ns
-    argv = [sys.executable, os.path.join(src(), "scripts", "lib", "bench_run.py"), "--no-build",
+    argv = [sys.executable, os.path.join(src(), "scripts", "lib", "bench_run.py"), "--no-syscall-count", "--no-build",
             "--build-dir", build, "--no-post", "--only", "accept", "--rows", ",".join(ROWS),
             "--duration", "1", "--rounds", str(rounds), "--out", out]
     t = time.monotonic()
