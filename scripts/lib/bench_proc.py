@@ -23,21 +23,27 @@ _children = []
 _libc = None
 
 
-def _die_with_parent():
-    # runs in the child between fork and exec: only async-signal-safe work
+def _die_with_parent(parent):
+    # runs in the child between fork and exec: only async-signal-safe work.
+    # A parent killed after the fork and before the prctl sends no signal (the
+    # child is already another's): then the parent is no longer `parent`, and
+    # the child goes at once. A driver SIGKILLed as a namespace holder was
+    # being started left that holder behind for good, once in many runs.
     if _libc is not None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 _CLONE_NEWNET = 0x40000000
 _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 
 
-def _die_with_parent_in_own_netns():
+def _die_with_parent_in_own_netns(parent):
     """In the child: as _die_with_parent, then a network namespace of its own
     with its loopback up, so the TCP counters of that namespace count this
     child's traffic and nobody else's. An exception here fails the Popen."""
-    _die_with_parent()
+    _die_with_parent(parent)
     if _libc.unshare(_CLONE_NEWNET) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -57,9 +63,10 @@ def spawn(argv, own_netns=False, **kw):
         except OSError:
             _libc = False
     kw.setdefault("stdin", subprocess.DEVNULL)
-    pre = _die_with_parent if _libc else None
+    parent = os.getpid()
+    pre = (lambda: _die_with_parent(parent)) if _libc else None
     if own_netns:
-        pre = _die_with_parent_in_own_netns
+        pre = lambda: _die_with_parent_in_own_netns(parent)   # noqa: E731
     p = subprocess.Popen(argv, preexec_fn=pre, **kw)
     _children.append(p)
     return p
