@@ -8,14 +8,20 @@
  *   <family>/<variant>/<bytes>/misaligned  dst+1 (and src+1 for memcpy; the string
  *                                          starts at +1 for strlen) at 16 B, 256 B,
  *                                          4 KiB, 64 KiB
- *   (memcpy's src sits half a page past dst's offset: see Buffer below)
+ *   (memcpy's src sits half a page past dst's offset: see Buffer below;
+ *   memset/auto and memcpy/auto run in one loop with glibc, pass for pass,
+ *   and carry vs_libc, their time over glibc's: add_vs_libc below)
  *   <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,
  *                                          sizes drawn from a production size
  *                                          distribution (distributions/<family>_<name>.csv), dst
  *                                          and src at random byte offsets in
  *                                          buffers 4x L1D; the draw is the same in
  *                                          every run. items_per_second = calls per
- *                                          second, bytes_per_second the drawn bytes
+ *                                          second, bytes_per_second the drawn bytes;
+ *                                          every variant but libc is timed in the
+ *                                          same loop as glibc, pass for pass, and
+ *                                          its counter vs_libc is its time ÷
+ *                                          glibc's (micro.h's paired_row)
  *   memcpy/<variant>/align/<bytes>/dist<d> (dst - src) & 0xFFF = d, dst page-aligned
  *   memcpy/<variant>/align/<bytes>/dst<k>  dst misaligned by k, src aligned
  *                                          (rep movsb's cliffs: helpers.h); rep_movsb,
@@ -402,6 +408,37 @@ void add(std::vector<Row> &out, const std::string &name, F f, long items, long b
     out.push_back(sp_micro::row(name, f, items, bytes, per_item));
 }
 
+/* The glibc entry of a variant table (every family has one). */
+template <class V>
+const V *libc_variant(const V *table)
+{
+    for (const V *v = table; v->name; v++)
+        if (std::string(v->name) == "libc")
+            return v;
+    note("no libc variant in a helper table");
+    std::exit(2);
+}
+
+/* A row timed alone, or (paired) in one loop with glibc's fixture, pass for
+ * pass (sp_micro::paired_row), its counter vs_libc its time over glibc's for
+ * each repetition. Paired: every mix row but glibc's, and auto's sized rows,
+ * the variant whose claim is "never slower than glibc" and whose few percent
+ * either way drown in this machine's drift when timed apart. */
+template <class Fixture>
+void add_vs_libc(std::vector<Row> &out, const std::string &name, bool paired, Fixture f,
+                 Fixture libc, long items, long bytes)
+{
+    if (paired)
+        out.push_back(sp_micro::paired_row(name, f, libc, "vs_libc", items, bytes));
+    else
+        out.push_back(sp_micro::row(name, f, items, bytes));
+}
+
+bool is(const char *name, const char *want)
+{
+    return std::strcmp(name, want) == 0;
+}
+
 /* The mix rows, distribution by distribution (generated distributions.h),
  * each variant of its family that runs here. A draw outlives its rows. */
 void mix_rows(std::vector<Row> &out)
@@ -415,15 +452,17 @@ void mix_rows(std::vector<Row> &out)
         const Draw *dr = draws.back().data();
         std::string fam = d->family;
         if (fam == "memset") {
+            MixMemset libc{libc_variant(sp_memset_variants)->fn, dr, span};
             for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
                 if (!(v->requires & SP_CPU_LIBC_ERMS_ENV) && sp_cpu_has(v->requires))
-                    add(out, "memset/" + std::string(v->name) + "/mix/" + d->name,
-                        MixMemset{v->fn, dr, span}, mix_calls, total);
+                    add_vs_libc(out, "memset/" + std::string(v->name) + "/mix/" + d->name,
+                                !is(v->name, "libc"), MixMemset{v->fn, dr, span}, libc, mix_calls, total);
         } else if (fam == "memcpy") {
+            MixMemcpy libc{libc_variant(sp_memcpy_variants)->fn, dr, span};
             for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
                 if (sp_cpu_has(v->requires))
-                    add(out, "memcpy/" + std::string(v->name) + "/mix/" + d->name,
-                        MixMemcpy{v->fn, dr, span}, mix_calls, total);
+                    add_vs_libc(out, "memcpy/" + std::string(v->name) + "/mix/" + d->name,
+                                !is(v->name, "libc"), MixMemcpy{v->fn, dr, span}, libc, mix_calls, total);
         }
     }
     benchmark::AddCustomContext("mix_span_bytes", std::to_string(span));
@@ -465,11 +504,14 @@ std::vector<Row> rows()
 
     /* The aligned rows first, family by family, then the misaligned ones: a
      * stable order, so every run registers the same set the same way. */
+    sp_memset_fn libc_memset = libc_variant(sp_memset_variants)->fn;
+    sp_memcpy_fn libc_memcpy = libc_variant(sp_memcpy_variants)->fn;
     for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
         if (wanted(std::string("memset/") + v->name, v->requires))
             for (size_t n : sz)
-                add(out, "memset/" + std::string(v->name) + "/" + std::to_string(n),
-                    Memset{v->fn, n, 0}, 1, (long)n);
+                add_vs_libc(out, "memset/" + std::string(v->name) + "/" + std::to_string(n),
+                            is(v->name, "auto"), Memset{v->fn, n, 0}, Memset{libc_memset, n, 0}, 1,
+                            (long)n);
     if (!erms_only) {
         for (const sp_strlen_variant *v = sp_strlen_variants; v->name; v++)
             if (wanted(std::string("strlen/") + v->name, v->requires))
@@ -479,8 +521,9 @@ std::vector<Row> rows()
         for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
             if (wanted(std::string("memcpy/") + v->name, v->requires))
                 for (size_t n : sz)
-                    add(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n),
-                        Memcpy{v->fn, n, 0}, 1, (long)n);
+                    add_vs_libc(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n),
+                                is(v->name, "auto"), Memcpy{v->fn, n, 0}, Memcpy{libc_memcpy, n, 0},
+                                1, (long)n);
     }
 
     /* sp_cpu_has() was asked and answered above; the misaligned set repeats
@@ -488,8 +531,9 @@ std::vector<Row> rows()
     for (const sp_memset_variant *v = sp_memset_variants; v->name; v++)
         if ((erms_only == !!(v->requires & SP_CPU_LIBC_ERMS_ENV)) && sp_cpu_has(v->requires))
             for (size_t n : misaligned_sizes)
-                add(out, "memset/" + std::string(v->name) + "/" + std::to_string(n) + "/misaligned",
-                    Memset{v->fn, n, 1}, 1, (long)n);
+                add_vs_libc(out, "memset/" + std::string(v->name) + "/" + std::to_string(n) + "/misaligned",
+                            is(v->name, "auto"), Memset{v->fn, n, 1}, Memset{libc_memset, n, 1}, 1,
+                            (long)n);
     if (!erms_only) {
         for (const sp_strlen_variant *v = sp_strlen_variants; v->name; v++)
             if (sp_cpu_has(v->requires))
@@ -500,9 +544,10 @@ std::vector<Row> rows()
         for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++)
             if (sp_cpu_has(v->requires))
                 for (size_t n : misaligned_sizes)
-                    add(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n) +
-                                 "/misaligned",
-                        Memcpy{v->fn, n, 1}, 1, (long)n);
+                    add_vs_libc(out, "memcpy/" + std::string(v->name) + "/" + std::to_string(n) +
+                                         "/misaligned",
+                                is(v->name, "auto"), Memcpy{v->fn, n, 1}, Memcpy{libc_memcpy, n, 1},
+                                1, (long)n);
         mix_rows(out);
         align_rows(out);
         for (const sp_htons_variant *v = sp_htons_variants; v->name; v++)
@@ -566,7 +611,10 @@ const char help[] =
     "  <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,\n"
     "                                         sizes drawn (fixed seed) from a production\n"
     "                                         size distribution, dst/src at random offsets\n"
-    "                                         in buffers 4x L1D; items_per_second = calls\n"
+    "                                         in buffers 4x L1D; items_per_second = calls;\n"
+    "                                         every variant but libc runs in one loop with\n"
+    "                                         glibc (manual time: its name gains\n"
+    "                                         /manual_time), vs_libc = its time / glibc's\n"
     "  memcpy/<variant>/align/<bytes>/dist<d> (dst - src) & 0xFFF = d, dst page-aligned\n"
     "  memcpy/<variant>/align/<bytes>/dst<k>  dst misaligned by k, src aligned; for\n"
     "                                         rep_movsb avx2 avx512 auto libc at 2113 B,\n"

@@ -27,6 +27,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -43,6 +45,7 @@ struct Row {
     std::string name;                                  /* e.g. "syscall/getppid/asm" */
     long items = 1;                                    /* ops per op() call */
     long bytes = 0;                                    /* bytes per op() call (0: none) */
+    bool manual_time = false;                          /* the body times itself (paired_row) */
     std::function<void(benchmark::State &)> bench;     /* the google-benchmark body */
     std::function<std::string(long iterations)> count; /* count mode; "" or a skip reason */
 };
@@ -139,6 +142,92 @@ Row row(std::string name, F fixture, long items = 1, long bytes = 0, bool report
         why = fixture.check();
         fixture.teardown();
         return why;
+    };
+    return r;
+}
+
+/* A row timed against a reference in the same loop: each iteration is one
+ * pass of the row's op() and one of the reference's, in alternating order (so
+ * neither always inherits the other's cache state), each pass timed by the
+ * monotonic clock. A pass is `batch` op() calls, batch doubled before the
+ * loop until a pass takes PAIR_PASS_NS (a clock read costs tens of
+ * nanoseconds: a pass of one short call would time the clock). The row's
+ * time is its own passes alone (manual time; items and bytes count every
+ * call), and the counter `counter` is, for each repetition, the median over
+ * pairs of iterations (one of each order) of the row's time over the
+ * reference's: a ratio measured on the same buffers microseconds apart, so
+ * a frequency change or a neighbour lands on both sides of it alike, and the
+ * median leaves out the pairs a preemption landed in (it adds milliseconds
+ * to one pass: a mean of passes follows those). `pair_batch` says the batch.
+ * Counted (callgrind) as the row alone. */
+constexpr double PAIR_PASS_NS = 2000;
+
+template <class F>
+Row paired_row(std::string name, F fixture, F reference, const char *counter, long items = 1,
+               long bytes = 0)
+{
+    Row r = row(name, fixture, items, bytes);
+    struct Pair {
+        F mine, ref;
+    };
+    r.manual_time = true;
+    r.bench = [fixture, reference, counter, items, bytes](benchmark::State &state) {
+        Pair &p = *fixture_slot(Pair{fixture, reference});
+        std::string why = p.mine.setup();
+        if (why.empty())
+            why = p.ref.setup();
+        using clock = std::chrono::steady_clock;
+        auto pass = [](F &f, long batch) {
+            auto t0 = clock::now();
+            for (long i = 0; i < batch; i++)
+                f.op();
+            return std::chrono::duration<double>(clock::now() - t0).count();
+        };
+        long batch = 1;
+        std::vector<double> ratios;
+        double mine_pair = 0, ref_pair = 0;
+        bool mine_first = true;
+        if (why.empty()) {
+            while (batch < (1L << 20) && pass(p.mine, batch) * 1e9 < PAIR_PASS_NS)
+                batch *= 2;
+            for (auto _ : state) {
+                double first = pass(mine_first ? p.mine : p.ref, batch);
+                double second = pass(mine_first ? p.ref : p.mine, batch);
+                double mine = mine_first ? first : second;
+                mine_pair += mine;
+                ref_pair += mine_first ? second : first;
+                state.SetIterationTime(mine);
+                mine_first = !mine_first;
+                if (mine_first) {   /* a pair done: one iteration of each order */
+                    if (ref_pair > 0)
+                        ratios.push_back(mine_pair / ref_pair);
+                    mine_pair = ref_pair = 0;
+                }
+            }
+            if (ratios.empty() && ref_pair > 0)   /* a single iteration (a huge buffer) */
+                ratios.push_back(mine_pair / ref_pair);
+            why = p.mine.check();
+            if (why.empty())
+                why = p.ref.check();
+        }
+        p.mine.teardown();
+        p.ref.teardown();
+        p.~Pair();
+        if (!why.empty()) {
+            state.SkipWithError(why.c_str());
+            return;
+        }
+        /* an iteration is a pass of `batch` calls */
+        if (items > 1 || batch > 1)
+            state.SetItemsProcessed(state.iterations() * items * batch);
+        if (bytes > 0)
+            state.SetBytesProcessed(state.iterations() * bytes * batch);
+        state.counters["pair_batch"] = (double)batch;
+        if (!ratios.empty()) {
+            auto mid = ratios.begin() + ratios.size() / 2;
+            std::nth_element(ratios.begin(), mid, ratios.end());
+            state.counters[counter] = *mid;
+        }
     };
     return r;
 }

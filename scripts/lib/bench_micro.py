@@ -20,12 +20,17 @@ bench-helpers also has mix rows (<family>/<variant>/mix/<distribution>: 1024
 calls per iteration, sizes drawn with a fixed seed from a published production
 size distribution, bench/micro/distributions/) and an alignment sweep of memcpy
 (memcpy/<variant>/align/<bytes>/dist<d> and .../dst<k>); they run with the same
-repetitions and processes as every other row.
+repetitions and processes as every other row. Every mix row but glibc's runs in
+one loop with glibc's, pass for pass on the same draw, and reports its time over
+glibc's as the counter vs_libc (one a repetition): a difference of a few
+percent between two rows timed apart drowns in this guest's drift, and a ratio
+measured microseconds apart does not.
 
 microbench.json's "method" says how the helper rows were measured, so a reader
 can tell runs whose figures do not compare: version 1 sized rows only, memcpy's
 src at dst's page offset; 2 src half a page away; 3 repetitions spread over
-processes and pooled; 4 (now) the mix rows and the alignment sweep.
+processes and pooled; 4 the mix rows and the alignment sweep; 5 (now) each mix row
+timed against glibc in the same loop (vs_libc).
 
 The bench-syscalls rows' method is run.json's method.syscalls (syscalls_method,
 written by bench_run when the part ran): version 1 (now) is what it has always
@@ -66,10 +71,11 @@ QUICK = {"helpers": {"repetitions": 3, "processes": 3, "min_time": "0.05", "extr
          "est": {"helpers": 26.0, "syscalls": 3.0, "erms": 1.0}}
 # How the helper rows are measured (see the module's text); bump the version
 # when a change makes a row's figures incomparable with older runs'.
-METHOD_VERSION = 4
+METHOD_VERSION = 5
 METHOD_PLACEMENT = ("sized rows: dst page-aligned (+1 misaligned), memcpy's src 2 KiB past "
                     "dst's page offset; mix rows: dst and src at random byte offsets in buffers "
-                    "4 x L1D, fixed draw; align rows: dst/src page offsets as named")
+                    "4 x L1D, fixed draw, each variant timed pass for pass against glibc in one loop "
+                    "(vs_libc); align rows: dst/src page offsets as named")
 # How the bench-syscalls rows are measured (run.json's method.syscalls); bump the
 # version when a change makes a row's figures incomparable with older runs'.
 SYSCALLS_METHOD_VERSION = 1

@@ -108,8 +108,13 @@ def helpers_section(run, images=True):
                 line.append(short_ratio(ref_row, r) if (r and ref_row) else ("n/a" if not r else num(r.median) + " GB/s"))
             body.append(line)
         out.append(table(head, body, right(len(head))))
+        paired = sorted({r.meta["variant"] for r in rows if r.meta["family"] == fam and r.meta.get("vs_libc")},
+                        key=order_key(fmt.VARIANT_ORDER))
         out += ["", "<sub>Each variant's throughput ÷ glibc's at that size (> 1× is faster); **bold**: " +
-                BOLD_RULE % "above" + " n/a: not measured (e.g. the CPU lacks the instructions).</sub>", ""]
+                BOLD_RULE % "above" + " n/a: not measured (e.g. the CPU lacks the instructions)." +
+                ("".join(" `%s` ran in one loop with glibc, pass for pass on the same buffer: its ratio is the "
+                         "median over repetitions of glibc's time over its own there, and the test the "
+                         "signed-rank test of those ratios." % v for v in paired)) + "</sub>", ""]
         # the full figures, folded away
         detail = []
         for v in variants:

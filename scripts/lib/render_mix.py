@@ -16,6 +16,13 @@ def _by(rows, *keys):
     return out
 
 
+def _cell(libc, row):
+    """A variant against glibc on one distribution (verdict.compare: from the ratios the row
+    measured against glibc in one loop where it has them, else from the two rows' separate
+    repetitions, as older runs have)."""
+    return verdict.compare(libc, row, section="helpers") if libc and row else None
+
+
 def mix_section(run):
     """Per family: ns per call on each distribution, every variant against glibc, judged as one
     family (Benjamini-Hochberg over the table)."""
@@ -26,13 +33,16 @@ def mix_section(run):
            "Each call copies or fills a size drawn from a published distribution of one "
            "production workload (bench/micro/distributions/ names each source), at a random "
            "offset in buffers larger than L1; the draw is fixed per run. Time per call ÷ glibc's: "
-           "below 1× is faster.", ""]
+           "below 1× is faster." + (" Each variant ran in one loop with glibc, pass for pass on the same draw; "
+                                    "its ratio is the median over repetitions of its time over glibc's in "
+                                    "that loop, with the Wilcoxon test of those ratios, so drift and "
+                                    "neighbours land on both sides of it."
+                                    if any(r.meta.get("vs_libc") for r in rows) else ""), ""]
     for fam in sorted({r.meta["family"] for r in rows}, key=order_key(fmt.FAMILY_ORDER)):
         by = _by([r for r in rows if r.meta["family"] == fam], "variant", "dist")
         dists = sorted({d for _, d in by})
         variants = [v for v in sorted({v for v, _ in by}, key=order_key(fmt.VARIANT_ORDER)) if v != "libc"]
-        cells = {(v, d): verdict.compare(by.get(("libc", d)), by.get((v, d)), section="helpers")
-                 if by.get(("libc", d)) and by.get((v, d)) else None for v in variants for d in dists}
+        cells = {(v, d): _cell(by.get(("libc", d)), by.get((v, d))) for v in variants for d in dists}
         verdict.correct(list(cells.values()))
         body = [["`%s`" % d, with_ci(by.get(("libc", d)))] +
                 [comparison_cell(cells[(v, d)], ("faster", "slower")) for v in variants] for d in dists]

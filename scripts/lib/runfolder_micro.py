@@ -9,6 +9,10 @@ from runfolder_core import Row, as_dict, as_list, is_num as _is_num
 SIZED_FAMILIES = ("memset", "strlen", "memcpy")
 
 _TIME_TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# bench-helpers' counter on a row timed in the same loop as glibc (micro.h's paired_row: auto's
+# rows and every mix row but glibc's): the row's time over glibc's, one a repetition; the
+# row's meta["vs_libc"] lists them
+PAIRED_COUNTER = "vs_libc"
 # google-benchmark appends these to a name when a benchmark sets them itself;
 # they say how it was run, not what, so rows match across runs without them.
 _GB_SUFFIX = re.compile(r"/(repeats|min_time|min_warmup_time|iterations|threads|real_time|manual_time)(:[^/]*)?$")
@@ -168,6 +172,9 @@ def load_microbench(run, doc):
                 g["agg_median"] = value
         else:
             g["values"].append(value)
+            if _is_num(b.get(PAIRED_COUNTER)):
+                # a row timed pass for pass against glibc: its time over glibc's, this repetition
+                g.setdefault("vs_libc", []).append(b[PAIRED_COUNTER])
     for name, g in groups.items():
         kind = g["meta"].get("kind")
         section = {"helper": "helpers", "htons": "htons", "mix": "helpers-mix", "align": "helpers-align",
@@ -182,7 +189,8 @@ def load_microbench(run, doc):
         # The median of the repetitions when there are any; the file's own median
         # aggregate only when it kept nothing else (--benchmark_report_aggregates_only).
         values = g["values"] or [g["agg_median"]]
-        run._add(Row(name, section, g["unit"], values, higher_is_better=g["hib"], meta=g["meta"]))
+        meta = dict(g["meta"], vs_libc=g["vs_libc"]) if g.get("vs_libc") else g["meta"]
+        run._add(Row(name, section, g["unit"], values, higher_is_better=g["hib"], meta=meta))
 
 
 # -- counts.json (callgrind) ------------------------------------------------------------------

@@ -10,6 +10,10 @@ so the rule and its words are the same everywhere a run is rendered:
             round: stats.paired_ratio_ci over the per-round ratios, so drift a round shares
             cancels. Rows with a failed round are not aligned and are compared unpaired
             (stats.ratio_ci), and say so;
+  ratios    rows timed against their reference in the same loop (bench-helpers' auto rows and
+            every mix row but glibc's carry vs_libc, one ratio per repetition) are judged
+            against glibc's row from those ratios alone (timed_against, from_ratios): the same
+            interval and test as paired rows;
   test      paired: the Wilcoxon signed-rank test of the per-round log ratios, when it can
             reach stats.ALPHA with that many rounds (its smallest two-sided p is 2 / 2^n, so
             from 6 rounds); with fewer it cannot, and the Mann-Whitney U test of the two rows'
@@ -91,6 +95,17 @@ def compare(ref, row, section=None, paired=None, equivalence=True):
         return None
     if section is None:
         section = section_of(row)
+    ratios = timed_against(ref, row)
+    if ratios:
+        key = (id(ref), id(row), section, "ratios", bool(equivalence))
+        if key not in _CACHE:
+            c = from_ratios(ratios, section)
+            if c is not None and not equivalence:
+                c["lo90"] = c["hi90"] = None
+                _judge(c, c["p"])
+            _CACHE[key] = (ref, row, c)
+        c = _CACHE[key][2]
+        return dict(c) if c is not None else None
     if paired is None:
         paired = round_aligned(ref) and round_aligned(row)
     key = (id(ref), id(row), section, bool(paired), bool(equivalence))
@@ -126,6 +141,42 @@ def _compare(ref, row, section, paired, equivalence):
         c["mdc"] = stats.min_detectable(c["r"], c["lo"], c["hi"])
     if c["r"] is None:
         return None
+    _judge(c, c["p"])
+    return c
+
+
+def timed_against(ref, row):
+    """row / ref as the ratios row measured against ref in one loop, or None: a helper row with
+    bench-helpers' vs_libc (its time over glibc's, a repetition each) against glibc's row of
+    the same family, size and placement. In row / ref's own terms: for a rate (GB/s) the
+    inverse of the time ratio."""
+    ratios = row.meta.get("vs_libc") if row.meta else None
+    if not ratios or not ref.meta or ref.meta.get("variant") != "libc":
+        return None
+    same = ("kind", "family", "bytes", "misaligned", "dist")
+    if any(ref.meta.get(k) != row.meta.get(k) for k in same):
+        return None
+    return [1.0 / x for x in ratios if x] if row.higher_is_better else list(ratios)
+
+
+def from_ratios(ratios, section):
+    """A comparison measured as ratios in the first place (a helper mix row timed pass for pass
+    against glibc: one ratio a repetition), judged as a paired one: the median ratio and its
+    bootstrap intervals over the ratios, the Wilcoxon signed-rank test of their logs against 1.
+    Same dict as compare(); None without ratios."""
+    ratios = [x for x in ratios if x is not None and x > 0]
+    if not ratios:
+        return None
+    n = len(ratios)
+    c = {"r": stats.median(ratios), "lo": None, "hi": None, "lo90": None, "hi90": None, "p": None,
+         "q": None, "test": None, "paired": True, "n": n, "margin": stats.margin_for(section),
+         "mdc": None, "m": 1}
+    if n >= stats.MIN_ROUNDS:
+        c["lo"], c["hi"] = stats.bootstrap_ci(ratios)
+        c["lo90"], c["hi90"] = stats.bootstrap_ci(ratios, conf=stats.EQUIV_CONF)
+        c["test"] = TEST_WILCOXON
+        c["p"] = wilcoxon_p(ratios)
+        c["mdc"] = stats.min_detectable(c["r"], c["lo"], c["hi"])
     _judge(c, c["p"])
     return c
 

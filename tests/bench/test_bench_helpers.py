@@ -3,7 +3,7 @@
 <family>/<variant>/<bytes>, .../misaligned, htons/<variant>; the size grid
 (1 B .. 64 B by x2, then x4 to 64 MiB) and the --quick subset; every
 variant without CPU requirements always present, any other one either run or
-named on stderr as skipped."""
+named on stderr as skipped; the mix rows, their fixed draw and their pairing with glibc."""
 import os
 import re
 import sys
@@ -31,7 +31,8 @@ always = {"memset": ["rep_stosb", "loop", "word", "libc"],
 rc, out, err = run([exe, "--benchmark_list_tests=true"])
 if rc != 0:
     fail(f"--benchmark_list_tests exited {rc}: {err}")
-names = out.split()
+# (a mix row timed against glibc uses manual time: google-benchmark appends /manual_time)
+names = [n.removesuffix("/manual_time") for n in out.split()]
 grid = [1, 2, 4, 8, 16, 32, 64] + [64 * 4 ** k for k in range(1, 11)]
 if grid[-1] != 64 * MiB:
     fail("test bug: grid does not end at 64 MiB")
@@ -53,7 +54,7 @@ print(f"ok: {len(names)} rows, sizes {grid[0]}..{grid[-1]}, --quick subset")
 
 # A small filtered run, as JSON.
 doc, err = run_json([exe, "--benchmark_min_time=0.01",
-                     "--benchmark_filter=^((memset|strlen|memcpy)/[^/]+/(1|256|65536)(/misaligned)?|htons/.*)$"])
+                     "--benchmark_filter=^((memset|strlen|memcpy)/[^/]+/(1|256|65536)(/misaligned)?(/manual_time)?|htons/.*)$"])
 skipped = set(re.findall(r"skipping (\w+/\w+): needs ", err))
 expected = []
 for fam, vs in variants.items():
@@ -128,3 +129,23 @@ for k in range(2):
 if per_call[0] != per_call[1]:
     fail(f"the mix draw differs between two processes (bytes per call): {per_call}")
 print(f"ok: mix rows for {dists}, fixed draw ({per_call[0]} B per call), {len(align)} align rows")
+
+# Every mix row but glibc's runs in one loop with glibc's (micro.h's paired_row): manual time,
+# so its name ends in /manual_time, and the counter vs_libc, its time over glibc's (a
+# positive ratio, one a repetition); glibc's own row has neither. No speed is asserted.
+doc, _ = run_json([exe, "--benchmark_min_time=0.01", "--benchmark_repetitions=2",
+                   "--benchmark_filter=^mem(set|cpy)/(loop|libc)/mix/"])
+rows = [b for b in doc["benchmarks"] if b.get("run_type") == "iteration"]
+paired = [b for b in rows if "/loop/" in b["name"]]
+alone = [b for b in rows if "/libc/" in b["name"]]
+if len(paired) != 2 * len(dists) or len(alone) != 2 * len(dists):
+    fail(f"mix rows of loop and libc, 2 repetitions each of {dists}: got {[b['name'] for b in rows]}")
+for b in paired:
+    r = b.get("vs_libc")
+    if not (b["name"].endswith("/manual_time") and isinstance(r, (int, float)) and 0 < r < float("inf")):
+        fail(f"{b['name']}: expected /manual_time and a positive vs_libc, got {r!r}")
+for b in alone:
+    if "vs_libc" in b or b["name"].endswith("/manual_time"):
+        fail(f"{b['name']}: glibc's own mix row is timed alone, got {b}")
+print(f"ok: {len(paired)} paired mix repetitions carry vs_libc, e.g. "
+      f"{paired[0]['name']} {paired[0]['vs_libc']:.3g}")

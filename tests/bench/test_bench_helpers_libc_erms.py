@@ -11,7 +11,7 @@ from microtest import binary, check_rows, fail, run_json  # noqa: E402
 
 exe = binary("bench-helpers")
 TUNABLE = "glibc.cpu.x86_rep_stosb_threshold=1"   # SP_LIBC_ERMS_TUNABLES in helpers.h
-flt = "--benchmark_filter=^memset/[^/]+/(256|4096)(/misaligned)?$"
+flt = "--benchmark_filter=^memset/[^/]+/(256|4096)(/misaligned)?(/manual_time)?$"
 want = ["memset/libc_erms/256", "memset/libc_erms/4096",
         "memset/libc_erms/256/misaligned", "memset/libc_erms/4096/misaligned"]
 
