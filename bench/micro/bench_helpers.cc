@@ -408,12 +408,17 @@ void add(std::vector<Row> &out, const std::string &name, F f, long items, long b
     out.push_back(sp_micro::row(name, f, items, bytes, per_item));
 }
 
+bool is(const char *name, const char *want)
+{
+    return std::strcmp(name, want) == 0;
+}
+
 /* The glibc entry of a variant table (every family has one). */
 template <class V>
 const V *libc_variant(const V *table)
 {
     for (const V *v = table; v->name; v++)
-        if (std::string(v->name) == "libc")
+        if (is(v->name, "libc"))
             return v;
     note("no libc variant in a helper table");
     std::exit(2);
@@ -432,11 +437,6 @@ void add_vs_libc(std::vector<Row> &out, const std::string &name, bool paired, Fi
         out.push_back(sp_micro::paired_row(name, f, libc, "vs_libc", items, bytes));
     else
         out.push_back(sp_micro::row(name, f, items, bytes));
-}
-
-bool is(const char *name, const char *want)
-{
-    return std::strcmp(name, want) == 0;
 }
 
 /* The mix rows, distribution by distribution (generated distributions.h),
@@ -483,7 +483,7 @@ void align_rows(std::vector<Row> &out)
     static const char *const names[] = {"rep_movsb", "avx2", "avx512", "auto", "libc"};
     for (const char *want : names)
         for (const sp_memcpy_variant *v = sp_memcpy_variants; v->name; v++) {
-            if (std::strcmp(v->name, want) != 0 || !sp_cpu_has(v->requires))
+            if (!is(v->name, want) || !sp_cpu_has(v->requires))
                 continue;
             for (size_t n : align_sizes) {
                 std::string base = "memcpy/" + std::string(v->name) + "/align/" + std::to_string(n);

@@ -96,22 +96,13 @@ def compare(ref, row, section=None, paired=None, equivalence=True):
     if section is None:
         section = section_of(row)
     ratios = timed_against(ref, row)
-    if ratios:
-        key = (id(ref), id(row), section, "ratios", bool(equivalence))
-        if key not in _CACHE:
-            c = from_ratios(ratios, section)
-            if c is not None and not equivalence:
-                c["lo90"] = c["hi90"] = None
-                _judge(c, c["p"])
-            _CACHE[key] = (ref, row, c)
-        c = _CACHE[key][2]
-        return dict(c) if c is not None else None
-    if paired is None:
+    if paired is None and not ratios:
         paired = round_aligned(ref) and round_aligned(row)
-    key = (id(ref), id(row), section, bool(paired), bool(equivalence))
+    key = (id(ref), id(row), section, "ratios" if ratios else bool(paired), bool(equivalence))
     if key not in _CACHE:
         # the rows are kept with their result: while they live their ids cannot name other rows
-        _CACHE[key] = (ref, row, _compare(ref, row, section, paired, equivalence))
+        _CACHE[key] = (ref, row, from_ratios(ratios, section, equivalence) if ratios
+                       else _compare(ref, row, section, paired, equivalence))
     c = _CACHE[key][2]
     return dict(c) if c is not None else None
 
@@ -119,9 +110,7 @@ def compare(ref, row, section=None, paired=None, equivalence=True):
 def _compare(ref, row, section, paired, equivalence):
     a, b = ref.values, row.values
     n = min(len(a), len(b))
-    c = {"r": row.median / ref.median, "lo": None, "hi": None, "lo90": None, "hi90": None, "p": None,
-         "q": None, "test": None, "paired": bool(paired), "n": n, "margin": stats.margin_for(section),
-         "mdc": None, "m": 1}
+    c = _unjudged(row.median / ref.median, n, paired, section)
     if n >= stats.MIN_ROUNDS:
         if paired:
             a, b = a[:n], b[:n]
@@ -159,21 +148,27 @@ def timed_against(ref, row):
     return [1.0 / x for x in ratios if x] if row.higher_is_better else list(ratios)
 
 
-def from_ratios(ratios, section):
-    """A comparison measured as ratios in the first place (a helper mix row timed pass for pass
+def _unjudged(r, n, paired, section):
+    """A comparison's dict before its interval, test and verdict (compare's keys)."""
+    return {"r": r, "lo": None, "hi": None, "lo90": None, "hi90": None, "p": None, "q": None,
+            "test": None, "paired": bool(paired), "n": n, "margin": stats.margin_for(section),
+            "mdc": None, "m": 1}
+
+
+def from_ratios(ratios, section, equivalence=True):
+    """A comparison measured as ratios in the first place (a helper row timed pass for pass
     against glibc: one ratio a repetition), judged as a paired one: the median ratio and its
-    bootstrap intervals over the ratios, the Wilcoxon signed-rank test of their logs against 1.
-    Same dict as compare(); None without ratios."""
+    bootstrap intervals over the ratios (the 90% one only with equivalence), the Wilcoxon
+    signed-rank test of their logs against 1. Same dict as compare(); None without ratios."""
     ratios = [x for x in ratios if x is not None and x > 0]
     if not ratios:
         return None
     n = len(ratios)
-    c = {"r": stats.median(ratios), "lo": None, "hi": None, "lo90": None, "hi90": None, "p": None,
-         "q": None, "test": None, "paired": True, "n": n, "margin": stats.margin_for(section),
-         "mdc": None, "m": 1}
+    c = _unjudged(stats.median(ratios), n, True, section)
     if n >= stats.MIN_ROUNDS:
         c["lo"], c["hi"] = stats.bootstrap_ci(ratios)
-        c["lo90"], c["hi90"] = stats.bootstrap_ci(ratios, conf=stats.EQUIV_CONF)
+        if equivalence:
+            c["lo90"], c["hi90"] = stats.bootstrap_ci(ratios, conf=stats.EQUIV_CONF)
         c["test"] = TEST_WILCOXON
         c["p"] = wilcoxon_p(ratios)
         c["mdc"] = stats.min_detectable(c["r"], c["lo"], c["hi"])
