@@ -570,6 +570,15 @@ std::vector<Row> rows()
     benchmark::AddCustomContext("auto_memset_nt_threshold", th(t->memset_nt, t->memset_nt_source));
     benchmark::AddCustomContext("auto_memcpy_rep_threshold", th(t->memcpy_rep, t->memcpy_rep_source));
     benchmark::AddCustomContext("auto_memcpy_nt_threshold", th(t->memcpy_nt, t->memcpy_nt_source));
+    /* where each window ends, and rep's second window (helpers.h) */
+    benchmark::AddCustomContext("auto_memset_rep_end", th(t->memset_rep_end, t->memset_rep_end_source));
+    benchmark::AddCustomContext("auto_memset_nt_end", th(t->memset_nt_end, t->memset_nt_end_source));
+    benchmark::AddCustomContext("auto_memcpy_rep_end", th(t->memcpy_rep_end, t->memcpy_rep_end_source));
+    benchmark::AddCustomContext("auto_memcpy_nt_end", th(t->memcpy_nt_end, t->memcpy_nt_end_source));
+    benchmark::AddCustomContext("auto_memset_rep2_threshold", th(t->memset_rep2, t->memset_rep2_source));
+    benchmark::AddCustomContext("auto_memset_rep2_end", th(t->memset_rep2_end, t->memset_rep2_end_source));
+    benchmark::AddCustomContext("auto_memcpy_rep2_threshold", th(t->memcpy_rep2, t->memcpy_rep2_source));
+    benchmark::AddCustomContext("auto_memcpy_rep2_end", th(t->memcpy_rep2_end, t->memcpy_rep2_end_source));
     if (erms_only) {
         const char *g = getenv("GLIBC_TUNABLES");
         benchmark::AddCustomContext("glibc_tunables", g ? g : "");

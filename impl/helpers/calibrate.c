@@ -29,14 +29,18 @@
  *   wins   when the whole interval lies below 1 - MARGIN,
  *   loses  when it lies above 1 + MARGIN,
  *   ties   otherwise (the difference is within its own noise).
- * The threshold is the size s that maximises (wins - losses) over the sizes
- * from s up, a tie weighing far less than a decisive size, and only when
- * its median leans to the baseline (see crossover()): a boundary moves only
- * when the candidate won by more than the noise, and then lands at the
- * edge of the sizes where its median is the slower one. rep is placed first
- * (against the vector loop), then nt (against vector below the rep threshold,
- * rep above it). No size that helps up to --max-size: null in the JSON,
- * "never" with --env. The JSON records each size's interval and verdict.
+ * Each class is a window of sizes [start, end): the run of consecutive
+ * sizes that maximises (wins - losses), a tie weighing far less than a
+ * decisive size, and only when its median leans to the baseline (see
+ * window()): a boundary moves only when the candidate won by more than the
+ * noise, and then lands at the edge of the sizes where its median is the
+ * slower one. rep is placed first (against the vector loop), then nt
+ * (against rep inside rep's window and the vector loop outside it). No
+ * size that helps up to --max-size: a null start in the JSON, "never" with
+ * --env; a window that reaches --max-size stays open (a null end, "never").
+ * Last, rep gets a second window (second_window()) where it wins outside
+ * both.
+ * The JSON records each size's interval and verdict.
  * Run time is bounded: rounds stop early (after at least 3) at --budget.
  *
  * rep's two speeds. On some machines rep stosb (and maybe rep movsb) runs
@@ -48,12 +52,12 @@
  * round's mode index is the median over sizes from MODE_MIN_SIZE of its
  * rep/vector time ratio (paired, so drift cancels); sorted, the indices
  * split at their largest gap when it exceeds MODE_GAP, the rounds above it
- * "slow". With both modes seen the rep threshold is judged on each mode's
- * rounds alone, and rep is taken from the larger of the two only when it
- * wins in both (else never: auto keeps the vector loop). With one mode seen
- * the threshold is the usual one, and the JSON says that this is a bet on
+ * "slow". With both modes seen rep's window is judged on each mode's
+ * rounds alone, and rep is taken where the two windows overlap, only where
+ * it wins in both (else never: auto keeps the vector loop). With one mode
+ * seen the window is the usual one, and the JSON says that this is a bet on
  * the mode lasting. "rep_modes" in the JSON holds the indices, the modes,
- * each mode's threshold and the reason in words.
+ * each mode's window and the reason in words.
  */
 #include "internal.h"
 
@@ -97,12 +101,15 @@ struct family {
      * +1 loss */
     double ratio[MAX_SIZES][NCAND][3];
     int verdict[MAX_SIZES][NCAND];
-    size_t rep_threshold, nt_threshold;  /* 0 = none found */
+    size_t rep_threshold, nt_threshold;  /* window starts; 0 = none found */
+    size_t rep_end, nt_end;              /* window ends; 0 = open (no end up to any size) */
+    size_t rep2_threshold, rep2_end;     /* rep's second window, the same way */
     /* rep's modes (see the top): per round its index and slow (1) or not */
     double mode_index[MAX_ROUNDS];
     int slow[MAX_ROUNDS];
     int nslow;                           /* 0: one mode seen */
     size_t rep_mode_threshold[2];        /* fast, slow; 0 = never (two modes only) */
+    size_t rep_mode_end[2];              /* their ends; 0 = open */
     char rep_why[400];
 };
 
@@ -187,14 +194,22 @@ static void median_interval(double *v, int n, double out[3])
     out[2] = v[n - k];
 }
 
+/* size in [start, end) of a window (start 0: empty; end 0: open) */
+static int in_window(size_t size, size_t start, size_t end)
+{
+    return start && size >= start && (!end || size < end);
+}
+
 /* cand against the baseline auto would use without it: the vector loop (cand
- * = REP), or the vector loop below rep_thr and rep from it (cand = NT). Per
- * size: the rounds' paired ratios -> ratio[][cand], verdict[][cand]. */
-static void judge_rounds(struct family *f, int cand, size_t rep_thr, const int *use, int nuse)
+ * = REP), or rep in its window [rep_thr, rep_end) and the vector loop
+ * elsewhere (cand = NT). Per size: the rounds' paired ratios ->
+ * ratio[][cand], verdict[][cand]. */
+static void judge_rounds(struct family *f, int cand, size_t rep_thr, size_t rep_end,
+                         const int *use, int nuse)
 {
     double r[MAX_ROUNDS];
     for (int i = 0; i < nsizes; i++) {
-        int base = (cand == NT && rep_thr && sizes[i] >= rep_thr) ? REP : VEC;
+        int base = (cand == NT && in_window(sizes[i], rep_thr, rep_end)) ? REP : VEC;
         for (int k = 0; k < nuse; k++)
             r[k] = f->samples[i][cand][use[k]] / f->samples[i][base][use[k]];
         double *iv = f->ratio[i][cand];
@@ -203,12 +218,12 @@ static void judge_rounds(struct family *f, int cand, size_t rep_thr, const int *
     }
 }
 
-static void judge(struct family *f, int cand, size_t rep_thr, int rounds)
+static void judge(struct family *f, int cand, size_t rep_thr, size_t rep_end, int rounds)
 {
     int all[MAX_ROUNDS];
     for (int k = 0; k < rounds; k++)
         all[k] = k;
-    judge_rounds(f, cand, rep_thr, all, rounds);
+    judge_rounds(f, cand, rep_thr, rep_end, all, rounds);
 }
 
 /* A size's weight in crossover(): a decisive verdict counts DECISIVE; a
@@ -227,32 +242,81 @@ static int weight(const struct family *f, int i, int cand)
     return f->ratio[i][cand][1] > 1 + MARGIN;
 }
 
-/* The size s from which switching to cand gains the most: the minimum over
- * s of the summed weights from s up, equal sums keeping the SMALLER size;
- * 0 (never) unless that minimum holds more decisive wins than losses.
- * So the decisive sizes say whether the boundary moves, and below the
- * candidate's decisive wins it takes the ties down to the first size where
+/* The window [start, end) of sizes in which switching to cand gains the
+ * most: the run of consecutive sizes with the least summed weight, equal
+ * sums keeping the SMALLER start and then the LARGER end; none (start 0)
+ * unless that sum holds more decisive wins than losses. So the decisive
+ * sizes say whether a boundary moves, and beyond the candidate's decisive
+ * wins the window takes the ties out to the first size on each side where
  * its median is clearly the slower one. A boundary put at the first
  * decisive win wandered from run to run inside a span of near-equal sizes;
  * the size where the medians cross is steadier. Ties weigh something on the
  * baseline's side so that a candidate the noise only hides as slower does
  * not get them (a streaming memset can be slower than rep at every size
- * of a span past L2 and still tie at each one, its intervals being wide). */
-static size_t crossover(const struct family *f, int cand)
+ * of a span past L2 and still tie at each one, its intervals being wide).
+ * A window and not a threshold: on some machines rep stosb wins from L2's
+ * size up to a few MiB and loses by half beyond (it streams past the cache
+ * there, as non-temporal stores do), and the vector loop is the faster one
+ * again until memory's speed sets both. end is the size after the
+ * window's last (0 when the window reaches the largest size measured: it
+ * stays open above it). */
+static void window_except(const struct family *f, int cand, const size_t (*skip)[2], int nskip,
+                          size_t *start, size_t *end)
 {
-    int sum = 0, best = 0;
-    size_t found = 0;
-    for (int i = nsizes - 1; i >= 0; i--) {
-        sum += weight(f, i, cand);
-        if (sum < best || (sum == best && best < 0)) {
-            best = sum;
-            found = sizes[i];
+    int best = 0, lo = -1, hi = -1;
+    for (int i = 0; i < nsizes; i++) {
+        int sum = 0;
+        for (int j = i; j < nsizes; j++) {
+            int taken = 0;
+            for (int k = 0; k < nskip; k++)
+                taken |= in_window(sizes[j], skip[k][0], skip[k][1]);
+            if (taken)                /* a window never spans another */
+                break;
+            sum += weight(f, j, cand);
+            if (sum < best || (sum == best && lo == i && j > hi)) {
+                best = sum;
+                lo = i;
+                hi = j;
+            }
         }
     }
-    return best <= -DECISIVE / 2 ? found : 0;
+    *start = *end = 0;
+    if (best > -DECISIVE / 2)
+        return;
+    *start = sizes[lo];
+    *end = hi + 1 < nsizes ? sizes[hi + 1] : 0;
 }
 
-static size_t crossover(const struct family *f, int cand);
+static void window(const struct family *f, int cand, size_t *start, size_t *end)
+{
+    window_except(f, cand, NULL, 0, start, end);
+}
+
+/* rep's second window: the best run of rep's wins outside rep's first
+ * window and nt's (one mode seen only: with two, rep keeps the overlap of
+ * the modes' first windows and no second). On a machine whose rep stosb
+ * streams past the cache above some size, the vector loop wins a span
+ * above rep's first window, and rep wins again once the buffer outgrows
+ * the last-level cache, where it writes lines without reading them first
+ * and the vector loop's stores read each line before they write it. */
+static void second_window(struct family *f)
+{
+    f->rep2_threshold = f->rep2_end = 0;
+    if (f->nslow || !f->rep_threshold)
+        return;
+    const size_t skip[2][2] = { { f->rep_threshold, f->rep_end }, { f->nt_threshold, f->nt_end } };
+    window_except(f, REP, skip, 2, &f->rep2_threshold, &f->rep2_end);
+}
+
+/* "from A B" or "from A B to B B" (a window as the reasons spell it) */
+static const char *window_words(char *buf, size_t len, size_t start, size_t end)
+{
+    if (end)
+        snprintf(buf, len, "from %zu B to %zu B", start, end);
+    else
+        snprintf(buf, len, "from %zu B", start);
+    return buf;
+}
 
 /* rep's modes over the rounds, and the rep threshold from them (see the
  * top). Leaves ratio[][REP] and verdict[][REP] judged on all rounds. */
@@ -280,17 +344,18 @@ static void rep_modes(struct family *f, int rounds, double elapsed)
         f->slow[k] = gap > MODE_GAP && f->mode_index[k] >= cut;
         f->nslow += f->slow[k];
     }
-    judge(f, REP, 0, rounds);
-    size_t all = crossover(f, REP);
+    judge(f, REP, 0, 0, rounds);
+    char w[3][80];
     if (!f->nslow) {
-        f->rep_threshold = all;
-        if (all)
+        window(f, REP, &f->rep_threshold, &f->rep_end);
+        if (f->rep_threshold)
             snprintf(f->rep_why, sizeof f->rep_why,
                      "one mode seen: rep's speed beside the vector loop held in all %d rounds over "
                      "%.1f s (largest jump between rounds %.0f%%, a second mode needs %.0f%%); rep "
-                     "from %zu B is a bet that this mode lasts: a machine that switches rep to a "
+                     "%s is a bet that this mode lasts: a machine that switches rep to a "
                      "slow mode later makes it the slower choice", rounds, elapsed, gap * 100,
-                     MODE_GAP * 100, all);
+                     MODE_GAP * 100,
+                     window_words(w[0], sizeof w[0], f->rep_threshold, f->rep_end));
         else
             snprintf(f->rep_why, sizeof f->rep_why,
                      "one mode seen in %d rounds over %.1f s, and rep never beat the vector loop "
@@ -301,22 +366,36 @@ static void rep_modes(struct family *f, int rounds, double elapsed)
     for (int k = 0; k < rounds; k++)
         use[f->slow[k]][n[f->slow[k]]++] = k;
     for (int m = 0; m < 2; m++) {
-        judge_rounds(f, REP, 0, use[m], n[m]);
-        f->rep_mode_threshold[m] = crossover(f, REP);
+        judge_rounds(f, REP, 0, 0, use[m], n[m]);
+        window(f, REP, &f->rep_mode_threshold[m], &f->rep_mode_end[m]);
     }
+    /* rep where it wins in both modes: the two windows' overlap */
     size_t fast = f->rep_mode_threshold[0], slow = f->rep_mode_threshold[1];
-    f->rep_threshold = fast && slow ? (fast > slow ? fast : slow) : 0;
-    if (f->rep_threshold)
+    size_t fast_end = f->rep_mode_end[0], slow_end = f->rep_mode_end[1];
+    size_t start = fast > slow ? fast : slow;
+    size_t end = !fast_end ? slow_end : !slow_end ? fast_end : fast_end < slow_end ? fast_end : slow_end;
+    int overlap = fast && slow && (!end || start < end);
+    f->rep_threshold = overlap ? start : 0;
+    f->rep_end = overlap ? end : 0;
+    if (overlap)
         snprintf(f->rep_why, sizeof f->rep_why,
                  "two modes seen (fast in %d rounds, slow in %d, over %.1f s): rep wins in both, "
-                 "from %zu B in the fast one and %zu B in the slow one, so from %zu B",
-                 n[0], n[1], elapsed, fast, slow, f->rep_threshold);
+                 "%s in the fast one and %s in the slow one, so %s",
+                 n[0], n[1], elapsed, window_words(w[0], sizeof w[0], fast, fast_end),
+                 window_words(w[1], sizeof w[1], slow, slow_end),
+                 window_words(w[2], sizeof w[2], start, end));
+    else if (fast && slow)
+        snprintf(f->rep_why, sizeof f->rep_why,
+                 "two modes seen (fast in %d rounds, slow in %d, over %.1f s): rep wins %s in the "
+                 "fast one and %s in the slow one, never in both, so the vector loop stays",
+                 n[0], n[1], elapsed, window_words(w[0], sizeof w[0], fast, fast_end),
+                 window_words(w[1], sizeof w[1], slow, slow_end));
     else
         snprintf(f->rep_why, sizeof f->rep_why,
                  "two modes seen (fast in %d rounds, slow in %d, over %.1f s): rep does not win "
                  "in the %s mode, so the vector loop stays", n[0], n[1], elapsed,
                  !fast && !slow ? "fast or the slow" : !fast ? "fast" : "slow");
-    judge(f, REP, 0, rounds);         /* the rows report all rounds */
+    judge(f, REP, 0, 0, rounds);      /* the rows report all rounds */
 }
 
 static void print_size(FILE *out, size_t v)
@@ -327,11 +406,18 @@ static void print_size(FILE *out, size_t v)
         fputs("null", out);
 }
 
-/* family f's rep (which 0) or nt (which 1) threshold as --env spells it:
- * bytes or never; quoted for JSON */
-static void print_threshold(FILE *out, const struct family *f, int which, int json)
+/* sp_threshold_vars[var]'s value as --env spells it: bytes or never (a
+ * start 0 = no window, an end 0 = open); quoted for JSON */
+static void print_threshold(FILE *out, const struct family *fams, int var, int json)
 {
-    size_t v = which ? f->nt_threshold : f->rep_threshold;
+    /* the table's order (helpers.h): family and field of each variable */
+    static const int fam_of[SP_THRESHOLD_VARS] = { 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1 };
+    const struct family *f = &fams[fam_of[var]];
+    const size_t *field[SP_THRESHOLD_VARS] = {
+        &f->rep_threshold, &f->nt_threshold, &f->rep_threshold, &f->nt_threshold,
+        &f->rep_end, &f->nt_end, &f->rep_end, &f->nt_end,
+        &f->rep2_threshold, &f->rep2_end, &f->rep2_threshold, &f->rep2_end };
+    size_t v = *field[var];
     const char *q = json ? "\"" : "";
     if (v)
         fprintf(out, "%s%zu%s", q, v, q);
@@ -372,8 +458,16 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
         const struct family *fm = &fams[f];
         printf("\"%s\":{\"rep_threshold\":", fm->name);
         print_size(stdout, fm->rep_threshold);
+        printf(",\"rep_end\":");
+        print_size(stdout, fm->rep_end);
         printf(",\"nt_threshold\":");
         print_size(stdout, fm->nt_threshold);
+        printf(",\"nt_end\":");
+        print_size(stdout, fm->nt_end);
+        printf(",\"rep2_threshold\":");
+        print_size(stdout, fm->rep2_threshold);
+        printf(",\"rep2_end\":");
+        print_size(stdout, fm->rep2_end);
         printf(",\"vector\":\"%s\",\"rep_modes\":{\"seen\":[%s],\"rounds\":{\"fast\":%d,"
                "\"slow\":%d},\"round_index\":[", fm->vec_name,
                fm->nslow ? "\"fast\",\"slow\"" : "\"one\"", done - fm->nslow, fm->nslow);
@@ -381,8 +475,12 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
             printf("%s%.4f", k ? "," : "", fm->mode_index[k]);
         printf("],\"threshold_fast\":");
         print_size(stdout, fm->nslow ? fm->rep_mode_threshold[0] : fm->rep_threshold);
+        printf(",\"end_fast\":");
+        print_size(stdout, fm->nslow ? fm->rep_mode_end[0] : fm->rep_end);
         printf(",\"threshold_slow\":");
         print_size(stdout, fm->nslow ? fm->rep_mode_threshold[1] : 0);
+        printf(",\"end_slow\":");
+        print_size(stdout, fm->nslow ? fm->rep_mode_end[1] : 0);
         printf(",\"why\":\"%s\"},\"rows\":[", fm->rep_why);
         for (int i = 0; i < nsizes; i++) {
             printf("%s{\"bytes\":%zu", i ? "," : "", sizes[i]);
@@ -400,9 +498,9 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
     }
     /* what --env prints, so a caller needs no table of names of its own */
     printf("\"env\":{");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
         printf("%s\"%s\":", i ? "," : "", sp_threshold_vars[i].name);
-        print_threshold(stdout, &fams[i / 2], i % 2, 1);
+        print_threshold(stdout, fams, i, 1);
     }
     printf("},");
     printf("\"caches\":");
@@ -418,16 +516,18 @@ static void print_json(const struct family *fams, size_t max_size, int done, dou
            "median over %d rounds; *_ratio = candidate/baseline time of the samples taken side by "
            "side in each round: [lo, median, hi], lo..hi the order-statistics interval of the median "
            "with at most interval_tail on each side; verdict win if hi < 1 - margin, loss if "
-           "lo > 1 + margin, else tie; threshold = the size s that minimises the sum of weights "
-           "over the sizes from s up (win -%d, loss +%d, tie +1 if its median is above 1 + margin, "
-           "else 0), "
-           "equal sums keeping the smaller size (rep against the vector loop; then nt "
-           "against vector below the rep threshold and rep above it); null = that minimum is above "
+           "lo > 1 + margin, else tie; each class a window [threshold, end) = the run of "
+           "consecutive sizes that minimises the sum of weights (win -%d, loss +%d, tie +1 if its "
+           "median is above 1 + margin, else 0), equal sums keeping the smaller start, then the "
+           "larger end; end = the size after the run's last, null when the run reaches max_size "
+           "(open above it); rep against the vector loop, then nt against rep inside rep's "
+           "window and the vector loop outside it, then rep2 = rep's best run outside both "
+           "windows (one mode seen only); a null threshold = that minimum is above "
            "-%d (no net decisive win) up to max_size; rep_modes: each round's index is its median "
            "rep/vector time ratio over the sizes from %u B, two modes when the sorted indices jump "
-           "by more than %.2f (relative), the rounds above the jump slow; with two modes the rep "
-           "threshold is judged on each mode's rounds alone and taken (the larger) only when rep "
-           "wins in both, else null\"}\n",
+           "by more than %.2f (relative), the rounds above the jump slow; with two modes rep's "
+           "window is judged on each mode's rounds alone and rep taken where the two overlap, "
+           "else null\"}\n",
            MIN_SIZE, max_size, fams[0].vec_name, done, DECISIVE, DECISIVE, DECISIVE / 2,
            MODE_MIN_SIZE, MODE_GAP);
 }
@@ -437,13 +537,17 @@ static void usage(FILE *to)
     fprintf(to,
         "usage: syspath-calibrate [--env] [--rounds N] [--max-size BYTES] [--budget SECONDS] [--verbose]\n"
         "       syspath-calibrate --caches\n"
-        "Measures on this machine the sizes from which rep stosb / rep movsb beat the\n"
-        "vector loop, and from which non-temporal stores beat ordinary stores, for\n"
-        "memset and memcpy. Prints JSON (thresholds, per-size medians in GB/s, caches,\n"
+        "Measures on this machine the window of sizes in which rep stosb / rep movsb\n"
+        "beat the vector loop, and the one in which non-temporal stores beat ordinary\n"
+        "stores, for memset and memcpy. Prints JSON (thresholds, per-size medians in GB/s, caches,\n"
         "method) on stdout; with --env prints instead the lines memset/auto and\n"
         "memcpy/auto read (the JSON's \"env\" holds the same):\n"
         "  SYSPATH_MEMSET_REP_THRESHOLD=N  SYSPATH_MEMSET_NT_THRESHOLD=N\n"
         "  SYSPATH_MEMCPY_REP_THRESHOLD=N  SYSPATH_MEMCPY_NT_THRESHOLD=N\n"
+        "  SYSPATH_MEMSET_REP_END=N        SYSPATH_MEMSET_NT_END=N\n"
+        "  SYSPATH_MEMCPY_REP_END=N        SYSPATH_MEMCPY_NT_END=N\n"
+        "  SYSPATH_MEMSET_REP2_THRESHOLD=N SYSPATH_MEMSET_REP2_END=N (rep's second window)\n"
+        "  SYSPATH_MEMCPY_REP2_THRESHOLD=N SYSPATH_MEMCPY_REP2_END=N\n"
         "(N in bytes, or never), e.g.  export $(syspath-calibrate --env)\n"
         "  --rounds N        interleaved rounds, median taken (default 9, 3..1000)\n"
         "  --max-size BYTES  largest size measured, K/M/G allowed (default 64M, 4K..1G)\n"
@@ -569,8 +673,9 @@ int main(int argc, char **argv)
             for (int c = 0; c < NCAND; c++)
                 fams[f].median[i][c] = median(fams[f].samples[i][c], done);
         rep_modes(&fams[f], done, elapsed);
-        judge(&fams[f], NT, fams[f].rep_threshold, done);
-        fams[f].nt_threshold = crossover(&fams[f], NT);
+        judge(&fams[f], NT, fams[f].rep_threshold, fams[f].rep_end, done);
+        window(&fams[f], NT, &fams[f].nt_threshold, &fams[f].nt_end);
+        second_window(&fams[f]);
     }
 
     if (verbose) {
@@ -594,9 +699,9 @@ int main(int argc, char **argv)
     }
 
     if (env) {
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
             printf("%s=", sp_threshold_vars[i].name);
-            print_threshold(stdout, &fams[i / 2], i % 2, 0);
+            print_threshold(stdout, fams, i, 0);
             putchar('\n');
         }
     } else {

@@ -39,24 +39,30 @@ int sp_cpu_is_intel(void);
  * AVX2 or SSE2 build once, while the program is loaded, so
  * the table row is the implementation itself and a call costs what a call
  * to glibc's memset costs. Each build compares n against its *_lim and runs
- * its inlined vector code below it; at or above it, *_big (baseline code)
- * does the rest: the first-call set-up of the thresholds, rep string,
- * streaming stores.
- *   lim = min(rep, nt), the first size that leaves the vector class; 0 until
+ * its inlined vector code below it; at or above it, it asks the family's
+ * path function (sp_memset_auto_path, sp_memcpy_auto_path) and runs its own
+ * vector code for a vector size past a window (helpers.h: rep and nt are
+ * windows, and the vector loop may win again above one); everything else
+ * goes to *_big (baseline code): the first-call set-up of the thresholds,
+ * rep string, streaming stores.
+ *   lim = the lower of the two windows' starts, the first size that may
+ *   leave the vector class; 0 until
  *   sp_auto_thresholds() has run, so the first call always takes the big
  *   path, which sets it up. A build's lim stays 0 when SYSPATH_CPU_MASK
  *   hides its features (the resolver cannot read the environment): the
  *   AVX-512 build then passes every call to the AVX2 build, and the AVX2
  *   build every call to *_big, which then uses the SSE2 vector code.
- * The lims are read and written with relaxed atomics: a stale 0 only costs
- * one trip through *_big, which synchronises with the set-up.
+ * The lims are written with release and read relaxed (plain loads on
+ * x86): a stale 0 only costs one trip through *_big, which synchronises
+ * with the set-up, and a lim other than 0 is written after every other field.
  */
 struct sp_auto_cfg {
     size_t set_lim_avx512, set_lim_avx2, set_lim_sse2;
     size_t cpy_lim_avx512, cpy_lim_avx2, cpy_lim_sse2;
     /* the AVX-512 builds run rep stosb / rep movsb themselves for
-     * *_lim_avx512 <= n < this: nt when the rep class is not empty, else 0
-     * (and 0 under the mask) */
+     * *_lim_avx512 <= n < this: when the rep window starts below the nt
+     * window, the lower of rep's end and nt's start, else 0 (and 0 under
+     * the mask) */
     size_t set_rep_end_avx512, cpy_rep_end_avx512;
 };
 extern struct sp_auto_cfg sp_auto_cfg;

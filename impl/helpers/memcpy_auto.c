@@ -2,14 +2,14 @@
  * memcpy_auto.c — memcpy by size class, boundaries from syspath-calibrate;
  * the scheme and the ifunc dispatch are memset_auto.c's:
  *
- *   n <  rep, nt     the vector code (AVX-512 when the CPU has it, in its
- *                    plain shape where masked stores are slow; else AVX2,
- *                    else SSE2), inlined
- *   rep <= n < nt    rep movsb from dst's first 64-B boundary (the bytes
+ *   nt window        ordinary loads, non-temporal stores + sfence
+ *   rep windows      rep movsb from dst's first 64-B boundary (the bytes
  *                    before it by the vector code), unless dst sits just
  *                    past src in page-offset terms: then the vector code
  *                    (rep movsb's cliffs, helpers.h SP_REP_MIN_DISTANCE)
- *   n >= nt          ordinary loads, non-temporal stores + sfence
+ *   any other n      the vector code (AVX-512 when the CPU has it, in its
+ *                    plain shape where masked stores are slow; else AVX2,
+ *                    else SSE2), inlined
  */
 #include "memcpy_sse2.h"
 
@@ -21,9 +21,11 @@
 static enum sp_auto_path path(const struct sp_auto_thresholds *t, const void *dst,
                               const void *src, size_t n)
 {
-    if (n >= t->memcpy_nt)
+    if (n >= t->memcpy_nt && n < t->memcpy_nt_end)
         return SP_AUTO_NT;
-    if (n >= t->memcpy_rep && n >= 128 && sp_rep_distance_ok(dst, src))
+    int in_rep = (n >= t->memcpy_rep && n < t->memcpy_rep_end) ||
+                 (n >= t->memcpy_rep2 && n < t->memcpy_rep2_end);
+    if (in_rep && n >= 128 && sp_rep_distance_ok(dst, src))
         return SP_AUTO_REP;
     return SP_AUTO_VECTOR;
 }

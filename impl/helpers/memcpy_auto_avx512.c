@@ -1,8 +1,8 @@
 /*
  * memcpy_auto_avx512.c — memcpy/auto's AVX-512 build (see memcpy_auto.c):
- * the AVX-512 copy (memcpy_avx512.h) inlined below min(rep, nt), and rep
- * movsb inlined for the rep class [rep, nt), as memset_auto_avx512.c does
- * with rep stosb. Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks it
+ * the AVX-512 copy (memcpy_avx512.h) inlined below the first window and
+ * past one, and rep movsb inlined for the rep window when it comes first,
+ * as memset_auto_avx512.c does with rep stosb. Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks it
  * only when the CPU and OS support all three.
  *
  * rep movsb starts at the first 64-B boundary of dst: the bytes before it
@@ -15,7 +15,7 @@
  * On CPUs whose masked stores are slow the ifunc picks the plain build
  * instead (memcpy_auto_avx512_plain.c), which passes n >= lim on to this one.
  *
- * Everything else (n >= nt, the first call, AVX-512 hidden by
+ * Everything else (the nt window, the first call, AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, which passes what it cannot take
  * on to sp_memcpy_auto_big.
  */
@@ -42,5 +42,7 @@ __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *
         _mm512_storeu_si512(dst, head);
         return dst;
     }
+    if (SP_LIM(cpy_lim_avx512) && sp_memcpy_auto_path(dst, src, n) == SP_AUTO_VECTOR)
+        return sp_memcpy_avx512_body(dst, src, n);  /* past a window */
     return sp_memcpy_auto_avx2(dst, src, n);
 }

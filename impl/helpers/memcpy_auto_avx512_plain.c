@@ -1,7 +1,8 @@
 /*
  * memcpy_auto_avx512_plain.c — memcpy/auto's AVX-512 build for CPUs whose
  * masked stores are slow: the plain shape of memcpy_avx512.h inlined below
- * min(rep, nt); everything else (the rep and nt classes, the first call,
+ * the first window; everything else (the windows and past them (where a
+ * copy is long enough for the shape not to matter), the first call,
  * AVX-512 hidden by SYSPATH_CPU_MASK) goes to memcpy_auto_avx512.c's build,
  * whose own test of the same lim sends it on. Built with -mavx512f
  * -mavx512bw -mavx512vl -mbmi2.

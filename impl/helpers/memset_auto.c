@@ -2,11 +2,11 @@
  * memset_auto.c — memset by size class: what a libc does, with every
  * boundary measured on this machine (syspath-calibrate) instead of assumed.
  *
- *   n <  rep, nt     the vector code (AVX-512 when the CPU has it, else
+ *   nt window        non-temporal stores + sfence
+ *   rep windows      rep stosb (where not nt)
+ *   any other n      the vector code (AVX-512 when the CPU has it, else
  *                    AVX2, else SSE2), inlined: small sizes are one masked
  *                    store (AVX-512) or overlapping stores, no loop
- *   rep <= n < nt    rep stosb
- *   n >= nt          non-temporal stores + sfence
  * Thresholds: sp_auto_thresholds() (env from `syspath-calibrate --env`, else
  * built-in defaults, see thresholds.c), read at the first call.
  *
@@ -23,19 +23,21 @@
  * SSE2 vector code when the AVX2 build had to step aside (masked AVX2). */
 void *sp_memset_auto_big(void *dst, int c, size_t n)
 {
-    const struct sp_auto_thresholds *t = sp_auto_thresholds();
-    if (n >= t->memset_nt)
+    switch (sp_memset_auto_path(n)) {
+    case SP_AUTO_NT:
         return sp_memset_nt(dst, c, n);
-    if (n >= t->memset_rep)
+    case SP_AUTO_REP:
         return sp_memset_rep_stosb(dst, c, n);
-    return sp_memset_sse2_body(dst, c, n);
+    default:
+        return sp_memset_sse2_body(dst, c, n);
+    }
 }
 
 static void *auto_sse2(void *dst, int c, size_t n)
 {
     if (__builtin_expect(n < SP_LIM(set_lim_sse2), 1))
         return sp_memset_sse2_body(dst, c, n);
-    return sp_memset_auto_big(dst, c, n);
+    return sp_memset_auto_big(dst, c, n);     /* its vector code is this build's */
 }
 
 __attribute__((used)) SP_RAW_FN static sp_memset_fn resolve_memset_auto(void)

@@ -1,6 +1,7 @@
 /*
  * memset_auto_avx2.c — memset/auto's AVX2 build (see memset_auto.c): the AVX2
- * vector code inlined below min(rep, nt), sp_memset_auto_big beyond. Built
+ * vector code inlined below the first window and past one,
+ * sp_memset_auto_big for the windows. Built
  * with -mavx2; the ifunc picks it only when the CPU and OS support AVX2.
  */
 #include "memset_avx2.h"
@@ -9,5 +10,7 @@ void *sp_memset_auto_avx2(void *dst, int c, size_t n)
 {
     if (__builtin_expect(n < SP_LIM(set_lim_avx2), 1))
         return sp_memset_avx2_body(dst, c, n);
+    if (SP_LIM(set_lim_avx2) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
+        return sp_memset_avx2_body(dst, c, n);  /* past a window */
     return sp_memset_auto_big(dst, c, n);
 }

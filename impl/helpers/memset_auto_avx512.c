@@ -1,8 +1,9 @@
 /*
  * memset_auto_avx512.c — memset/auto's AVX-512 build (see memset_auto.c):
  * the AVX-512 vector code (memset_avx512.h: one masked store below 64 B, no
- * vzeroupper) inlined below min(rep, nt), and rep stosb inlined for the rep
- * class [rep, nt). Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks
+ * vzeroupper) inlined below the first window and past one, and rep stosb
+ * inlined for the rep window when it comes first (up to its end or nt's
+ * start). Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks
  * it only when the CPU and OS support all three.
  *
  * Why rep stosb is inline here: reaching it through the AVX2 build and
@@ -11,7 +12,7 @@
  * which jumps straight to its own rep stosb, does not do, and at the sizes
  * where rep starts that work showed against glibc.
  *
- * Everything else (n >= nt, or the first call, or AVX-512 hidden by
+ * Everything else (the nt window, or the first call, or AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, not straight to
  * sp_memset_auto_big: both fields read here stay 0 when the mask hides
  * AVX-512, and then the AVX2 build (or, with AVX2 hidden too, the SSE2 code
@@ -29,5 +30,7 @@ __attribute__((aligned(64))) void *sp_memset_auto_avx512(void *dst, int c, size_
         __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
         return dst;
     }
+    if (SP_LIM(set_lim_avx512) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
+        return sp_memset_avx512_body(dst, c, n);  /* past a window */
     return sp_memset_auto_avx2(dst, c, n);
 }

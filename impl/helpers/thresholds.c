@@ -43,11 +43,19 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-const struct sp_threshold_var sp_threshold_vars[4] = {
+const struct sp_threshold_var sp_threshold_vars[SP_THRESHOLD_VARS] = {
     { "SYSPATH_MEMSET_REP_THRESHOLD" },
     { "SYSPATH_MEMSET_NT_THRESHOLD" },
     { "SYSPATH_MEMCPY_REP_THRESHOLD" },
     { "SYSPATH_MEMCPY_NT_THRESHOLD" },
+    { "SYSPATH_MEMSET_REP_END" },
+    { "SYSPATH_MEMSET_NT_END" },
+    { "SYSPATH_MEMCPY_REP_END" },
+    { "SYSPATH_MEMCPY_NT_END" },
+    { "SYSPATH_MEMSET_REP2_THRESHOLD" },
+    { "SYSPATH_MEMSET_REP2_END" },
+    { "SYSPATH_MEMCPY_REP2_THRESHOLD" },
+    { "SYSPATH_MEMCPY_REP2_END" },
 };
 
 /* sp_threshold_vars[i]'s value, else fallback */
@@ -134,6 +142,30 @@ static void defaults(size_t *set_rep, size_t *cpy_rep, size_t *nt)
         *nt = c.l2 * 16;
 }
 
+/* A window's start, or never when the window is empty (end <= start). */
+static size_t start_of(size_t start, size_t end)
+{
+    return start < end ? start : SP_THRESHOLD_NEVER;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The build's fast path below lim = the lowest window start, and the
+ * AVX-512 build's inline rep class [lim, rep_end): only when rep's first
+ * window starts first, and up to where it ends or the nt window begins. */
+static void open_paths(size_t rep, size_t rep_end, size_t nt, size_t nt_end, size_t rep2,
+                       size_t rep2_end, size_t *lim, size_t *inline_rep_end)
+{
+    rep = start_of(rep, rep_end);
+    nt = start_of(nt, nt_end);
+    rep2 = start_of(rep2, rep2_end);
+    *lim = min_size(min_size(rep, nt), rep2);
+    *inline_rep_end = rep < nt && rep <= rep2 ? min_size(rep_end, nt) : 0;
+}
+
 static void init(void)
 {
     size_t set_rep, cpy_rep, nt;
@@ -142,21 +174,45 @@ static void init(void)
     th.memset_nt = pick(1, nt, &th.memset_nt_source);
     th.memcpy_rep = pick(2, cpy_rep, &th.memcpy_rep_source);
     th.memcpy_nt = pick(3, nt, &th.memcpy_nt_source);
-    /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg) */
-    size_t set_lim = th.memset_rep < th.memset_nt ? th.memset_rep : th.memset_nt;
-    size_t cpy_lim = th.memcpy_rep < th.memcpy_nt ? th.memcpy_rep : th.memcpy_nt;
+    /* no default ends: only calibration, which measures past the caches,
+     * closes a window */
+    th.memset_rep_end = pick(4, SP_THRESHOLD_NEVER, &th.memset_rep_end_source);
+    th.memset_nt_end = pick(5, SP_THRESHOLD_NEVER, &th.memset_nt_end_source);
+    th.memcpy_rep_end = pick(6, SP_THRESHOLD_NEVER, &th.memcpy_rep_end_source);
+    th.memcpy_nt_end = pick(7, SP_THRESHOLD_NEVER, &th.memcpy_nt_end_source);
+    th.memset_rep2 = pick(8, SP_THRESHOLD_NEVER, &th.memset_rep2_source);
+    th.memset_rep2_end = pick(9, SP_THRESHOLD_NEVER, &th.memset_rep2_end_source);
+    th.memcpy_rep2 = pick(10, SP_THRESHOLD_NEVER, &th.memcpy_rep2_source);
+    th.memcpy_rep2_end = pick(11, SP_THRESHOLD_NEVER, &th.memcpy_rep2_end_source);
+    /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg);
+     * release: a build that reads a lim other than 0 then sees th whole */
+    size_t set_lim, set_rep_end, cpy_lim, cpy_rep_end;
+    open_paths(th.memset_rep, th.memset_rep_end, th.memset_nt, th.memset_nt_end,
+               th.memset_rep2, th.memset_rep2_end, &set_lim, &set_rep_end);
+    open_paths(th.memcpy_rep, th.memcpy_rep_end, th.memcpy_nt, th.memcpy_nt_end,
+               th.memcpy_rep2, th.memcpy_rep2_end, &cpy_lim, &cpy_rep_end);
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
     int avx512 = sp_cpu_has(SP_CPU_AVX512);
-    __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.set_lim_avx2, avx2 ? set_lim : 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.set_lim_avx512, avx512 ? set_lim : 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512,
-                     avx512 && th.memset_rep < th.memset_nt ? th.memset_nt : 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx512, avx512 ? cpy_lim : 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sp_auto_cfg.cpy_rep_end_avx512,
-                     avx512 && th.memcpy_rep < th.memcpy_nt ? th.memcpy_nt : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512, avx512 ? set_rep_end : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.cpy_rep_end_avx512, avx512 ? cpy_rep_end : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELEASE);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELEASE);
+    __atomic_store_n(&sp_auto_cfg.set_lim_avx2, avx2 ? set_lim : 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&sp_auto_cfg.set_lim_avx512, avx512 ? set_lim : 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx2, avx2 ? cpy_lim : 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&sp_auto_cfg.cpy_lim_avx512, avx512 ? cpy_lim : 0, __ATOMIC_RELEASE);
+}
+
+/* memset/auto's class for n (helpers.h): nt's window first, then rep's two */
+enum sp_auto_path sp_memset_auto_path(size_t n)
+{
+    const struct sp_auto_thresholds *t = sp_auto_thresholds();
+    if (n >= t->memset_nt && n < t->memset_nt_end)
+        return SP_AUTO_NT;
+    if ((n >= t->memset_rep && n < t->memset_rep_end) ||
+        (n >= t->memset_rep2 && n < t->memset_rep2_end))
+        return SP_AUTO_REP;
+    return SP_AUTO_VECTOR;
 }
 
 const struct sp_auto_thresholds *sp_auto_thresholds(void)

@@ -185,6 +185,15 @@ def all_rows(run):
             name = "calibrate/%s/%s" % (fam, kind)
             rows[name] = runfolder.Row(name, THRESHOLDS, "bytes", [], median=t.get(kind),
                                        meta={"none": t.get(kind) is None, "max": t.get("max")})
+            if t.get(kind + "_end") is not None:    # a window that closes (else open: no row)
+                name += "/end"
+                rows[name] = runfolder.Row(name, THRESHOLDS, "bytes", [], median=t[kind + "_end"],
+                                           meta={"none": False, "max": t.get("max")})
+        for key in ("rep2", "rep2_end"):                 # rep's second window, where there is one
+            if t.get(key) is not None:
+                name = "calibrate/%s/%s" % (fam, key.replace("_", "/"))
+                rows[name] = runfolder.Row(name, THRESHOLDS, "bytes", [], median=t[key],
+                                           meta={"none": False, "max": t.get("max")})
     return rows
 
 

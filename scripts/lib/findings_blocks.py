@@ -87,9 +87,13 @@ def thresholds_line(runs):
                 c = runfolder.calibration(r).get(fam)
                 if not c:
                     continue
-                v = c.get(k)
-                text = ("≥ " + fmt.fmt_bytes(v)) if v is not None else (
-                    "never up to " + fmt.fmt_bytes(c["max"]) if c.get("max") else "never")
+                v, end = c.get(k), c.get(k + "_end")
+                text = ("≥ " + fmt.fmt_bytes(v) + (" to < " + fmt.fmt_bytes(end) if end else "")
+                        if v is not None else
+                        "never up to " + fmt.fmt_bytes(c["max"]) if c.get("max") else "never")
+                if k == "rep" and c.get("rep2") is not None:     # rep's second window
+                    text += " and ≥ " + fmt.fmt_bytes(c["rep2"]) + (
+                        " to < " + fmt.fmt_bytes(c["rep2_end"]) if c.get("rep2_end") else "")
                 seen[(v is None, v or 0, text)] = seen.get((v is None, v or 0, text), 0) + 1
             if seen:
                 L.append("%s %s %s" % (fam, words, ", ".join(

@@ -144,10 +144,13 @@ CALIBRATE = "calibrate.json"
 
 
 def calibration(run):
-    """syspath-calibrate's thresholds: {family: {"rep": bytes|None, "nt": bytes|None}}.
+    """syspath-calibrate's windows: {family: {"rep": bytes|None, "nt": bytes|None,
+    "rep2": bytes|None, "rep_end", "nt_end", "rep2_end": bytes|None, "max": bytes|None}}
+    (rep2: rep's second window).
 
     A family with a threshold of null means "no size helps up to the largest
-    measured"; a family or file that is missing is left out (the caller shows
+    measured"; an end of null, that the window stays open above its start (and
+    runs written before windows had ends record none); a family or file that is missing is left out (the caller shows
     n/a). A calibrate.json that does not parse is a note, not an error: it is
     only read for the headline figures.
     """
@@ -165,6 +168,8 @@ def calibration(run):
         v = as_dict(v)
         if "rep_threshold" in v or "nt_threshold" in v:
             out[fam] = {k: (v.get(k + "_threshold") if _is_num(v.get(k + "_threshold")) else None)
-                        for k in ("rep", "nt")}
+                        for k in ("rep", "nt", "rep2")}
+            out[fam].update({k + "_end": (v.get(k + "_end") if _is_num(v.get(k + "_end")) else None)
+                             for k in ("rep", "nt", "rep2")})
             out[fam]["max"] = doc.get("max_size") if _is_num(doc.get("max_size")) else None
     return out

@@ -77,7 +77,8 @@ for name, rs in rows.items():
     for b in rs:
         if not b.get(key, 0) > 0:
             fail(f"{name} has no {key}: {b}")
-for key in ("cpu_features", "auto_memset_rep_threshold", "auto_memset_nt_threshold"):
+for key in ("cpu_features", "auto_memset_rep_threshold", "auto_memset_nt_threshold",
+            "auto_memset_rep_end", "auto_memset_rep2_threshold"):
     if key not in doc["context"]:
         fail(f"context lacks {key!r}")
 print(f"ok: {len(rows)} rows ran; skipped here: {sorted(skipped) or 'none'}")

@@ -3,10 +3,16 @@
  * come from the environment syspath-calibrate --env prints, else from the
  * cache sizes, exactly as helpers.h documents (struct sp_auto_thresholds).
  *
- *   test_auto_thresholds                     no SYSPATH_*THRESHOLD set: the
+ *   test_auto_thresholds                     no SYSPATH_*THRESHOLD/_END set: the
  *                                            cache-derived defaults, source "cache"
- *   test_auto_thresholds --expect A B C D    ctest sets the four variables: the
- *                                            values (bytes or "never"), source "env"
+ *   test_auto_thresholds --expect A B C D    ctest sets the four starts: the
+ *                                            values (bytes or "never"), source
+ *                                            "env"; the ends never, by default
+ *   test_auto_thresholds --expect A..L       ctest sets all twelve (starts, ends,
+ *                                            rep's second windows): the values,
+ *                                            and the paths
+ *                                            memset/auto and memcpy/auto take on
+ *                                            each side of every window edge
  *   test_auto_thresholds --bad               malformed values: reported on stderr
  *                                            (each variable named), defaults used
  */
@@ -31,6 +37,46 @@ static size_t parse(const char *s)
     return strcmp(s, "never") == 0 ? SP_THRESHOLD_NEVER : (size_t)strtoull(s, NULL, 10);
 }
 
+/* The class the windows give n (helpers.h): nt's window first, then rep's two.
+ * w: rep, rep_end, nt, nt_end, rep2, rep2_end. */
+static enum sp_auto_path expected(size_t n, const size_t w[6])
+{
+    if (n >= w[2] && n < w[3])
+        return SP_AUTO_NT;
+    if ((n >= w[0] && n < w[1]) || (n >= w[4] && n < w[5]))
+        return SP_AUTO_REP;
+    return SP_AUTO_VECTOR;
+}
+
+/* Both families' paths one byte below and at every window edge (and past
+ * them): what the code runs is what the variables say. memcpy's source sits
+ * half a page from its destination, clear of rep movsb's cliff. */
+static void check_paths(const struct sp_auto_thresholds *t)
+{
+    static unsigned char buf[8192];
+    const size_t set_edges[6] = { t->memset_rep, t->memset_rep_end, t->memset_nt,
+                                  t->memset_nt_end, t->memset_rep2, t->memset_rep2_end };
+    const size_t cpy_edges[6] = { t->memcpy_rep, t->memcpy_rep_end, t->memcpy_nt,
+                                  t->memcpy_nt_end, t->memcpy_rep2, t->memcpy_rep2_end };
+    for (int e = 0; e < 6; e++) {
+        for (int d = -1; d <= 1; d++) {
+            size_t n = set_edges[e] + (size_t)d;
+            if (set_edges[e] != SP_THRESHOLD_NEVER && n >= 1) {
+                enum sp_auto_path want = expected(n, set_edges);
+                CHECK(sp_memset_auto_path(n) == want, "memset/auto at %zu B: %s, expected %s", n,
+                      sp_auto_path_name(sp_memset_auto_path(n)), sp_auto_path_name(want));
+            }
+            n = cpy_edges[e] + (size_t)d;
+            if (cpy_edges[e] != SP_THRESHOLD_NEVER && n >= 128) {
+                enum sp_auto_path want = expected(n, cpy_edges);
+                enum sp_auto_path got = sp_memcpy_auto_path(buf, buf + 2048, n);
+                CHECK(got == want, "memcpy/auto at %zu B: %s, expected %s", n,
+                      sp_auto_path_name(got), sp_auto_path_name(want));
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* capture what the first (reading) call says on stderr */
@@ -48,10 +94,18 @@ int main(int argc, char **argv)
         fputs(msg, stderr);
     }
 
-    size_t got[4] = { t->memset_rep, t->memset_nt, t->memcpy_rep, t->memcpy_nt };
-    const char *src[4] = { t->memset_rep_source, t->memset_nt_source,
-                           t->memcpy_rep_source, t->memcpy_nt_source };
-    for (int i = 0; i < 4; i++)
+    size_t got[SP_THRESHOLD_VARS] = { t->memset_rep, t->memset_nt, t->memcpy_rep, t->memcpy_nt,
+                                      t->memset_rep_end, t->memset_nt_end,
+                                      t->memcpy_rep_end, t->memcpy_nt_end,
+                                      t->memset_rep2, t->memset_rep2_end,
+                                      t->memcpy_rep2, t->memcpy_rep2_end };
+    const char *src[SP_THRESHOLD_VARS] = { t->memset_rep_source, t->memset_nt_source,
+                                           t->memcpy_rep_source, t->memcpy_nt_source,
+                                           t->memset_rep_end_source, t->memset_nt_end_source,
+                                           t->memcpy_rep_end_source, t->memcpy_nt_end_source,
+                                           t->memset_rep2_source, t->memset_rep2_end_source,
+                                           t->memcpy_rep2_source, t->memcpy_rep2_end_source };
+    for (int i = 0; i < SP_THRESHOLD_VARS; i++)
         printf("%s = %zu (%s)\n", var(i), got[i], src[i]);
     CHECK(sp_auto_thresholds() == t, "a second call must return the same (read-once) values");
 
@@ -81,31 +135,39 @@ int main(int argc, char **argv)
     if (intel && c.l2 && c.l2 * 16 < nt)      /* the per-core bound applies on Intel only */
         nt = c.l2 * 16;
     printf("vendor %s, l2 %zu, l3 %zu, erms %d\n", vendor, c.l2, c.l3, sp_cpu_has(SP_CPU_ERMS) != 0);
-    size_t dflt[4] = { set_rep, nt, cpy_rep, nt };
+    size_t dflt[SP_THRESHOLD_VARS] = { set_rep, nt, cpy_rep, nt };
+    for (int i = 4; i < SP_THRESHOLD_VARS; i++)
+        dflt[i] = SP_THRESHOLD_NEVER;     /* ends and rep's second window: none by default */
 
     if (argc == 1) {
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
             CHECK(getenv(var(i)) == NULL, "%s must not be set for this run", var(i));
             CHECK(got[i] == dflt[i], "%s: %zu, expected the cache-derived %zu", var(i), got[i], dflt[i]);
             CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", var(i), src[i]);
         }
         CHECK(msg[0] == '\0', "nothing to report without variables, got: %s", msg);
-    } else if (argc == 6 && strcmp(argv[1], "--expect") == 0) {
-        for (int i = 0; i < 4; i++) {
+    } else if ((argc == 6 || argc == 2 + SP_THRESHOLD_VARS) && strcmp(argv[1], "--expect") == 0) {
+        for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
+            if (2 + i >= argc) {      /* not given: never, by default */
+                CHECK(got[i] == SP_THRESHOLD_NEVER && strcmp(src[i], "cache") == 0,
+                      "%s unset: got %zu (%s), expected never by default", var(i), got[i], src[i]);
+                continue;
+            }
             CHECK(got[i] == parse(argv[2 + i]), "%s=%s: got %zu, expected %s",
                   var(i), getenv(var(i)) ? getenv(var(i)) : "(unset)", got[i], argv[2 + i]);
             CHECK(strcmp(src[i], "env") == 0, "%s: source '%s', expected env", var(i), src[i]);
         }
         CHECK(msg[0] == '\0', "good values must not be reported, got: %s", msg);
+        check_paths(t);
     } else if (argc == 2 && strcmp(argv[1], "--bad") == 0) {
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
             CHECK(got[i] == dflt[i], "%s='%s': %zu, expected the default %zu",
                   var(i), getenv(var(i)) ? getenv(var(i)) : "(unset)", got[i], dflt[i]);
             CHECK(strcmp(src[i], "cache") == 0, "%s: source '%s', expected cache", var(i), src[i]);
             CHECK(strstr(msg, var(i)) != NULL, "%s's bad value not reported on stderr", var(i));
         }
     } else {
-        fprintf(stderr, "usage: %s [--expect A B C D | --bad]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--expect A B C D [E .. L] | --bad]\n", argv[0]);
         return 2;
     }
     if (failures)

@@ -1,8 +1,8 @@
 #!/bin/bash
 # test_calibrate.sh — syspath-calibrate's interface (not its figures, which
 # depend on the machine): --help, bad arguments (one line, exit 2), the JSON
-# (keys, types, thresholds that are measured sizes or null, positive GB/s,
-# bounded rounds, "env" matching the thresholds) and --env (exactly the four
+# (keys, types, windows whose edges are measured sizes or null, positive GB/s,
+# bounded rounds, "env" matching the windows) and --env (exactly the twelve
 # variables auto reads, each a size or "never", accepted by
 # sp_auto_thresholds: see test_auto_thresholds).
 set -euo pipefail
@@ -38,10 +38,14 @@ bad = []
 sizes = [64 << k for k in range(15)]          # 64 B .. 1 MiB
 for fam in ("memset", "memcpy"):
     f = d[fam]
-    for k in ("rep_threshold", "nt_threshold"):
+    for k in ("rep_threshold", "nt_threshold", "rep_end", "nt_end", "rep2_threshold", "rep2_end"):
         v = f[k]
         if not (v is None or v in sizes):
             bad.append(f"{fam}.{k} = {v!r}: not null or a measured size")
+    for k in ("rep", "nt", "rep2"):
+        start, end = f[k + "_threshold"], f[k + "_end"]
+        if start is None and end is not None or None not in (start, end) and end <= start:
+            bad.append(f"{fam}.{k} window [{start!r}, {end!r}): not empty-and-null or start < end")
     if f["vector"] not in ("avx512", "avx2", "sse2"):
         bad.append(f"{fam}.vector = {f['vector']!r}")
     if [r["bytes"] for r in f["rows"]] != sizes:
@@ -61,13 +65,20 @@ for fam in ("memset", "memcpy"):
             if not (isinstance(r[c], (int, float)) and r[c] > 0):
                 bad.append(f"{fam} {r['bytes']} {c} = {r[c]!r}")
 names = ["SYSPATH_MEMSET_REP_THRESHOLD", "SYSPATH_MEMSET_NT_THRESHOLD",
-         "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD"]
+         "SYSPATH_MEMCPY_REP_THRESHOLD", "SYSPATH_MEMCPY_NT_THRESHOLD",
+         "SYSPATH_MEMSET_REP_END", "SYSPATH_MEMSET_NT_END",
+         "SYSPATH_MEMCPY_REP_END", "SYSPATH_MEMCPY_NT_END",
+         "SYSPATH_MEMSET_REP2_THRESHOLD", "SYSPATH_MEMSET_REP2_END",
+         "SYSPATH_MEMCPY_REP2_THRESHOLD", "SYSPATH_MEMCPY_REP2_END"]
 if list(d.get("env", {})) != names:
     bad.append(f"env keys {list(d.get('env', {}))}, expected {names}")
-for name, (fam, k) in zip(names, [(f, k) for f in ("memset", "memcpy") for k in ("rep", "nt")]):
-    v = d[fam][k + "_threshold"]
+fields = [(f, k + "_threshold") for f in ("memset", "memcpy") for k in ("rep", "nt")] + \
+         [(f, k + "_end") for f in ("memset", "memcpy") for k in ("rep", "nt")] + \
+         [(f, k) for f in ("memset", "memcpy") for k in ("rep2_threshold", "rep2_end")]
+for name, (fam, k) in zip(names, fields):
+    v = d[fam][k]
     if d.get("env", {}).get(name) != ("never" if v is None else str(v)):
-        bad.append(f"env {name} = {d.get('env', {}).get(name)!r} but {fam}.{k}_threshold = {v!r}")
+        bad.append(f"env {name} = {d.get('env', {}).get(name)!r} but {fam}.{k} = {v!r}")
 for k in ("l1d", "l2", "l3"):
     if not isinstance(d["caches"][k], int):
         bad.append(f"caches.{k}")
@@ -89,9 +100,9 @@ PY
 
 env_out=$("$cal" --env --max-size 256K --rounds 3)
 names=$(cut -d= -f1 <<<"$env_out" | tr '\n' ' ')
-[ "$names" = "SYSPATH_MEMSET_REP_THRESHOLD SYSPATH_MEMSET_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD " ] ||
+[ "$names" = "SYSPATH_MEMSET_REP_THRESHOLD SYSPATH_MEMSET_NT_THRESHOLD SYSPATH_MEMCPY_REP_THRESHOLD SYSPATH_MEMCPY_NT_THRESHOLD SYSPATH_MEMSET_REP_END SYSPATH_MEMSET_NT_END SYSPATH_MEMCPY_REP_END SYSPATH_MEMCPY_NT_END SYSPATH_MEMSET_REP2_THRESHOLD SYSPATH_MEMSET_REP2_END SYSPATH_MEMCPY_REP2_THRESHOLD SYSPATH_MEMCPY_REP2_END " ] ||
     err "--env printed variables '$names'"
-grep -Evq '^[A-Z_]+=([0-9]+|never)$' <<<"$env_out" && err "--env lines not NAME=bytes|never: $env_out"
+grep -Evq '^[A-Z0-9_]+=([0-9]+|never)$' <<<"$env_out" && err "--env lines not NAME=bytes|never: $env_out"
 # what --env prints, auto must take (values and source "env")
 expect=$(cut -d= -f2 <<<"$env_out" | tr '\n' ' ')
 ( export $env_out; "$bin/test_auto_thresholds" --expect $expect ) >/dev/null ||

@@ -2,9 +2,9 @@
 # test_calibrate_stable.sh — syspath-calibrate's margin, on the fast sizes
 # (64 B .. 64 KiB, well under a second a run). Two things, neither a speed:
 #  1. each run's JSON follows its own rule: every verdict is what its
-#     interval and the margin say, and every threshold is what the verdicts
-#     say (recomputed here; where the run saw rep in two modes, the rep
-#     threshold is what the two modes' thresholds say);
+#     interval and the margin say, and every window (threshold and end) is
+#     what the verdicts say (recomputed here; where the run saw rep in two
+#     modes, rep's window is the overlap of the two modes' windows);
 #  2. two runs in a row that both move a boundary put it on the same size or
 #     one size step apart (the margin turns near-equal sizes into ties, and
 #     the boundary sits where the ties' medians cross, not at the first
@@ -31,23 +31,42 @@ import json, sys
 runs = [json.loads(x) for x in sys.argv[1:3]]
 bad = []
 
-def crossover(rows, cand):
-    """The rule the JSON's method states: min over s of the summed weights from
-    s up, equal sums keeping the smaller size; a decisive verdict weighs
-    2 * 32 (the most sizes a grid has), a tie 1 if its median is above
-    1 + margin."""
+def window(rows, cand, skip=()):
+    """The rule the JSON's method states: the run of consecutive sizes with the
+    least summed weight, equal sums keeping the smaller start, then the larger
+    end; a decisive verdict weighs 2 * 32 (the most sizes a grid has), a tie 1
+    if its median is above 1 + margin. (threshold, end): end the size after
+    the run (None when the run reaches the last size), (None, None) without a
+    net decisive win."""
     decisive = 64
     def weight(r):
         v = r[cand + "_verdict"]
         if v != "tie":
             return -decisive if v == "win" else decisive
         return 1 if r[cand + "_ratio"][1] > 1 + margin else 0
-    total, best, found = 0, 0, None
-    for r in reversed(rows):
-        total += weight(r)
-        if total < best or (total == best and best < 0):
-            best, found = total, r["bytes"]
-    return found if best <= -decisive // 2 else None
+    w = [weight(r) for r in rows]
+    best, lo, hi = 0, -1, -1
+    inside = lambda n, s, e: s is not None and n >= s and (e is None or n < e)
+    for i in range(len(w)):
+        total = 0
+        for j in range(i, len(w)):
+            if any(inside(rows[j]["bytes"], s, e) for s, e in skip):
+                break             # a window never spans another
+            total += w[j]
+            if total < best or (total == best and lo == i and j > hi):
+                best, lo, hi = total, i, j
+    if best > -decisive // 2:
+        return None, None
+    return rows[lo]["bytes"], rows[hi + 1]["bytes"] if hi + 1 < len(rows) else None
+
+def overlap(a, b):
+    """Two windows' overlap (None ends are open), (None, None) when empty."""
+    if a[0] is None or b[0] is None:
+        return None, None
+    start = max(a[0], b[0])
+    ends = [e for e in (a[1], b[1]) if e is not None]
+    end = min(ends) if ends else None
+    return (start, end) if end is None or start < end else (None, None)
 
 for k, d in enumerate(runs, 1):
     m = margin = d["margin"]
@@ -63,36 +82,43 @@ for k, d in enumerate(runs, 1):
                     bad.append(f"run {k} {fam} {r['bytes']} {c}: verdict {r[c + '_verdict']}, "
                                f"interval [{lo}, {hi}] with margin {m} says {want}")
         modes = d[fam]["rep_modes"]
+        got = lambda c: (d[fam][c + "_threshold"], d[fam][c + "_end"])
         if modes["seen"] == ["fast", "slow"]:
-            tf, ts = modes["threshold_fast"], modes["threshold_slow"]
-            want = max(tf, ts) if tf and ts else None
-            if d[fam]["rep_threshold"] != want:
-                bad.append(f"run {k} {fam}.rep_threshold = {d[fam]['rep_threshold']}, its two modes' "
-                           f"thresholds {tf}, {ts} say {want}")
+            wf = (modes["threshold_fast"], modes["end_fast"])
+            ws = (modes["threshold_slow"], modes["end_slow"])
+            if got("rep") != overlap(wf, ws):
+                bad.append(f"run {k} {fam} rep window {got('rep')}, its two modes' windows "
+                           f"{wf}, {ws} say {overlap(wf, ws)}")
         for c in ("rep", "nt") if modes["seen"] == ["one"] else ("nt",):
-            if d[fam][c + "_threshold"] != crossover(rows, c):
-                bad.append(f"run {k} {fam}.{c}_threshold = {d[fam][c + '_threshold']}, "
-                           f"its verdicts say {crossover(rows, c)}")
+            if got(c) != window(rows, c):
+                bad.append(f"run {k} {fam} {c} window {got(c)}, its verdicts say {window(rows, c)}")
+        # rep's second window: its best run outside rep's first and nt's (one mode, a first window)
+        want = window(rows, "rep", (got("rep"), got("nt"))) \
+            if modes["seen"] == ["one"] and got("rep")[0] is not None else (None, None)
+        if got("rep2") != want:
+            bad.append(f"run {k} {fam} rep2 window {got('rep2')}, its verdicts say {want}")
 
 for fam in ("memset", "memcpy"):
-    for c in ("rep", "nt"):
-        t = [d[fam][c + "_threshold"] for d in runs]
+    for c in ("rep_threshold", "rep_end", "nt_threshold", "nt_end", "rep2_threshold", "rep2_end"):
+        t = [d[fam][c] for d in runs]
         if None in t:
             continue          # a run saw no net win: nothing moved, nothing to compare
         steps = abs(t[0].bit_length() - t[1].bit_length())
         if steps > 1:
-            rows = lambda d: " ".join(f"{r['bytes']}:{r[c + '_verdict']}" for r in d[fam]["rows"])
-            bad.append(f"{fam}.{c}_threshold {t[0]} then {t[1]}: {steps} size steps apart "
+            v = c.split("_")[0] + "_verdict"
+            rows = lambda d: " ".join(f"{r['bytes']}:{r[v]}" for r in d[fam]["rows"])
+            bad.append(f"{fam}.{c} {t[0]} then {t[1]}: {steps} size steps apart "
                        f"(verdicts: {rows(runs[0])} | {rows(runs[1])})")
 
 apart = [x for x in bad if "size steps apart" in x]
 for x in bad:
     print("FAIL:" if len(apart) < len(bad) else "apart:", x)
 if not bad:
-    print("ok: verdicts follow the intervals and margin, thresholds follow the verdicts, "
+    print("ok: verdicts follow the intervals and margin, windows follow the verdicts, "
           "two runs agree within one size step:",
-          ", ".join(f"{f}.{c} {runs[0][f][c + '_threshold']}/{runs[1][f][c + '_threshold']}"
-                    for f in ("memset", "memcpy") for c in ("rep", "nt")))
+          ", ".join(f"{f}.{c} {runs[0][f][c]}/{runs[1][f][c]}" for f in ("memset", "memcpy")
+                    for c in ("rep_threshold", "rep_end", "nt_threshold", "nt_end",
+                              "rep2_threshold", "rep2_end")))
 sys.exit(0 if not bad else 3 if len(apart) == len(bad) else 1)
 PY
 }

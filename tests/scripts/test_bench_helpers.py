@@ -36,7 +36,7 @@ with tempfile.TemporaryDirectory() as tmp:
     want(ctx.get("syspath_processes") == 3, "bench-helpers context syspath_processes = %r, expected 3"
          % ctx.get("syspath_processes"))
     for var, value in cal["env"].items():
-        key = "auto_%s_threshold" % var.replace("SYSPATH_", "").replace("_THRESHOLD", "").lower()
+        key = "auto_" + var.replace("SYSPATH_", "").lower()     # auto_memset_rep_threshold, ..._rep_end
         want(ctx.get(key) == "%s (env)" % value, "%s = %r in bench-helpers' context, calibrate.json "
              "says %s (bench-helpers should run with calibrate's env)" % (key, ctx.get(key), value))
     procs = collections.defaultdict(list)

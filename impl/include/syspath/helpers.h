@@ -156,19 +156,33 @@ void *sp_memcpy_avx512(void *dst, const void *src, size_t n);     /* needs SP_CP
 void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 
 /*
- * The size classes of memset/auto and memcpy/auto, in bytes:
- *   n <  rep  -> vector stores (AVX-512 + BMI2 when the CPU has them,
- *                else AVX2, else SSE2)
- *   rep <= n < nt -> rep stosb / rep movsb
- *   n >= nt   -> non-temporal (streaming) stores + sfence
- * (if nt <= rep, the rep class is empty). SP_THRESHOLD_NEVER disables a class.
+ * The size classes of memset/auto and memcpy/auto, in bytes. Each of the
+ * rep and nt classes is a window [start, end):
+ *   nt_start  <= n < nt_end  -> non-temporal (streaming) stores + sfence
+ *   rep_start <= n < rep_end -> rep stosb / rep movsb (where not nt)
+ *   any other n              -> vector stores (AVX-512 + BMI2 when the CPU
+ *                               has them, else AVX2, else SSE2)
+ *   rep2_start <= n < rep2_end -> rep as well: rep's second window
+ * SP_THRESHOLD_NEVER as a start disables a class, as an end lets it run
+ * to any size; a window whose end is not above its start is empty. Why
+ * windows and not one threshold each: on some machines rep stosb beats the
+ * vector loop only while the buffer fits a cache level (it streams past
+ * the cache above it), the vector loop wins again beyond it, and once the
+ * buffer outgrows the last-level cache rep (which writes lines without
+ * reading them first) wins again.
  *
  * Read once, at the first call of an auto variant or of this function, from
  * the variables of sp_threshold_vars (below)
- *   SYSPATH_MEMSET_REP_THRESHOLD  SYSPATH_MEMSET_NT_THRESHOLD
+ *   SYSPATH_MEMSET_REP_THRESHOLD  SYSPATH_MEMSET_NT_THRESHOLD     (starts)
  *   SYSPATH_MEMCPY_REP_THRESHOLD  SYSPATH_MEMCPY_NT_THRESHOLD
+ *   SYSPATH_MEMSET_REP_END        SYSPATH_MEMSET_NT_END           (ends)
+ *   SYSPATH_MEMCPY_REP_END        SYSPATH_MEMCPY_NT_END
+ *   SYSPATH_MEMSET_REP2_THRESHOLD SYSPATH_MEMSET_REP2_END         (rep's second)
+ *   SYSPATH_MEMCPY_REP2_THRESHOLD SYSPATH_MEMCPY_REP2_END
  * as printed by `syspath-calibrate --env` (bytes, with an optional K/M/G
- * suffix, or "never"). A missing variable falls back to a default derived
+ * suffix, or "never"). A missing end is never, a missing rep2 start never;
+ * a missing rep or nt start falls back
+ * to a default derived
  * from what cpuid reports (flags, vendor, caches), never from a table of CPU
  * models (thresholds.c argues each):
  *   rep = never without ERMS; with ERMS on Intel 4 KiB (memcpy) and 8 KiB
@@ -190,10 +204,17 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  */
 #define SP_THRESHOLD_NEVER ((size_t)-1)
 struct sp_auto_thresholds {
-    size_t memset_rep, memset_nt, memcpy_rep, memcpy_nt;
+    size_t memset_rep, memset_nt, memcpy_rep, memcpy_nt;          /* starts */
     const char *memset_rep_source, *memset_nt_source;
     const char *memcpy_rep_source, *memcpy_nt_source;
+    size_t memset_rep_end, memset_nt_end, memcpy_rep_end, memcpy_nt_end;
+    const char *memset_rep_end_source, *memset_nt_end_source;
+    const char *memcpy_rep_end_source, *memcpy_nt_end_source;
+    size_t memset_rep2, memset_rep2_end, memcpy_rep2, memcpy_rep2_end;
+    const char *memset_rep2_source, *memset_rep2_end_source;
+    const char *memcpy_rep2_source, *memcpy_rep2_end_source;
 };
+#define SP_THRESHOLD_VARS 12
 const struct sp_auto_thresholds *sp_auto_thresholds(void);
 
 /*
@@ -219,14 +240,18 @@ enum sp_auto_path { SP_AUTO_VECTOR, SP_AUTO_REP, SP_AUTO_NT };
  * for tests and reports): SP_AUTO_REP means rep movsb from dst's first
  * 64-B boundary. */
 enum sp_auto_path sp_memcpy_auto_path(const void *dst, const void *src, size_t n);
+/* The path memset/auto takes for n bytes (the same test the code runs). */
+enum sp_auto_path sp_memset_auto_path(size_t n);
 /* "vector", "rep" or "nt" */
 const char *sp_auto_path_name(enum sp_auto_path p);
 
 /* The one table of the threshold variables' names, in the order of struct
- * sp_auto_thresholds' fields (memset rep, memset nt, memcpy rep, memcpy nt):
- * thresholds.c reads them, syspath-calibrate prints them. */
+ * sp_auto_thresholds' size fields (memset rep, memset nt, memcpy rep,
+ * memcpy nt, then the four ends in the same order, then memset rep2, its
+ * end, memcpy rep2, its end): thresholds.c reads them, syspath-calibrate
+ * prints them. */
 struct sp_threshold_var { const char *name; };
-extern const struct sp_threshold_var sp_threshold_vars[4];
+extern const struct sp_threshold_var sp_threshold_vars[SP_THRESHOLD_VARS];
 
 #ifdef __cplusplus
 }
