@@ -21,6 +21,16 @@
  */
 #include "memcpy_avx512.h"
 
+/* Past a window the vector code; else the AVX2 build. Apart and reached by
+ * a tail jump, so the fast path has no prologue (memset_auto_avx512.c says
+ * why). */
+__attribute__((noinline)) static void *past_window(void *dst, const void *src, size_t n)
+{
+    if (SP_LIM(cpy_lim_avx512) && sp_memcpy_auto_path(dst, src, n) == SP_AUTO_VECTOR)
+        return sp_memcpy_avx512_body(dst, src, n);
+    return sp_memcpy_auto_avx2(dst, src, n);
+}
+
 __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n)
 {
     if (__builtin_expect(n < SP_LIM(cpy_lim_avx512), 1))
@@ -42,7 +52,5 @@ __attribute__((aligned(64))) void *sp_memcpy_auto_avx512(void *dst, const void *
         _mm512_storeu_si512(dst, head);
         return dst;
     }
-    if (SP_LIM(cpy_lim_avx512) && sp_memcpy_auto_path(dst, src, n) == SP_AUTO_VECTOR)
-        return sp_memcpy_avx512_body(dst, src, n);  /* past a window */
-    return sp_memcpy_auto_avx2(dst, src, n);
+    return past_window(dst, src, n);
 }

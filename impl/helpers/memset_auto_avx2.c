@@ -6,11 +6,19 @@
  */
 #include "memset_avx2.h"
 
+/* Past a window the vector code runs again; else sp_memset_auto_big. Apart
+ * and reached by a tail jump, so the fast path has no prologue
+ * (memset_auto_avx512.c says why). */
+__attribute__((noinline)) static void *past_window(void *dst, int c, size_t n)
+{
+    if (SP_LIM(set_lim_avx2) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
+        return sp_memset_avx2_body(dst, c, n);
+    return sp_memset_auto_big(dst, c, n);
+}
+
 void *sp_memset_auto_avx2(void *dst, int c, size_t n)
 {
     if (__builtin_expect(n < SP_LIM(set_lim_avx2), 1))
         return sp_memset_avx2_body(dst, c, n);
-    if (SP_LIM(set_lim_avx2) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
-        return sp_memset_avx2_body(dst, c, n);  /* past a window */
-    return sp_memset_auto_big(dst, c, n);
+    return past_window(dst, c, n);
 }
