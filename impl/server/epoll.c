@@ -227,7 +227,7 @@ static long epoll_run(const struct sp_sys *sys, const struct sp_config *cfg,
 const struct sp_model sp_model_epoll = {
     .name = "epoll",
     .summary = "one thread, level-triggered epoll, non-blocking sockets, keep-alive",
-    .listen_flags = SP_LISTEN_NONBLOCK | SP_LISTEN_DEFER,
+    .listen_flags = SP_LISTEN_NONBLOCK | SP_LISTEN_DEFER | SP_LISTEN_DELACK,
     .available = NULL,
     .run = epoll_run,
 };

@@ -39,6 +39,14 @@ int sp_defer_accept_s(const struct sp_config *cfg)
     return model && (model->listen_flags & SP_LISTEN_DEFER) ? 1 : 0;
 }
 
+int sp_quickack(const struct sp_config *cfg)
+{
+    const struct sp_model *model = sp_model_find(cfg->model);
+    if (cfg->quickack >= 0)
+        return cfg->quickack;
+    return model && (model->listen_flags & SP_LISTEN_DELACK) ? 0 : 1;
+}
+
 long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_listener *out)
 {
     const struct sp_model *model = sp_model_find(cfg->model);
@@ -77,6 +85,11 @@ long sp_listen(const struct sp_sys *sys, const struct sp_config *cfg, struct sp_
         r = sys->bind((int)fd, &ss, len);
     if (r == 0)
         r = sys->listen((int)fd, cfg->backlog);
+    /* after listen(), which resets the socket's ACK state (the kernel's
+     * inet_csk_listen_start clears it): set before, it is lost */
+    int zero = 0;
+    if (r == 0 && sp_quickack(cfg) == 0)
+        r = sys->setsockopt((int)fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof zero);
     unsigned slen = sizeof ss;
     if (r == 0)
         r = sys->getsockname((int)fd, &ss, &slen);

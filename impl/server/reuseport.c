@@ -162,7 +162,7 @@ static long reuseport_run(const struct sp_sys *sys, const struct sp_config *cfg,
 const struct sp_model sp_model_reuseport = {
     .name = "reuseport",
     .summary = "N worker processes (default: one per CPU), each an epoll loop on its own SO_REUSEPORT listener",
-    .listen_flags = SP_LISTEN_NONBLOCK | SP_LISTEN_REUSEPORT | SP_LISTEN_DEFER,
+    .listen_flags = SP_LISTEN_NONBLOCK | SP_LISTEN_REUSEPORT | SP_LISTEN_DEFER | SP_LISTEN_DELACK,
     .available = NULL,
     .run = reuseport_run,
 };

@@ -497,7 +497,7 @@ const struct sp_model sp_model_uring = {
     /* Blocking sockets: the ring polls for us (a non-blocking listener makes
      * some kernels return -EAGAIN from accept instead of waiting). Deferred
      * accept: the recv right after accept finds the request already there. */
-    .listen_flags = SP_LISTEN_DEFER,
+    .listen_flags = SP_LISTEN_DEFER | SP_LISTEN_DELACK,
     .available = sp_uring_available,
     .run = uring_run,
 };

@@ -58,13 +58,20 @@ def row_json(row, mode, topo=None):
     served = {}
     for r in ok:
         for k, v in (r.get("server_counters") or {}).items():
-            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s"):
+            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s", "quickack"):
                 served[k] = served.get(k, 0) + v
     notes = [row.note] if row.note else []
     defer = [r["server_counters"].get("defer_accept_s") for r in ok if r.get("server_counters")]
+    quick = [r["server_counters"].get("quickack") for r in ok if r.get("server_counters")]
+    listener = []
     if mode == "accept" and defer and defer[0]:
         # say it: nginx's like-for-like row is nginx-deferred
-        notes.append("TCP_DEFER_ACCEPT %d s (this model's default)" % defer[0])
+        listener.append("TCP_DEFER_ACCEPT %d s" % defer[0])
+    if quick and quick[0] == 0:
+        # say it: no peer has it (a run with --quickack 1 rows shows what it is worth)
+        listener.append("delayed ACKs from the first request (TCP_QUICKACK 0)")
+    if listener:
+        notes.append("%s (this model's default)" % ", ".join(listener))
     if failed:
         notes.append("%d of %d rounds failed: %s" % (len(failed), len(row.runs),
                                                      failed[0]["failed"]))
