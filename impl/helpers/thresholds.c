@@ -170,20 +170,25 @@ static void init(void)
 {
     size_t set_rep, cpy_rep, nt;
     defaults(&set_rep, &cpy_rep, &nt);
-    th.memset_rep = pick(0, set_rep, &th.memset_rep_source);
-    th.memset_nt = pick(1, nt, &th.memset_nt_source);
-    th.memcpy_rep = pick(2, cpy_rep, &th.memcpy_rep_source);
-    th.memcpy_nt = pick(3, nt, &th.memcpy_nt_source);
-    /* no default ends: only calibration, which measures past the caches,
-     * closes a window */
-    th.memset_rep_end = pick(4, SP_THRESHOLD_NEVER, &th.memset_rep_end_source);
-    th.memset_nt_end = pick(5, SP_THRESHOLD_NEVER, &th.memset_nt_end_source);
-    th.memcpy_rep_end = pick(6, SP_THRESHOLD_NEVER, &th.memcpy_rep_end_source);
-    th.memcpy_nt_end = pick(7, SP_THRESHOLD_NEVER, &th.memcpy_nt_end_source);
-    th.memset_rep2 = pick(8, SP_THRESHOLD_NEVER, &th.memset_rep2_source);
-    th.memset_rep2_end = pick(9, SP_THRESHOLD_NEVER, &th.memset_rep2_end_source);
-    th.memcpy_rep2 = pick(10, SP_THRESHOLD_NEVER, &th.memcpy_rep2_source);
-    th.memcpy_rep2_end = pick(11, SP_THRESHOLD_NEVER, &th.memcpy_rep2_end_source);
+    /* each variable's field, in sp_threshold_vars' order; no default ends
+     * and no second rep window: only calibration, which measures past the
+     * caches, closes a window or opens another */
+    const struct { size_t *value; const char **source; size_t fallback; } field[SP_THRESHOLD_VARS] = {
+        { &th.memset_rep, &th.memset_rep_source, set_rep },
+        { &th.memset_nt, &th.memset_nt_source, nt },
+        { &th.memcpy_rep, &th.memcpy_rep_source, cpy_rep },
+        { &th.memcpy_nt, &th.memcpy_nt_source, nt },
+        { &th.memset_rep_end, &th.memset_rep_end_source, SP_THRESHOLD_NEVER },
+        { &th.memset_nt_end, &th.memset_nt_end_source, SP_THRESHOLD_NEVER },
+        { &th.memcpy_rep_end, &th.memcpy_rep_end_source, SP_THRESHOLD_NEVER },
+        { &th.memcpy_nt_end, &th.memcpy_nt_end_source, SP_THRESHOLD_NEVER },
+        { &th.memset_rep2, &th.memset_rep2_source, SP_THRESHOLD_NEVER },
+        { &th.memset_rep2_end, &th.memset_rep2_end_source, SP_THRESHOLD_NEVER },
+        { &th.memcpy_rep2, &th.memcpy_rep2_source, SP_THRESHOLD_NEVER },
+        { &th.memcpy_rep2_end, &th.memcpy_rep2_end_source, SP_THRESHOLD_NEVER },
+    };
+    for (int i = 0; i < SP_THRESHOLD_VARS; i++)
+        *field[i].value = pick(i, field[i].fallback, field[i].source);
     /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg);
      * release: a build that reads a lim other than 0 then sees th whole */
     size_t set_lim, set_rep_end, cpy_lim, cpy_rep_end;

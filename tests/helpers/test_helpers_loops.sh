@@ -51,7 +51,9 @@ if ! grep -q '__asan_' <<<"$dis"; then
               sp_memcpy_auto_avx512_plain sp_memcpy_auto_avx2; do
         body=$(awk -v f="<$fn>:" '$2 == f {p=1; next} /^$/ {p=0} p' <<<"$dis")
         [ -n "$body" ] || { echo "FAIL: $fn not found in $lib"; fail=1; continue; }
-        head=$(grep -E '^ *[0-9a-f]+:' <<<"$body" | head -4)
+        # awk, not grep | head: head's early exit would SIGPIPE grep, and
+        # pipefail would end the script there
+        head=$(awk '/^ *[0-9a-f]+:/ && n++ < 4' <<<"$body")
         if grep -Eq 'push|%rsp|%rbp' <<<"$head"; then
             echo "FAIL: $fn saves registers or touches the stack before its size compare:"
             echo "$head"; fail=1
