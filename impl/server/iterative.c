@@ -150,7 +150,7 @@ static long iterative_run(const struct sp_sys *sys, const struct sp_config *cfg,
 const struct sp_model sp_model_iterative = {
     .name = "iterative",
     .summary = "the tutorial's loop: blocking accept, serve one connection, close, repeat",
-    .listen_flags = SP_LISTEN_TICK,
+    .listen_flags = SP_LISTEN_TICK | SP_LISTEN_DELACK,
     .available = NULL,
     .run = iterative_run,
 };
