@@ -44,6 +44,7 @@
  * representative size set.
  */
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -561,24 +562,18 @@ std::vector<Row> rows()
                                 feature_names(sp_cpu_features_detected()));
     if (const char *m = getenv("SYSPATH_CPU_MASK"))
         benchmark::AddCustomContext("syspath_cpu_mask", m);
-    const struct sp_auto_thresholds *t = sp_auto_thresholds();
-    auto th = [](size_t v, const char *src) {
-        return (v == SP_THRESHOLD_NEVER ? std::string("never") : std::to_string(v)) + " (" +
-               src + ")";
-    };
-    benchmark::AddCustomContext("auto_memset_rep_threshold", th(t->memset_rep, t->memset_rep_source));
-    benchmark::AddCustomContext("auto_memset_nt_threshold", th(t->memset_nt, t->memset_nt_source));
-    benchmark::AddCustomContext("auto_memcpy_rep_threshold", th(t->memcpy_rep, t->memcpy_rep_source));
-    benchmark::AddCustomContext("auto_memcpy_nt_threshold", th(t->memcpy_nt, t->memcpy_nt_source));
-    /* where each window ends, and rep's second window (helpers.h) */
-    benchmark::AddCustomContext("auto_memset_rep_end", th(t->memset_rep_end, t->memset_rep_end_source));
-    benchmark::AddCustomContext("auto_memset_nt_end", th(t->memset_nt_end, t->memset_nt_end_source));
-    benchmark::AddCustomContext("auto_memcpy_rep_end", th(t->memcpy_rep_end, t->memcpy_rep_end_source));
-    benchmark::AddCustomContext("auto_memcpy_nt_end", th(t->memcpy_nt_end, t->memcpy_nt_end_source));
-    benchmark::AddCustomContext("auto_memset_rep2_threshold", th(t->memset_rep2, t->memset_rep2_source));
-    benchmark::AddCustomContext("auto_memset_rep2_end", th(t->memset_rep2_end, t->memset_rep2_end_source));
-    benchmark::AddCustomContext("auto_memcpy_rep2_threshold", th(t->memcpy_rep2, t->memcpy_rep2_source));
-    benchmark::AddCustomContext("auto_memcpy_rep2_end", th(t->memcpy_rep2_end, t->memcpy_rep2_end_source));
+    /* auto's windows as it read them: auto_memset_rep_threshold, auto_memset_rep_end, ...
+     * (each variable's name without SYSPATH_, in lower case), "bytes (source)" */
+    for (int i = 0; i < SP_THRESHOLD_VARS; i++) {
+        const char *src;
+        size_t v = sp_auto_threshold(i, &src);
+        std::string key = "auto_";
+        for (const char *c = sp_threshold_vars[i].name + strlen("SYSPATH_"); *c; c++)
+            key += (char)tolower((unsigned char)*c);
+        benchmark::AddCustomContext(key, (v == SP_THRESHOLD_NEVER ? std::string("never")
+                                                                  : std::to_string(v)) +
+                                             " (" + src + ")");
+    }
     if (erms_only) {
         const char *g = getenv("GLIBC_TUNABLES");
         benchmark::AddCustomContext("glibc_tunables", g ? g : "");

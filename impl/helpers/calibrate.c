@@ -294,7 +294,10 @@ static void window(const struct family *f, int cand, size_t *start, size_t *end)
 
 /* rep's second window: the best run of rep's wins outside rep's first
  * window and nt's (one mode seen only: with two, rep keeps the overlap of
- * the modes' first windows and no second). On a machine whose rep stosb
+ * the modes' first windows and no second). The two are then put in size
+ * order, so rep_threshold is always where rep starts (what the reports
+ * call "rep from") and the lower window is the one the AVX-512 builds run
+ * inline. On a machine whose rep stosb
  * streams past the cache above some size, the vector loop wins a span
  * above rep's first window, and rep wins again once the buffer outgrows
  * the last-level cache, where it writes lines without reading them first
@@ -306,6 +309,13 @@ static void second_window(struct family *f)
         return;
     const size_t skip[2][2] = { { f->rep_threshold, f->rep_end }, { f->nt_threshold, f->nt_end } };
     window_except(f, REP, skip, 2, &f->rep2_threshold, &f->rep2_end);
+    if (f->rep2_threshold && f->rep2_threshold < f->rep_threshold) {
+        size_t start = f->rep_threshold, end = f->rep_end;
+        f->rep_threshold = f->rep2_threshold;
+        f->rep_end = f->rep2_end;
+        f->rep2_threshold = start;
+        f->rep2_end = end;
+    }
 }
 
 /* "from A B" or "from A B to B B" (a window as the reasons spell it) */

@@ -75,6 +75,13 @@ void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 #define SP_LIM(field) __atomic_load_n(&sp_auto_cfg.field, __ATOMIC_RELAXED)
 
+/* n in the window [start, end) of struct sp_auto_thresholds (helpers.h):
+ * a start of SP_THRESHOLD_NEVER is no window, an end of it an open one */
+static inline int sp_in_window(size_t n, size_t start, size_t end)
+{
+    return n >= start && n < end;
+}
+
 /* rep movsb may run for this pair (helpers.h, SP_REP_MIN_DISTANCE): the
  * destination is not just past the source in page-offset terms. The
  * distance is the same after dst is rounded up to 64 B (src moves with it). */

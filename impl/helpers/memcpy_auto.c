@@ -21,10 +21,10 @@
 static enum sp_auto_path path(const struct sp_auto_thresholds *t, const void *dst,
                               const void *src, size_t n)
 {
-    if (n >= t->memcpy_nt && n < t->memcpy_nt_end)
+    if (sp_in_window(n, t->memcpy_nt, t->memcpy_nt_end))
         return SP_AUTO_NT;
-    int in_rep = (n >= t->memcpy_rep && n < t->memcpy_rep_end) ||
-                 (n >= t->memcpy_rep2 && n < t->memcpy_rep2_end);
+    int in_rep = sp_in_window(n, t->memcpy_rep, t->memcpy_rep_end) ||
+                 sp_in_window(n, t->memcpy_rep2, t->memcpy_rep2_end);
     if (in_rep && n >= 128 && sp_rep_distance_ok(dst, src))
         return SP_AUTO_REP;
     return SP_AUTO_VECTOR;

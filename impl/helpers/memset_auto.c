@@ -19,6 +19,18 @@
  */
 #include "memset_sse2.h"
 
+/* memset/auto's class for n (helpers.h): nt's window first, then rep's two */
+enum sp_auto_path sp_memset_auto_path(size_t n)
+{
+    const struct sp_auto_thresholds *t = sp_auto_thresholds();
+    if (sp_in_window(n, t->memset_nt, t->memset_nt_end))
+        return SP_AUTO_NT;
+    if (sp_in_window(n, t->memset_rep, t->memset_rep_end) ||
+        sp_in_window(n, t->memset_rep2, t->memset_rep2_end))
+        return SP_AUTO_REP;
+    return SP_AUTO_VECTOR;
+}
+
 /* n >= this build's lim: set-up on the first call, then rep / nt, or the
  * SSE2 vector code when the AVX2 build had to step aside (masked AVX2). */
 void *sp_memset_auto_big(void *dst, int c, size_t n)

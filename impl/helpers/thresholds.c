@@ -166,29 +166,35 @@ static void open_paths(size_t rep, size_t rep_end, size_t nt, size_t nt_end, siz
     *inline_rep_end = rep < nt && rep <= rep2 ? min_size(rep_end, nt) : 0;
 }
 
+/* each variable's field, in sp_threshold_vars' order */
+static const struct { size_t *value; const char **source; } field[SP_THRESHOLD_VARS] = {
+    { &th.memset_rep, &th.memset_rep_source },
+    { &th.memset_nt, &th.memset_nt_source },
+    { &th.memcpy_rep, &th.memcpy_rep_source },
+    { &th.memcpy_nt, &th.memcpy_nt_source },
+    { &th.memset_rep_end, &th.memset_rep_end_source },
+    { &th.memset_nt_end, &th.memset_nt_end_source },
+    { &th.memcpy_rep_end, &th.memcpy_rep_end_source },
+    { &th.memcpy_nt_end, &th.memcpy_nt_end_source },
+    { &th.memset_rep2, &th.memset_rep2_source },
+    { &th.memset_rep2_end, &th.memset_rep2_end_source },
+    { &th.memcpy_rep2, &th.memcpy_rep2_source },
+    { &th.memcpy_rep2_end, &th.memcpy_rep2_end_source },
+};
+
 static void init(void)
 {
     size_t set_rep, cpy_rep, nt;
     defaults(&set_rep, &cpy_rep, &nt);
-    /* each variable's field, in sp_threshold_vars' order; no default ends
-     * and no second rep window: only calibration, which measures past the
-     * caches, closes a window or opens another */
-    const struct { size_t *value; const char **source; size_t fallback; } field[SP_THRESHOLD_VARS] = {
-        { &th.memset_rep, &th.memset_rep_source, set_rep },
-        { &th.memset_nt, &th.memset_nt_source, nt },
-        { &th.memcpy_rep, &th.memcpy_rep_source, cpy_rep },
-        { &th.memcpy_nt, &th.memcpy_nt_source, nt },
-        { &th.memset_rep_end, &th.memset_rep_end_source, SP_THRESHOLD_NEVER },
-        { &th.memset_nt_end, &th.memset_nt_end_source, SP_THRESHOLD_NEVER },
-        { &th.memcpy_rep_end, &th.memcpy_rep_end_source, SP_THRESHOLD_NEVER },
-        { &th.memcpy_nt_end, &th.memcpy_nt_end_source, SP_THRESHOLD_NEVER },
-        { &th.memset_rep2, &th.memset_rep2_source, SP_THRESHOLD_NEVER },
-        { &th.memset_rep2_end, &th.memset_rep2_end_source, SP_THRESHOLD_NEVER },
-        { &th.memcpy_rep2, &th.memcpy_rep2_source, SP_THRESHOLD_NEVER },
-        { &th.memcpy_rep2_end, &th.memcpy_rep2_end_source, SP_THRESHOLD_NEVER },
-    };
+    /* the four starts default from the caches; no default ends and no
+     * second rep window: only calibration, which measures past the caches,
+     * closes a window or opens another */
+    const size_t fallback[SP_THRESHOLD_VARS] = {
+        set_rep, nt, cpy_rep, nt, SP_THRESHOLD_NEVER, SP_THRESHOLD_NEVER, SP_THRESHOLD_NEVER,
+        SP_THRESHOLD_NEVER, SP_THRESHOLD_NEVER, SP_THRESHOLD_NEVER, SP_THRESHOLD_NEVER,
+        SP_THRESHOLD_NEVER };
     for (int i = 0; i < SP_THRESHOLD_VARS; i++)
-        *field[i].value = pick(i, field[i].fallback, field[i].source);
+        *field[i].value = pick(i, fallback[i], field[i].source);
     /* open the auto variants' fast paths (internal.h, struct sp_auto_cfg);
      * release: a build that reads a lim other than 0 then sees th whole */
     size_t set_lim, set_rep_end, cpy_lim, cpy_rep_end;
@@ -208,16 +214,11 @@ static void init(void)
     __atomic_store_n(&sp_auto_cfg.cpy_lim_avx512, avx512 ? cpy_lim : 0, __ATOMIC_RELEASE);
 }
 
-/* memset/auto's class for n (helpers.h): nt's window first, then rep's two */
-enum sp_auto_path sp_memset_auto_path(size_t n)
+size_t sp_auto_threshold(int i, const char **source)
 {
-    const struct sp_auto_thresholds *t = sp_auto_thresholds();
-    if (n >= t->memset_nt && n < t->memset_nt_end)
-        return SP_AUTO_NT;
-    if ((n >= t->memset_rep && n < t->memset_rep_end) ||
-        (n >= t->memset_rep2 && n < t->memset_rep2_end))
-        return SP_AUTO_REP;
-    return SP_AUTO_VECTOR;
+    sp_auto_thresholds();
+    *source = *field[i].source;
+    return *field[i].value;
 }
 
 const struct sp_auto_thresholds *sp_auto_thresholds(void)

@@ -171,5 +171,10 @@ def calibration(run):
                         for k in ("rep", "nt", "rep2")}
             out[fam].update({k + "_end": (v.get(k + "_end") if _is_num(v.get(k + "_end")) else None)
                              for k in ("rep", "nt", "rep2")})
+            c = out[fam]
+            if c["rep2"] is not None and c["rep"] is not None and c["rep2"] < c["rep"]:
+                # rep's windows in size order, so "rep" is where rep starts (calibrate
+                # writes them so; one early run wrote its best window first)
+                c["rep"], c["rep_end"], c["rep2"], c["rep2_end"] = c["rep2"], c["rep2_end"], c["rep"], c["rep_end"]
             out[fam]["max"] = doc.get("max_size") if _is_num(doc.get("max_size")) else None
     return out

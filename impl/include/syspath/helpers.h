@@ -158,11 +158,11 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
 /*
  * The size classes of memset/auto and memcpy/auto, in bytes. Each of the
  * rep and nt classes is a window [start, end):
- *   nt_start  <= n < nt_end  -> non-temporal (streaming) stores + sfence
- *   rep_start <= n < rep_end -> rep stosb / rep movsb (where not nt)
- *   any other n              -> vector stores (AVX-512 + BMI2 when the CPU
- *                               has them, else AVX2, else SSE2)
+ *   nt_start   <= n < nt_end   -> non-temporal (streaming) stores + sfence
+ *   rep_start  <= n < rep_end  -> rep stosb / rep movsb (where not nt)
  *   rep2_start <= n < rep2_end -> rep as well: rep's second window
+ *   any other n                -> vector stores (AVX-512 + BMI2 when the
+ *                                 CPU has them, else AVX2, else SSE2)
  * SP_THRESHOLD_NEVER as a start disables a class, as an end lets it run
  * to any size; a window whose end is not above its start is empty. Why
  * windows and not one threshold each: on some machines rep stosb beats the
@@ -252,6 +252,10 @@ const char *sp_auto_path_name(enum sp_auto_path p);
  * prints them. */
 struct sp_threshold_var { const char *name; };
 extern const struct sp_threshold_var sp_threshold_vars[SP_THRESHOLD_VARS];
+/* sp_threshold_vars[i]'s value as sp_auto_thresholds() read it (its field of
+ * struct sp_auto_thresholds), and in *source where it came from; for
+ * reports and tests that walk the table. */
+size_t sp_auto_threshold(int i, const char **source);
 
 #ifdef __cplusplus
 }
