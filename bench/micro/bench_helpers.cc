@@ -11,7 +11,7 @@
  *   (memcpy's src sits half a page past dst's offset: see Buffer below;
  *   memset/auto and memcpy/auto run in one loop with glibc, pass for pass,
  *   and carry vs_libc, their time over glibc's: add_vs_libc below)
- *   <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,
+ *   <family>/<variant>/mix/<distribution>  memset, memcpy: 32768 calls per iteration,
  *                                          sizes drawn from a production size
  *                                          distribution (distributions/<family>_<name>.csv), dst
  *                                          and src at random byte offsets in
@@ -188,10 +188,22 @@ struct Memcpy {
 /* The mix rows' draw: `calls` (size, dst offset, src offset) triples from
  * a size distribution, offsets uniform over a buffer of `span` bytes (the
  * whole call inside it), from a fixed seed: every run and every process
- * times the same sequence. */
-const int mix_calls = 1024;
+ * times the same sequence.
+ *
+ * Why 32768 calls: a branch predictor learns a sequence it sees over and
+ * over. With 1024 calls a pass (this suite's first draw) it learned them on
+ * the Zen 5 guest: glibc's memcpy took 2.8 ns a call on google_b's sizes,
+ * and 11 ns once the draw was 32768 calls, where a longer one no longer
+ * changes it (8192: 6.2 ns; 16384: 9.9; 65536: 11.1). A program's sizes
+ * do not repeat with a period of a thousand calls, so the short draw timed
+ * a case no program has: every size test predicted. Packed in 8 bytes a
+ * triple (n < 2^16, offsets < 2^24), the draw is 256 KiB. */
+const int mix_calls = 32768;
 struct Draw {
-    uint32_t n, dst, src;
+    uint64_t bits;  /* n | dst << 16 | src << 40 */
+    size_t n() const { return bits & 0xffff; }
+    size_t dst() const { return (bits >> 16) & 0xffffff; }
+    size_t src() const { return bits >> 40; }
 };
 
 uint64_t splitmix64(uint64_t &state)
@@ -215,6 +227,11 @@ size_t mix_span()
  * total bytes. */
 std::vector<Draw> draw(const sp_distribution &d, size_t span, long *total)
 {
+    if (d.n > 0x10000 || span > 0x1000000) {
+        std::fprintf(stderr, "bench-helpers: a draw holds sizes below 64 KiB in buffers below 16 MiB "
+                             "(this one: %lu sizes, %zu-byte buffers)\n", d.n, span);
+        std::exit(2);
+    }
     std::vector<double> cdf(d.n);
     double sum = 0;
     for (unsigned long i = 0; i < d.n; i++)
@@ -227,16 +244,16 @@ std::vector<Draw> draw(const sp_distribution &d, size_t span, long *total)
         size_t n = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
         if (n >= d.n)
             n = d.n - 1;
-        x.n = (uint32_t)n;
-        x.dst = (uint32_t)(splitmix64(state) % (span - n + 1));
-        x.src = (uint32_t)(splitmix64(state) % (span - n + 1));
+        uint64_t dst = splitmix64(state) % (span - n + 1);
+        uint64_t src = splitmix64(state) % (span - n + 1);
+        x.bits = n | dst << 16 | src << 40;
         *total += (long)n;
     }
     return v;
 }
 
 /* One iteration: the whole draw, in order. The draw itself lives on the
- * heap (12 KiB), read once per call like a program's own arguments. */
+ * heap, read once per call like a program's own arguments. */
 struct MixMemset {
     sp_memset_fn fn;
     const Draw *d;
@@ -247,15 +264,15 @@ struct MixMemset {
         fn = opaque(fn);
         dst = buffer(DST, span);
         for (int i = 0; i < mix_calls; i++)
-            if (fn(dst + d[i].dst, 0x41, d[i].n) != dst + d[i].dst ||
-                (d[i].n && dst[d[i].dst + d[i].n - 1] != 0x41))
+            if (fn(dst + d[i].dst(), 0x41, d[i].n()) != dst + d[i].dst() ||
+                (d[i].n() && dst[d[i].dst() + d[i].n() - 1] != 0x41))
                 return "the variant did not fill the buffer / return dst";
         return "";
     }
     void op()
     {
         for (int i = 0; i < mix_calls; i++)
-            benchmark::DoNotOptimize(fn(dst + d[i].dst, 0x41, d[i].n));
+            benchmark::DoNotOptimize(fn(dst + d[i].dst(), 0x41, d[i].n()));
         benchmark::ClobberMemory();
     }
     std::string check() { return ""; }
@@ -274,8 +291,8 @@ struct MixMemcpy {
         src = buffer(SRC, span);
         for (int i = 0; i < mix_calls; i++) {
             const Draw &x = d[i];
-            if (fn(dst + x.dst, src + x.src, x.n) != dst + x.dst ||
-                std::memcmp(dst + x.dst, src + x.src, x.n) != 0)
+            if (fn(dst + x.dst(), src + x.src(), x.n()) != dst + x.dst() ||
+                std::memcmp(dst + x.dst(), src + x.src(), x.n()) != 0)
                 return "the variant did not copy / return dst";
         }
         return "";
@@ -283,7 +300,7 @@ struct MixMemcpy {
     void op()
     {
         for (int i = 0; i < mix_calls; i++)
-            benchmark::DoNotOptimize(fn(dst + d[i].dst, src + d[i].src, d[i].n));
+            benchmark::DoNotOptimize(fn(dst + d[i].dst(), src + d[i].src(), d[i].n()));
         benchmark::ClobberMemory();
     }
     std::string check() { return ""; }
@@ -612,7 +629,7 @@ const char help[] =
     "  <family>/<variant>/<bytes>/misaligned  dst+1 (src+1), at 16 B, 256 B, 4 KiB, 64 KiB\n"
     "memcpy's src sits 2 KiB past dst's offset in a page (same-offset buffers make\n"
     "a call wait on the previous call's stores: a benchmark artefact).\n"
-    "  <family>/<variant>/mix/<distribution>  memset, memcpy: 1024 calls per iteration,\n"
+    "  <family>/<variant>/mix/<distribution>  memset, memcpy: 32768 calls per iteration,\n"
     "                                         sizes drawn (fixed seed) from a production\n"
     "                                         size distribution, dst/src at random offsets\n"
     "                                         in buffers 4x L1D; items_per_second = calls;\n"

@@ -29,8 +29,11 @@ measured microseconds apart does not.
 microbench.json's "method" says how the helper rows were measured, so a reader
 can tell runs whose figures do not compare: version 1 sized rows only, memcpy's
 src at dst's page offset; 2 src half a page away; 3 repetitions spread over
-processes and pooled; 4 the mix rows and the alignment sweep; 5 (now) each mix row
-timed against glibc in the same loop (vs_libc).
+processes and pooled; 4 the mix rows and the alignment sweep; 5 each mix row
+timed against glibc in the same loop (vs_libc); 6 (now) a mix draw of 32768 calls,
+not 1024: the branch predictor learned a 1024-call draw that repeated every pass
+(glibc's memcpy took 2.8 ns a call on google_b, 11 ns on the longer draw), so
+version 5's mix figures timed sizes every one of whose tests was predicted.
 
 The bench-syscalls rows' method is run.json's method.syscalls (syscalls_method,
 written by bench_run when the part ran): version 1 (now) is what it has always
@@ -71,10 +74,10 @@ QUICK = {"helpers": {"repetitions": 3, "processes": 3, "min_time": "0.05", "extr
          "est": {"helpers": 26.0, "syscalls": 3.0, "erms": 1.0}}
 # How the helper rows are measured (see the module's text); bump the version
 # when a change makes a row's figures incomparable with older runs'.
-METHOD_VERSION = 5
+METHOD_VERSION = 6
 METHOD_PLACEMENT = ("sized rows: dst page-aligned (+1 misaligned), memcpy's src 2 KiB past "
-                    "dst's page offset; mix rows: dst and src at random byte offsets in buffers "
-                    "4 x L1D, fixed draw, each variant timed pass for pass against glibc in one loop "
+                    "dst's page offset; mix rows: 32768 calls a pass, dst and src at random byte offsets "
+                    "in buffers 4 x L1D, fixed draw, each variant timed pass for pass against glibc in one loop "
                     "(vs_libc); align rows: dst/src page offsets as named")
 # How the bench-syscalls rows are measured (run.json's method.syscalls); bump the
 # version when a change makes a row's figures incomparable with older runs'.

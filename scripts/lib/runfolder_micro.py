@@ -40,7 +40,8 @@ def parse_bench_name(name):
     parts = name.split("/")
     fam = parts[0]
     if fam in SIZED_FAMILIES and len(parts) == 4 and parts[2] == "mix":
-        # sizes drawn from a production distribution, 1024 calls an iteration (bench_helpers.cc)
+        # sizes drawn from a production distribution, 32768 calls an iteration (1024 before
+        # helpers method 6; bench_helpers.cc)
         return {"kind": "mix", "family": fam, "variant": parts[1], "dist": parts[3]}
     if fam in SIZED_FAMILIES and len(parts) == 5 and parts[2] == "align" and parts[3].isdigit():
         # the alignment sweep: dist<d> is (dst - src) & 0xFFF, dst<k> dst's misalignment
