@@ -5,6 +5,7 @@
 #define SYSPATH_HELPERS_INTERNAL_H
 
 #include "syspath/helpers.h"
+#include <emmintrin.h>
 
 /* Word-sized loads and stores through any buffer: may_alias tells the compiler
  * these pointers can alias bytes of any type (strict aliasing would otherwise
@@ -69,7 +70,6 @@ extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
 void *sp_memset_auto_avx2(void *dst, int c, size_t n);
 void *sp_memcpy_auto_avx512(void *dst, const void *src, size_t n);
-void *sp_memcpy_auto_avx512_plain(void *dst, const void *src, size_t n);
 void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
@@ -108,23 +108,50 @@ static inline void sp_store_small(unsigned char *d, uint64_t v, size_t n)
     }
 }
 
-/* Copies 0 <= n < 16 bytes the same way (all loads before the stores). */
-static inline void sp_copy_small(unsigned char *d, const unsigned char *s, size_t n)
+/* Copies 0 <= n <= 64 bytes behind three size tests, every load before any
+ * store, nothing read or written outside [s, s + n) and [d, d + n).
+ *
+ * Why so few tests: in a program's stream of calls the sizes come at
+ * random (the mix rows draw them from production distributions), and
+ * each test a random size can fall either side of is a branch the CPU
+ * mispredicts in proportion: the usual ladder (64, 32, 16, 8, 4, 2, 1)
+ * pays for up to seven. Here one class covers 16..64 and one 4..15, each
+ * by four overlapping moves whose offsets are computed (cmov), not
+ * branched on:
+ *   16..64   16-B moves at 0, min(16, n - 16), max(0, n - 32), n - 16
+ *   4..15    4-B moves at 0, min(4, n - 4), max(0, n - 8), n - 4
+ *   1..3     bytes 0, n / 2 and n - 1
+ * Each set covers the range for every n of its class (at n = 64 the four
+ * moves tile it; at n = 16 they are one move four times). At a size the
+ * CPU predicts (one size over and over) it costs a cycle more or less
+ * than the ladder, by size. */
+static inline void sp_copy_upto64(unsigned char *d, const unsigned char *s, size_t n)
 {
-    if (n >= 8) {
-        uint64_t a = *(const sp_u64u *)s, b = *(const sp_u64u *)(s + n - 8);
-        *(sp_u64u *)d = a;
-        *(sp_u64u *)(d + n - 8) = b;
+    if (n >= 16) {
+        size_t b = n - 16 < 16 ? n - 16 : 16;
+        size_t c = n > 32 ? n - 32 : 0;
+        __m128i x0 = _mm_loadu_si128((const __m128i *)s);
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(s + b));
+        __m128i x2 = _mm_loadu_si128((const __m128i *)(s + c));
+        __m128i x3 = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)d, x0);
+        _mm_storeu_si128((__m128i *)(d + b), x1);
+        _mm_storeu_si128((__m128i *)(d + c), x2);
+        _mm_storeu_si128((__m128i *)(d + n - 16), x3);
     } else if (n >= 4) {
-        uint32_t a = *(const sp_u32u *)s, b = *(const sp_u32u *)(s + n - 4);
-        *(sp_u32u *)d = a;
-        *(sp_u32u *)(d + n - 4) = b;
-    } else if (n >= 2) {
-        uint16_t a = *(const sp_u16u *)s, b = *(const sp_u16u *)(s + n - 2);
-        *(sp_u16u *)d = a;
-        *(sp_u16u *)(d + n - 2) = b;
-    } else if (n == 1) {
-        *d = *s;
+        size_t b = n - 4 < 4 ? n - 4 : 4;
+        size_t c = n > 8 ? n - 8 : 0;
+        uint32_t w0 = *(const sp_u32u *)s, w1 = *(const sp_u32u *)(s + b);
+        uint32_t w2 = *(const sp_u32u *)(s + c), w3 = *(const sp_u32u *)(s + n - 4);
+        *(sp_u32u *)d = w0;
+        *(sp_u32u *)(d + b) = w1;
+        *(sp_u32u *)(d + c) = w2;
+        *(sp_u32u *)(d + n - 4) = w3;
+    } else if (n) {
+        unsigned char b0 = s[0], b1 = s[n >> 1], b2 = s[n - 1];
+        d[0] = b0;
+        d[n >> 1] = b1;
+        d[n - 1] = b2;
     }
 }
 

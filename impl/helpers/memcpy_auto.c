@@ -7,9 +7,8 @@
  *                    before it by the vector code), unless dst sits just
  *                    past src in page-offset terms: then the vector code
  *                    (rep movsb's cliffs, helpers.h SP_REP_MIN_DISTANCE)
- *   any other n      the vector code (AVX-512 when the CPU has it, in its
- *                    plain shape where masked stores are slow; else AVX2,
- *                    else SSE2), inlined
+ *   any other n      the vector code (AVX-512 when the CPU has it, else
+ *                    AVX2, else SSE2), inlined
  */
 #include "memcpy_sse2.h"
 
@@ -71,14 +70,8 @@ __attribute__((used)) SP_RAW_FN static sp_memcpy_fn resolve_memcpy_auto(void)
 {
     unsigned hw = sp_cpu_detect_hw();
     const unsigned avx512 = SP_CPU_AVX512;
-    /* A byte-masked load and store is one instruction pair for any 0..32 B
-     * copy on Intel, where it beats the branches of the overlapping moves;
-     * AMD's cores execute masked stores more slowly than plain ones (AMD's
-     * optimisation guides for Zen 4 and 5 say so), and there the
-     * overlapping moves win on the size mixes, most of whose calls are that
-     * small. */
     if ((hw & avx512) == avx512)
-        return sp_cpu_is_intel() ? sp_memcpy_auto_avx512 : sp_memcpy_auto_avx512_plain;
+        return sp_memcpy_auto_avx512;
     return (hw & SP_CPU_AVX2) ? sp_memcpy_auto_avx2 : auto_sse2;
 }
 

@@ -12,9 +12,6 @@
  * source in page-offset terms (sp_rep_distance_ok) keeps the vector copy
  * in the rep class: rep movsb's cliff there (helpers.h).
  *
- * On CPUs whose masked stores are slow the ifunc picks the plain build
- * instead (memcpy_auto_avx512_plain.c), which passes n >= lim on to this one.
- *
  * Everything else (the nt window, the first call, AVX-512 hidden by
  * SYSPATH_CPU_MASK) goes to the AVX2 build, which passes what it cannot take
  * on to sp_memcpy_auto_big.

@@ -2,8 +2,10 @@
  * memcpy_avx2.h — memcpy with 32-byte AVX2 loads/stores. Only for files built
  * with -mavx2, and run only when sp_cpu_has(SP_CPU_AVX2).
  *
- * The shape of memset_avx2.h: overlapping head/tail vectors for small sizes
- * (every load before any store), and beyond 128 B the first 64 B and the
+ * Up to 64 B internal.h's sp_copy_upto64 (16-B moves and smaller, three
+ * size tests: random sizes mispredict each test they straddle), 65..128 B
+ * four overlapping 32-B vectors (every load before any store), and beyond
+ * 128 B the first 64 B and the
  * last 128 B loaded first, the body copied with the destination 64-byte
  * aligned (4 x 32 B per turn, unaligned loads), head and tail stored last.
  *
@@ -20,22 +22,8 @@ static inline void *sp_memcpy_avx2_body(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (n < 16) {
-        sp_copy_small(d, s, n);
-        return dst;
-    }
-    if (n <= 32) {
-        __m128i a = _mm_loadu_si128((const __m128i *)s);
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + n - 16));
-        _mm_storeu_si128((__m128i *)d, a);
-        _mm_storeu_si128((__m128i *)(d + n - 16), b);
-        return dst;
-    }
     if (n <= 64) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)s);
-        __m256i b = _mm256_loadu_si256((const __m256i *)(s + n - 32));
-        _mm256_storeu_si256((__m256i *)d, a);
-        _mm256_storeu_si256((__m256i *)(d + n - 32), b);
+        sp_copy_upto64(d, s, n);
         return dst;
     }
     if (n <= 128) {

@@ -3,8 +3,8 @@
  * its own (the memcpy rows are rep_movsb, loop, avx2, auto, libc): it is memcpy/auto's
  * vector class on a CPU without AVX2, and syspath-calibrate's baseline there.
  *
- * < 16 B general-purpose; 16..64 B two or four overlapping vectors (every
- * load before any store); beyond: the head vector and the last 64 B are loaded
+ * 0..64 B internal.h's sp_copy_upto64 (four overlapping moves, three size
+ * tests); beyond: the head vector and the last 64 B are loaded
  * first, the body is copied with the destination aligned (4 x 16 B per turn,
  * unaligned loads), then head and tail are stored over the body's ragged edges.
  *
@@ -21,26 +21,8 @@ static inline void *sp_memcpy_sse2_body(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (n < 16) {
-        sp_copy_small(d, s, n);
-        return dst;
-    }
-    if (n <= 32) {
-        __m128i a = _mm_loadu_si128((const __m128i *)s);
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + n - 16));
-        _mm_storeu_si128((__m128i *)d, a);
-        _mm_storeu_si128((__m128i *)(d + n - 16), b);
-        return dst;
-    }
     if (n <= 64) {
-        __m128i a = _mm_loadu_si128((const __m128i *)s);
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + 16));
-        __m128i y = _mm_loadu_si128((const __m128i *)(s + n - 32));
-        __m128i z = _mm_loadu_si128((const __m128i *)(s + n - 16));
-        _mm_storeu_si128((__m128i *)d, a);
-        _mm_storeu_si128((__m128i *)(d + 16), b);
-        _mm_storeu_si128((__m128i *)(d + n - 32), y);
-        _mm_storeu_si128((__m128i *)(d + n - 16), z);
+        sp_copy_upto64(d, s, n);
         return dst;
     }
     const unsigned char *se = s + n;

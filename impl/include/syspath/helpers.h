@@ -196,8 +196,7 @@ void *sp_memcpy_auto(void *dst, const void *src, size_t n);
  * `source` says where each value came from ("env" or "cache"), for reports.
  *
  * sp_memset_auto and sp_memcpy_auto are GNU ifuncs: the AVX-512, AVX2 or
- * SSE2 build is bound at load time (cpuid only; where masked stores are
- * slow, by vendor, the AVX-512 build's plain shape), so a call
+ * SSE2 build is bound at load time (cpuid only), so a call
  * costs what a call to glibc's memset costs. SYSPATH_CPU_MASK, read later,
  * is still obeyed: with AVX-512 masked off the AVX-512 build hands every
  * call to the AVX2 code, with AVX2 masked off too to SSE2 code.
