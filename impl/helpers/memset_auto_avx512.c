@@ -1,6 +1,6 @@
 /*
  * memset_auto_avx512.c — memset/auto's AVX-512 build (see memset_auto.c):
- * the AVX-512 vector code (memset_avx512.h: one masked store below 64 B, no
+ * the AVX-512 vector code (memset_avx512.h: no size test up to 128 B, no
  * vzeroupper) inlined below the first window and past one, and rep stosb
  * inlined for the rep window when it comes first (up to its end or nt's
  * start). Built with -mavx512f -mavx512bw -mavx512vl -mbmi2; the ifunc picks
