@@ -9,7 +9,7 @@
  * moves a whole 64-B line, twice the bytes of an AVX2 store, so where
  * stores are the limit it outruns the 32-byte AVX2 copy (compare the avx512
  * and avx2 memcpy rows of microbench.json):
- *   n <= 64     ONE byte-masked load and store (k = bzhi(~0, n)), as
+ *   n < 64      ONE byte-masked load and store (k = bzhi(~0, n)), as
  *               memset_avx512.h stores below 64 B: no size test inside the
  *               class. Sizes drawn at random (the mix rows) mispredict
  *               every test they straddle, and a ladder of them (32, 16, 8,
@@ -17,11 +17,14 @@
  *               Zen 5 guest the masked class took google_b's calls in about
  *               0.6x the time of sp_copy_upto64's three tests, and 0.5x
  *               glibc's ladder; at one size, over and over (the sized
- *               rows), it is within a cycle of both. When src or dst lies in the last 64 B of a page,
+ *               rows), it is within a cycle of both. 64 B itself goes
+ *               with the next class, two plain moves: masked it was 0.89x
+ *               glibc's speed there, and no more sizes straddle 63|64 than
+ *               64|65. When src or dst lies in the last 64 B of a page,
  *               internal.h's sp_copy_upto64 instead, so a masked-off byte
  *               never needs fault suppression (a slow microcode assist) on
  *               a page the call does not touch
- *   65..128     two overlapping vectors; 128..256 four; 256..512 eight
+ *   64..128     two overlapping vectors; 128..256 four; 256..512 eight
  *               (every load before any store, no loop)
  *   beyond      the first vector and the last four loaded first, the body
  *               copied 4 x 64 B per turn with dst 64-B aligned (unaligned
@@ -55,7 +58,7 @@
 #define SP_LD(p) _mm512_loadu_si512((const void *)(p))
 #define SP_ST(p, v) _mm512_storeu_si512((void *)(p), (v))
 
-/* 0 <= n <= 64 near a page end: internal.h's moves, which stay inside the
+/* 0 <= n < 64 near a page end: internal.h's moves, which stay inside the
  * buffers */
 __attribute__((noinline)) static void *sp_memcpy_avx512_small_edge(void *dst, const void *src, size_t n)
 {
@@ -67,9 +70,9 @@ static inline void *sp_memcpy_avx512_body(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (n <= 64) {
+    if (n < 64) {
         /* both offsets within a page at most 4096 - 64: the 64-B windows at
-         * s and d stay in their pages (bzhi keeps all 64 bits at n = 64) */
+         * s and d stay in their pages */
         if (__builtin_expect(((uintptr_t)s & 4095) <= 4096 - 64
                              && ((uintptr_t)d & 4095) <= 4096 - 64, 1)) {
             __mmask64 k = _bzhi_u64(~0ull, (unsigned)n);
