@@ -18,7 +18,8 @@ import fmt
 import runfolder
 import stats
 from findings_figures import (DECLARED, DEFAULT_TOPOLOGY, all_path_ratios, helper_figures, helper_lowest,
-                              hyperfine_figures, load_method, load_method_words, models_of, others,
+                              helpers_version, hyperfine_figures, load_method, load_method_words,
+                              mix_figures, models_of, others,
                               path_figures, paths_of, pick_reference, server_figures, syscall_figures,
                               topology_figures, budget_figures, uring_figures)
 
@@ -165,8 +166,25 @@ def machine_section(slug, runs, rel_to):
     th = thresholds_line(runs)
     if th:
         L += ["Calibrated crossovers (`syspath-calibrate`): " + "; ".join(th) + ".", ""]
+    L += mix_section(runs)
     L += ["#### Processes (hyperfine)", "", figure_table(runs, hyperfine_figures(paths)), ""]
     return L
+
+
+def mix_section(runs):
+    """The size mixes, pooled only over the runs of the newest helpers method that has them:
+    method 6 drew 32768 calls a pass where 5 drew 1024, which the branch predictor learned."""
+    have = [r for r in runs if r.section("helpers-mix")]
+    if not have:
+        return []
+    ref = helpers_version(have[-1])
+    same = [r for r in have if helpers_version(r) == ref]
+    left = len(have) - len(same)
+    return ["#### Helpers on production size mixes: time per call ÷ glibc's (< 1× is faster)", "",
+            "Runs of helpers method %s only (%d of the %d with mixes%s)." % (
+                ref if ref is not None else "unknown", len(same), len(have),
+                "; the others drew their sizes otherwise: not pooled" if left else ""), "",
+            grid_table(same, "family, distribution", mix_figures(same)), ""]
 
 
 def budget_section(same, models):

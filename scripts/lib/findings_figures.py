@@ -10,6 +10,8 @@ Which syscall paths and models there are is the runs' own rows (paths_of, models
 list kept here: a new path or model shows up in the tables with the first run that measures it.
 fmt's orders only sort them (a name they do not know sorts last).
 """
+import statistics
+
 import fmt
 import runfolder
 
@@ -173,6 +175,38 @@ def helper_figures():
         cells.append(("lowest, any size", "x", lambda r, fam=fam, v=v: helper_lowest(r, fam, v)))
         out.append(("%s/%s" % (fam, v), cells))
     return out
+
+
+# per family on the size mixes: auto, and the tutorial's string instruction
+MIX_VARIANTS = {"memset": ("auto", "rep_stosb"), "memcpy": ("auto", "rep_movsb")}
+
+
+def helpers_version(run):
+    """The run's helpers method version (microbench.json's "method"), or None."""
+    return runfolder.as_dict(run.part_methods.get("helpers")).get("version")
+
+
+def mix_ratio(run, fam, variant, dist):
+    """A variant's time per call over glibc's on one size mix (< 1: faster): the median of its
+    repetitions' paired ratios (vs_libc, one loop with glibc), else of the two rows' medians."""
+    r = run.get("%s/%s/mix/%s" % (fam, variant, dist))
+    if not r:
+        return None
+    paired = [v for v in r.meta.get("vs_libc") or [] if isinstance(v, (int, float))]
+    if paired:
+        return statistics.median(paired)
+    return ratio(r.median, med(run, "%s/libc/mix/%s" % (fam, dist)))
+
+
+def mix_figures(runs):
+    """One group per family and distribution the runs' mix rows have."""
+    seen = {(r.meta["family"], r.meta["dist"]) for run in runs for r in run.section("helpers-mix")
+            if r.meta.get("family") in MIX_VARIANTS}
+    order = fmt.order_key(fmt.FAMILY_ORDER)
+    return [("%s, `%s`" % (fam, dist),
+             [(label, "x", lambda r, fam=fam, v=v, dist=dist: mix_ratio(r, fam, v, dist))
+              for label, v in zip(("auto", "rep string (rep_stosb, rep_movsb)"), MIX_VARIANTS[fam])])
+            for fam, dist in sorted(seen, key=lambda fd: (order(fd[0]), fd[1]))]
 
 
 def hyperfine_figures(paths):
