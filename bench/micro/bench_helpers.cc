@@ -591,6 +591,9 @@ std::vector<Row> rows()
                                                                   : std::to_string(v)) +
                                              " (" + src + ")");
     }
+    size_t adapt = sp_memset_auto_adapt_from();
+    benchmark::AddCustomContext("auto_memset_adapt_from",
+                                adapt == SP_THRESHOLD_NEVER ? std::string("never") : std::to_string(adapt));
     if (erms_only) {
         const char *g = getenv("GLIBC_TUNABLES");
         benchmark::AddCustomContext("glibc_tunables", g ? g : "");

@@ -65,6 +65,10 @@ struct sp_auto_cfg {
      * window, the lower of rep's end and nt's start, else 0 (and 0 under
      * the mask) */
     size_t set_rep_end_avx512, cpy_rep_end_avx512;
+    /* 1: memset/auto adapts from SP_ADAPT_FROM up (memset_adapt.c); the
+     * memset lims are then at most SP_ADAPT_FROM, and the inline rep class
+     * ends there */
+    size_t set_adapt;
 };
 extern struct sp_auto_cfg sp_auto_cfg;
 void *sp_memset_auto_avx512(void *dst, int c, size_t n);
@@ -74,6 +78,22 @@ void *sp_memcpy_auto_avx2(void *dst, const void *src, size_t n);
 void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 #define SP_LIM(field) __atomic_load_n(&sp_auto_cfg.field, __ATOMIC_RELAXED)
+
+/* memset/auto's run-time choice between rep stosb and the vector loop from
+ * 1 MiB up (memset_adapt.c): per power-of-two bucket of sizes, each arm's
+ * cost (TSC ticks per 4 KiB, 0 = not timed yet), the calls, and how many
+ * each arm ran. */
+#define SP_ADAPT_FROM ((size_t)1 << 20)
+#define SP_ADAPT_EXPLORE 16
+enum { SP_ADAPT_VECTOR = 0, SP_ADAPT_REP = 1 };
+struct sp_adapt_bucket {
+    uint32_t cost[2];
+    unsigned calls, runs[2];
+};
+int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated);
+void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n);
+void *sp_memset_adapt(void *dst, int c, size_t n, sp_memset_fn vector);
+const struct sp_adapt_bucket *sp_memset_adapt_bucket(size_t n);
 
 /* n in the window [start, end) of struct sp_auto_thresholds (helpers.h):
  * a start of SP_THRESHOLD_NEVER is no window, an end of it an open one */

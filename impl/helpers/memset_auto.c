@@ -3,6 +3,9 @@
  * boundary measured on this machine (syspath-calibrate) instead of assumed.
  *
  *   nt window        non-temporal stores + sfence
+ *   from 1 MiB       rep stosb or the vector loop, chosen per call by their
+ *                    recent timings, the class below as the first choice
+ *                    (memset_adapt.c; not in the SSE2-only build)
  *   rep windows      rep stosb (where not nt)
  *   any other n      the vector code (AVX-512 when the CPU has it, else
  *                    AVX2, else SSE2), inlined: small sizes are one masked

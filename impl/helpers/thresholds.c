@@ -166,6 +166,21 @@ static void open_paths(size_t rep, size_t rep_end, size_t nt, size_t nt_end, siz
     *inline_rep_end = rep < nt && rep <= rep2 ? min_size(rep_end, nt) : 0;
 }
 
+/* memset/auto adapts from SP_ADAPT_FROM (memset_adapt.c) unless
+ * SYSPATH_MEMSET_ADAPT=0: then every size from there leaves the fast path,
+ * and the inline rep class stops there. */
+static int adapt_memset(size_t *lim, size_t *inline_rep_end)
+{
+    const char *v = getenv("SYSPATH_MEMSET_ADAPT");
+    if (v && strcmp(v, "0") == 0)
+        return 0;
+    if (*lim > SP_ADAPT_FROM)
+        *lim = SP_ADAPT_FROM;
+    if (*inline_rep_end > SP_ADAPT_FROM)
+        *inline_rep_end = *lim < SP_ADAPT_FROM ? SP_ADAPT_FROM : 0;
+    return 1;
+}
+
 /* each variable's field, in sp_threshold_vars' order */
 static const struct { size_t *value; const char **source; } field[SP_THRESHOLD_VARS] = {
     { &th.memset_rep, &th.memset_rep_source },
@@ -200,11 +215,13 @@ static void init(void)
     size_t set_lim, set_rep_end, cpy_lim, cpy_rep_end;
     open_paths(th.memset_rep, th.memset_rep_end, th.memset_nt, th.memset_nt_end,
                th.memset_rep2, th.memset_rep2_end, &set_lim, &set_rep_end);
+    int adapt = adapt_memset(&set_lim, &set_rep_end);
     open_paths(th.memcpy_rep, th.memcpy_rep_end, th.memcpy_nt, th.memcpy_nt_end,
                th.memcpy_rep2, th.memcpy_rep2_end, &cpy_lim, &cpy_rep_end);
     int avx2 = sp_cpu_has(SP_CPU_AVX2);
     int avx512 = sp_cpu_has(SP_CPU_AVX512);
     __atomic_store_n(&sp_auto_cfg.set_rep_end_avx512, avx512 ? set_rep_end : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sp_auto_cfg.set_adapt, (size_t)adapt, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.cpy_rep_end_avx512, avx512 ? cpy_rep_end : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sp_auto_cfg.set_lim_sse2, set_lim, __ATOMIC_RELEASE);
     __atomic_store_n(&sp_auto_cfg.cpy_lim_sse2, cpy_lim, __ATOMIC_RELEASE);

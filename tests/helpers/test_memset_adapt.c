@@ -1,0 +1,123 @@
+/*
+ * test_memset_adapt.c — memset/auto's run-time choice from 1 MiB up
+ * (impl/helpers/memset_adapt.c) decides by the costs it is given, sees a
+ * switch of rep stosb's mode, and fills correctly whichever arm runs.
+ *
+ *   test_memset_adapt         the choice on costs fed by hand (no clock):
+ *                             the calibrated arm first, then the other, then
+ *                             the cheaper one but every 16th call; after the
+ *                             costs swap, the new cheaper arm within a few
+ *                             explorations. Then sp_memset_auto at 1 and
+ *                             1.5 MiB, 48 calls: every byte right, none
+ *                             past the end, and both arms ran
+ *   test_memset_adapt --off   under SYSPATH_MEMSET_ADAPT=0: the same fills
+ *                             are right and the choice never ran
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../../impl/helpers/internal.h"
+#include "check.h"
+
+static void by_hand(void)
+{
+    struct sp_adapt_bucket b = { 0 };
+    const size_t n = SP_ADAPT_FROM;   /* ticks below: a 1 MiB fill of tens of microseconds */
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "first call: not the calibrated arm");
+    sp_adapt_record(&b, SP_ADAPT_REP, 200000, n);
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_VECTOR, "second call: the other arm not timed");
+    sp_adapt_record(&b, SP_ADAPT_VECTOR, 100000, n);
+
+    /* vector costs half: it runs, but for one call in SP_ADAPT_EXPLORE */
+    int rep = 0;
+    for (int i = 0; i < 32 * SP_ADAPT_EXPLORE; i++) {
+        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
+        rep += arm == SP_ADAPT_REP;
+        sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 200000 : 100000, n);
+    }
+    CHECK(rep == 32, "rep should run once in %d calls while dearer: %d of %d", SP_ADAPT_EXPLORE, rep,
+          32 * SP_ADAPT_EXPLORE);
+
+    /* rep's mode switches: now it costs a quarter of vector. Each exploration
+     * moves its average a quarter of the way, so within a few it is the
+     * cheaper arm and runs but for one call in SP_ADAPT_EXPLORE. */
+    int switched_at = -1;
+    for (int i = 0; i < 8 * SP_ADAPT_EXPLORE; i++) {
+        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
+        if (arm == SP_ADAPT_REP && switched_at < 0 && b.calls % SP_ADAPT_EXPLORE)
+            switched_at = i;
+        sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 25000 : 100000, n);
+    }
+    CHECK(switched_at >= 0 && switched_at <= 4 * SP_ADAPT_EXPLORE,
+          "after rep turned cheaper it should win within 4 explorations: first ordinary rep call %d",
+          switched_at);
+    /* one interrupted call of rep (100x its cost) does not hand the choice
+     * to vector: a sample counts for at most twice the average */
+    while (b.calls % SP_ADAPT_EXPLORE == SP_ADAPT_EXPLORE - 1 || b.calls % SP_ADAPT_EXPLORE == 0)
+        sp_adapt_record(&b, sp_adapt_choose(&b, SP_ADAPT_REP), 25000, n);
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "rep should be the choice before the outlier");
+    sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "one outlier of 100x moved the choice to vector");
+    sp_adapt_record(&b, SP_ADAPT_REP, 25000, n);
+    int vec = 0;
+    for (int i = 0; i < 4 * SP_ADAPT_EXPLORE; i++) {
+        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
+        vec += arm == SP_ADAPT_VECTOR;
+        sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 25000 : 100000, n);
+    }
+    CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
+          4 * SP_ADAPT_EXPLORE);
+}
+
+/* fills of n bytes at a page-aligned dst, 64 guard bytes after it */
+static void fills(size_t n, int expect_adapt)
+{
+    const size_t guard = 64;
+    unsigned char *p = mmap(NULL, n + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        FAIL("cannot map %zu bytes", n + 4096);
+        return;
+    }
+    const struct sp_adapt_bucket *b = sp_memset_adapt_bucket(n);
+    unsigned before = b->calls;
+    for (int i = 0; i < 48; i++) {
+        int c = 0x21 + i;
+        memset(p + n, 0x5a, guard);
+        CHECK(sp_memset_auto(p, c, n) == p, "%zu B: auto did not return dst", n);
+        size_t bad = n;
+        for (size_t j = 0; j < n; j += 4093)
+            if (p[j] != c)
+                bad = j;
+        CHECK(bad == n && p[n - 1] == c, "%zu B, call %d: byte %zu not filled", n, i, bad == n ? n - 1 : bad);
+        for (size_t j = 0; j < guard; j++)
+            CHECK(p[n + j] == 0x5a, "%zu B: wrote past the end (+%zu)", n, j);
+    }
+    if (expect_adapt && sp_memset_auto_path(n) != SP_AUTO_NT) {
+        CHECK(b->calls - before == 48, "%zu B: the choice ran %u times, not 48", n, b->calls - before);
+        CHECK(b->runs[SP_ADAPT_REP] > 0 && b->runs[SP_ADAPT_VECTOR] > 0,
+              "%zu B: both arms should have run (rep %u, vector %u)", n, b->runs[SP_ADAPT_REP],
+              b->runs[SP_ADAPT_VECTOR]);
+    } else if (!expect_adapt) {
+        CHECK(b->calls == before, "%zu B: SYSPATH_MEMSET_ADAPT=0, yet the choice ran", n);
+    }
+    munmap(p, n + 4096);
+}
+
+int main(int argc, char **argv)
+{
+    int off = argc > 1 && strcmp(argv[1], "--off") == 0;
+    if (!off)
+        by_hand();
+    /* the choice lives in the AVX2 and AVX-512 builds; SSE2 alone keeps
+     * calibration's classes */
+    int adapts = !off && sp_cpu_has(SP_CPU_AVX2);
+    sp_auto_thresholds();   /* the set-up a first call would do on its own path */
+    fills(SP_ADAPT_FROM, adapts);
+    fills(SP_ADAPT_FROM + SP_ADAPT_FROM / 2, adapts);
+    if (failures)
+        return 1;
+    printf("ok: memset/auto's choice from 1 MiB%s\n", off ? " stays off under SYSPATH_MEMSET_ADAPT=0" : "");
+    return 0;
+}
