@@ -12,13 +12,18 @@
  * fast; glibc's memset is rep stosb there). A call of 1 MiB or more takes
  * microseconds, so two TSC reads cost it nothing measurable.
  *
- * Per power-of-two size bucket, one cost per arm (TSC ticks per 4 KiB, an
- * average that gives each new call a quarter of the weight, a sample capped
- * at twice the average: on the guest one call in a few dozen took 10-80
- * times its neighbours, an interruption, and an uncapped average then held
- * the faster arm's cost high for the ~160 calls it took to sample it ten
- * times more, one call in 16): the calibrated
- * arm first, then the other once, then the cheaper arm, except every
+ * Per power-of-two size bucket, one cost per arm: TSC ticks per 4 KiB, a
+ * running low-water mark that falls to any lower sample at once and rises
+ * by at most 1/16 a sample. Time only ever gets added to a call (an
+ * interrupt, a neighbour), and on the guest samples of one arm at one size
+ * spread over several times, one in a few dozen 10-80 times its neighbours:
+ * a running mean of them flipped the choice back and forth between arms
+ * 20-33% apart (memset/auto read 0.87-0.89x glibc at 16-64 MiB in a full
+ * run, rep stosb alone 0.95x). A true slowdown of the arm in use still
+ * shows within a few dozen calls. The calibrated
+ * arm first, then the other once, then the calibrated arm unless the
+ * other is cheaper by more than 1/16 (two arms within the noise keep
+ * calibration's), except every
  * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
  * mode is seen (at most 1/16 of the calls pay the slower arm). Threads
  * share the buckets with relaxed atomics: a lost update costs one sample.
@@ -46,7 +51,10 @@ int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)
         return calibrated;
     if (!cost[!calibrated])
         return !calibrated;
-    int best = cost[SP_ADAPT_REP] < cost[SP_ADAPT_VECTOR] ? SP_ADAPT_REP : SP_ADAPT_VECTOR;
+    /* the other arm only when it is cheaper by more than 1/16: two arms
+     * within the noise keep calibration's */
+    int other = !calibrated;
+    int best = cost[other] + cost[other] / 16 < cost[calibrated] ? other : calibrated;
     return calls % SP_ADAPT_EXPLORE == 0 ? !best : best;
 }
 
@@ -55,10 +63,10 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
     uint64_t per4k = ticks * 4096 / n;
     uint32_t sample = per4k > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)per4k + 1;  /* 0 is "not timed" */
     uint32_t old = __atomic_load_n(&b->cost[arm], __ATOMIC_RELAXED);
-    if (old && sample / 2 > old)
-        sample = old * 2;   /* an interruption's sample moves the average by a quarter at most */
-    uint32_t avg = old ? (uint32_t)(((uint64_t)old * 3 + sample) / 4) : sample;
-    __atomic_store_n(&b->cost[arm], avg, __ATOMIC_RELAXED);
+    /* down to any lower sample at once, up by 1/16 a sample at most */
+    uint32_t up = old + old / 16 + 1;
+    uint32_t est = !old || sample < up ? sample : up;
+    __atomic_store_n(&b->cost[arm], est, __ATOMIC_RELAXED);
     __atomic_add_fetch(&b->runs[arm], 1, __ATOMIC_RELAXED);
 }
 

@@ -1,7 +1,9 @@
 /*
  * test_memset_adapt.c — memset/auto's run-time choice from 1 MiB up
  * (impl/helpers/memset_adapt.c) decides by the costs it is given, sees a
- * switch of rep stosb's mode, and fills correctly whichever arm runs.
+ * switch of rep stosb's mode, shrugs off one interrupted call, keeps
+ * calibration's arm when the two are within 1/16, and fills correctly
+ * whichever arm runs.
  *
  *   test_memset_adapt         the choice on costs fed by hand (no clock):
  *                             the calibrated arm first, then the other, then
@@ -69,6 +71,17 @@ static void by_hand(void)
     }
     CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
           4 * SP_ADAPT_EXPLORE);
+
+    /* two arms within 1/16 of each other: calibration's stays */
+    struct sp_adapt_bucket near = { 0 };
+    sp_adapt_record(&near, SP_ADAPT_VECTOR, 100000, n);
+    sp_adapt_record(&near, SP_ADAPT_REP, 96000, n);
+    near.calls = 2;
+    int other = 0;
+    for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
+        other += sp_adapt_choose(&near, SP_ADAPT_VECTOR) == SP_ADAPT_REP;
+    CHECK(other == 2, "rep 4%% cheaper should not displace the calibrated vector loop: rep %d of %d",
+          other, 2 * SP_ADAPT_EXPLORE);
 }
 
 /* fills of n bytes at a page-aligned dst, 64 guard bytes after it */
