@@ -13,17 +13,15 @@
  * microseconds, so two TSC reads cost it nothing measurable.
  *
  * Per power-of-two size bucket, one cost per arm: TSC ticks per 4 KiB, a
- * running low-water mark that falls to any lower sample at once and rises
- * by at most 1/16 a sample. Time only ever gets added to a call (an
- * interrupt, a neighbour), and on the guest samples of one arm at one size
- * spread over several times, one in a few dozen 10-80 times its neighbours:
- * a running mean of them flipped the choice back and forth between arms
- * 20-33% apart (memset/auto read 0.87-0.89x glibc at 16-64 MiB in a full
- * run, rep stosb alone 0.95x). A true slowdown of the arm in use still
- * shows within a few dozen calls. The calibrated
- * arm first, then the other once, then the calibrated arm unless the
- * other is cheaper by more than 1/16 (two arms within the noise keep
- * calibration's), except every
+ * running mean giving each call 1/8 of the weight, a sample counted as at
+ * most twice the mean. On the guest samples of one arm at one size spread
+ * over several times, one in a few dozen 10-80 times its neighbours (an
+ * interruption). Two full runs taught the rest: a mean at 1/4 weight
+ * flipped between arms 20-33% apart, and a low-water mark compared the
+ * arms' luckiest calls, not their usual ones (memset/auto read 0.87-0.91x
+ * glibc at 16-64 MiB, rep stosb alone 0.95-1.00x). The calibrated arm
+ * runs unless the other, once timed, is cheaper by more than 1/8 (two
+ * arms within the noise keep calibration's), except every
  * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
  * mode is seen (at most 1/16 of the calls pay the slower arm). Threads
  * share the buckets with relaxed atomics: a lost update costs one sample.
@@ -47,14 +45,11 @@ int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)
     unsigned calls = __atomic_add_fetch(&b->calls, 1, __ATOMIC_RELAXED);
     uint32_t cost[2] = { __atomic_load_n(&b->cost[0], __ATOMIC_RELAXED),
                          __atomic_load_n(&b->cost[1], __ATOMIC_RELAXED) };
-    if (!cost[calibrated])
-        return calibrated;
-    if (!cost[!calibrated])
-        return !calibrated;
-    /* the other arm only when it is cheaper by more than 1/16: two arms
-     * within the noise keep calibration's */
     int other = !calibrated;
-    int best = cost[other] + cost[other] / 16 < cost[calibrated] ? other : calibrated;
+    /* the other arm only when it is cheaper by more than 1/8: two arms
+     * within the noise keep calibration's */
+    int best = cost[calibrated] && cost[other] && cost[other] + cost[other] / 8 < cost[calibrated]
+                   ? other : calibrated;
     return calls % SP_ADAPT_EXPLORE == 0 ? !best : best;
 }
 
@@ -63,9 +58,9 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
     uint64_t per4k = ticks * 4096 / n;
     uint32_t sample = per4k > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)per4k + 1;  /* 0 is "not timed" */
     uint32_t old = __atomic_load_n(&b->cost[arm], __ATOMIC_RELAXED);
-    /* down to any lower sample at once, up by 1/16 a sample at most */
-    uint32_t up = old + old / 16 + 1;
-    uint32_t est = !old || sample < up ? sample : up;
+    if (old && sample / 2 > old)
+        sample = old * 2;   /* an interrupted call counts as twice the mean at most */
+    uint32_t est = old ? (uint32_t)(((uint64_t)old * 7 + sample) / 8) : sample;
     __atomic_store_n(&b->cost[arm], est, __ATOMIC_RELAXED);
     __atomic_add_fetch(&b->runs[arm], 1, __ATOMIC_RELAXED);
 }
