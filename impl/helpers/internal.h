@@ -92,7 +92,14 @@ struct sp_adapt_bucket {
 };
 int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated);
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n);
-void *sp_memset_adapt(void *dst, int c, size_t n, sp_memset_fn vector);
+void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector);
+
+/* A build past its fast path (lim: its own lim field, 0 under the mask):
+ * does the run-time choice take n, whose calibrated path is p? */
+static inline int sp_memset_adapts(size_t n, size_t lim, enum sp_auto_path p)
+{
+    return n >= SP_ADAPT_FROM && lim && SP_LIM(set_adapt) && p != SP_AUTO_NT;
+}
 const struct sp_adapt_bucket *sp_memset_adapt_bucket(size_t n);
 
 /* n in the window [start, end) of struct sp_auto_thresholds (helpers.h):

@@ -65,10 +65,10 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
     __atomic_add_fetch(&b->runs[arm], 1, __ATOMIC_RELAXED);
 }
 
-void *sp_memset_adapt(void *dst, int c, size_t n, sp_memset_fn vector)
+void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector)
 {
     struct sp_adapt_bucket *b = &buckets[bucket_of(n)];
-    int arm = sp_adapt_choose(b, sp_memset_auto_path(n) == SP_AUTO_REP ? SP_ADAPT_REP : SP_ADAPT_VECTOR);
+    int arm = sp_adapt_choose(b, calibrated == SP_AUTO_REP ? SP_ADAPT_REP : SP_ADAPT_VECTOR);
     uint64_t t0 = __rdtsc();
     if (arm == SP_ADAPT_REP)
         sp_memset_rep_stosb(dst, c, n);

@@ -11,10 +11,11 @@
  * (memset_auto_avx512.c says why). */
 __attribute__((noinline)) static void *past_window(void *dst, int c, size_t n)
 {
-    if (n >= SP_ADAPT_FROM && SP_LIM(set_lim_avx2) && SP_LIM(set_adapt) &&
-        sp_memset_auto_path(n) != SP_AUTO_NT)
-        return sp_memset_adapt(dst, c, n, sp_memset_avx2);
-    if (SP_LIM(set_lim_avx2) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
+    size_t lim = SP_LIM(set_lim_avx2);
+    enum sp_auto_path p = lim ? sp_memset_auto_path(n) : SP_AUTO_VECTOR;
+    if (sp_memset_adapts(n, lim, p))
+        return sp_memset_adapt(dst, c, n, p, sp_memset_avx2);
+    if (lim && p == SP_AUTO_VECTOR)
         return sp_memset_avx2_body(dst, c, n);
     return sp_memset_auto_big(dst, c, n);
 }

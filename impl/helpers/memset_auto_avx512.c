@@ -27,10 +27,11 @@
  * 1-32 B). */
 __attribute__((noinline)) static void *past_window(void *dst, int c, size_t n)
 {
-    if (n >= SP_ADAPT_FROM && SP_LIM(set_lim_avx512) && SP_LIM(set_adapt) &&
-        sp_memset_auto_path(n) != SP_AUTO_NT)
-        return sp_memset_adapt(dst, c, n, sp_memset_avx512);
-    if (SP_LIM(set_lim_avx512) && sp_memset_auto_path(n) == SP_AUTO_VECTOR)
+    size_t lim = SP_LIM(set_lim_avx512);
+    enum sp_auto_path p = lim ? sp_memset_auto_path(n) : SP_AUTO_VECTOR;
+    if (sp_memset_adapts(n, lim, p))
+        return sp_memset_adapt(dst, c, n, p, sp_memset_avx512);
+    if (lim && p == SP_AUTO_VECTOR)
         return sp_memset_avx512_body(dst, c, n);
     return sp_memset_auto_avx2(dst, c, n);
 }

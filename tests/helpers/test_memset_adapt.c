@@ -24,6 +24,19 @@
 #include "../../impl/helpers/internal.h"
 #include "check.h"
 
+/* `calls` choices on b, each arm's call recorded at its ticks; how many
+ * chose `arm` */
+static int run(struct sp_adapt_bucket *b, int calls, uint64_t rep_ticks, uint64_t vector_ticks, int arm)
+{
+    int chosen = 0;
+    for (int i = 0; i < calls; i++) {
+        int a = sp_adapt_choose(b, SP_ADAPT_REP);
+        chosen += a == arm;
+        sp_adapt_record(b, a, a == SP_ADAPT_REP ? rep_ticks : vector_ticks, SP_ADAPT_FROM);
+    }
+    return chosen;
+}
+
 static void by_hand(void)
 {
     struct sp_adapt_bucket b = { 0 };
@@ -40,12 +53,7 @@ static void by_hand(void)
           SP_ADAPT_EXPLORE, first_other);
 
     /* vector costs half: it runs, but for one call in SP_ADAPT_EXPLORE */
-    int rep = 0;
-    for (int i = 0; i < 32 * SP_ADAPT_EXPLORE; i++) {
-        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
-        rep += arm == SP_ADAPT_REP;
-        sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 200000 : 100000, n);
-    }
+    int rep = run(&b, 32 * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
     CHECK(rep == 32, "rep should run once in %d calls while dearer: %d of %d", SP_ADAPT_EXPLORE, rep,
           32 * SP_ADAPT_EXPLORE);
 
@@ -71,12 +79,7 @@ static void by_hand(void)
     sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
     CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "one outlier of 100x moved the choice to vector");
     sp_adapt_record(&b, SP_ADAPT_REP, 25000, n);
-    int vec = 0;
-    for (int i = 0; i < 4 * SP_ADAPT_EXPLORE; i++) {
-        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
-        vec += arm == SP_ADAPT_VECTOR;
-        sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 25000 : 100000, n);
-    }
+    int vec = run(&b, 4 * SP_ADAPT_EXPLORE, 25000, 100000, SP_ADAPT_VECTOR);
     CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
           4 * SP_ADAPT_EXPLORE);
 
