@@ -50,6 +50,9 @@ static void usage(FILE *out)
         "      --quickack 0|1        TCP_QUICKACK on the listener: 0 = delayed ACKs from the first\n"
         "                            request (its ACK rides on the response), 1 = the kernel's\n"
         "                            quick ACKs (default: 0 for every model)\n"
+        "      --gather-us N         uring: once a completion is in, wait up to N microseconds for\n"
+        "                            more (one per 4 open connections, at most 16), 0 = off\n"
+        "                            (default 50; needs Linux 6.12+, else off)\n"
         "  -s, --stats PATH|-        on exit, write counters and CPU time as JSON to PATH or stdout;\n"
         "                            SIGUSR1 writes the CPU time so far there now (see below)\n"
         "  -l, --list                list backends and models (and why a model is unavailable)\n"
@@ -226,11 +229,11 @@ static int write_stats(const char *path, const struct sp_sys *sys, const struct 
     fprintf(f, "{\"backend\":\"%s\",\"model\":\"%s\",\"connections\":%ld,\"requests\":%ld,"
                "\"bad_requests\":%ld,\"timeouts\":%ld,\"accept_errors\":%ld,"
                "\"user_us\":%ld,\"system_us\":%ld,\"wall_us\":%ld,\"workers\":%d,"
-               "\"defer_accept_s\":%d,\"quickack\":%d}\n",
+               "\"defer_accept_s\":%d,\"quickack\":%d,\"gather_us\":%d}\n",
             sys->name, cfg->model, st->connections, st->requests, st->bad_requests,
             st->timeouts, st->accept_errors, usec(self.ru_utime) + usec(kids.ru_utime),
             usec(self.ru_stime) + usec(kids.ru_stime), wall_us, workers, sp_defer_accept_s(cfg),
-            sp_quickack(cfg));
+            sp_quickack(cfg), st->gather_us);
     if (f == stdout)
         return fflush(f) == 0 ? 0 : -1;
     return fclose(f) == 0 ? 0 : -1;
@@ -268,7 +271,8 @@ int main(int argc, char **argv)
 {
     struct sp_config cfg = SP_CONFIG_DEFAULTS;
     const char *backend = "libc", *stats_path = NULL;
-    enum { OPT_BACKLOG = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DEFER_ACCEPT, OPT_QUICKACK };
+    enum { OPT_BACKLOG = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DEFER_ACCEPT, OPT_QUICKACK,
+           OPT_GATHER_US };
     static const struct option opts[] = {
         { "backend", required_argument, NULL, 'b' },
         { "model", required_argument, NULL, 'm' },
@@ -281,6 +285,7 @@ int main(int argc, char **argv)
         { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
         { "defer-accept", required_argument, NULL, OPT_DEFER_ACCEPT },
         { "quickack", required_argument, NULL, OPT_QUICKACK },
+        { "gather-us", required_argument, NULL, OPT_GATHER_US },
         { "stats", required_argument, NULL, 's' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
@@ -301,6 +306,7 @@ int main(int argc, char **argv)
         case OPT_IDLE_TIMEOUT: cfg.idle_timeout_ms = parse_seconds_ms("idle-timeout", optarg); break;
         case OPT_DEFER_ACCEPT: cfg.defer_accept_s = (int)parse_long("defer-accept", optarg, 0, 3600); break;
         case OPT_QUICKACK: cfg.quickack = (int)parse_long("quickack", optarg, 0, 1); break;
+        case OPT_GATHER_US: cfg.gather_us = (int)parse_long("gather-us", optarg, 0, 100000); break;
         case 's': stats_path = optarg; break;
         case 'l': list(); return 0;
         case 'h': usage(stdout); return 0;

@@ -40,6 +40,11 @@
  * therefore cancel first (IORING_OP_ASYNC_CANCEL), then close when the
  * cancelled operation has completed (enum life in uring.h).
  *
+ * A turn's wait gathers completions when connections are open (uring.h:
+ * gathering): it asks for one per SP_GATHER_PER_CONNS open connections, and
+ * io_uring's min wait returns it once the gather wait has passed with at least
+ * one in. DEFER_TASKRUN keeps the arrivals in between from waking the loop.
+ *
  * The last response (sp_conn_last_response) goes with MSG_MORE, so the FIN
  * rides in its segment. When nothing else is in flight (the common Connection:
  * close exchange: the one-shot first recv has completed), the close is linked
@@ -344,10 +349,12 @@ int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *t
     struct io_uring_getevents_arg arg = { .sigmask = 0, .sigmask_sz = _NSIG / 8 };
     const void *argp = NULL;
     unsigned long argsz = _NSIG / 8;
-    if (wait_nr && io_uring_cq_ready(&L->ring) < wait_nr) {
+    if (wait_nr && !io_uring_cq_ready(&L->ring)) {
         flags |= IORING_ENTER_GETEVENTS;
         if (ts) {
             arg.ts = (__u64)(uintptr_t)ts;
+            if (wait_nr > 1)
+                arg.pad = L->f.gather_us;   /* min_wait_usec since Linux 6.12 */
             flags |= IORING_ENTER_EXT_ARG;
             argp = &arg;
             argsz = sizeof arg;
@@ -360,6 +367,13 @@ int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *t
     if (L->f.registered_fd)
         flags |= IORING_ENTER_REGISTERED_RING;
     return (int)L->sys->io_uring_enter(L->ring.enter_ring_fd, submit, wait_nr, flags, argp, argsz);
+}
+
+/* How many completions the turn's wait asks for (uring.h: gathering). */
+static unsigned gather_target(const struct loop *L)
+{
+    unsigned n = L->f.gather_us ? (unsigned)L->pool.open_count / SP_GATHER_PER_CONNS : 1;
+    return n < 1 ? 1 : n > SP_GATHER_MAX ? SP_GATHER_MAX : n;
 }
 
 static void dispatch(struct loop *L, __u64 data, int res, unsigned flags)
@@ -442,7 +456,7 @@ static long uring_run(const struct sp_sys *sys, const struct sp_config *cfg,
 
         struct io_uring_cqe *cqe;
         struct __kernel_timespec tick = { .tv_sec = 0, .tv_nsec = SP_STOP_POLL_MS * 1000000L };
-        int w = L->f.sys_wait ? sp_uring_enter(L, 1, &tick)
+        int w = L->f.sys_wait ? sp_uring_enter(L, gather_target(L), &tick)
                               : io_uring_submit_and_wait_timeout(&L->ring, &cqe, 1, &tick, NULL);
         uring_let_signals_in();
         if (w < 0 && w != -ETIME && w != -EINTR && w != -EAGAIN && w != -EBUSY) {

@@ -33,6 +33,27 @@ enum tag {
 };
 #define TAG_MASK 15u
 
+/* Gathering completions: with connections open, a turn waits for one
+ * completion per SP_GATHER_PER_CONNS of them (at most SP_GATHER_MAX), but once
+ * one is in, no longer than the gather wait (--gather-us, SP_GATHER_US by
+ * default; io_uring's min wait, IORING_FEAT_MIN_TIMEOUT, Linux 6.12+; without
+ * it a turn waits for one completion). On a guest
+ * where every cross-CPU interrupt is a hypercall, answering a dozen requests
+ * per turn instead of one or two sends one wake-up of the client's CPU per
+ * burst of responses rather than per response, and takes fewer wake-ups
+ * itself: keep-alive server CPU per request fell from 19 to 13 us on the
+ * 2-core Zen 5 guest (wrk -c50), and req/s rose by a third. The price is
+ * latency: a response may wait up to gather_us for others. With fewer than
+ * 2 * SP_GATHER_PER_CONNS connections open a turn waits for one completion,
+ * as without gathering, so a lone client never waits. */
+#define SP_GATHER_US 50
+#define SP_GATHER_PER_CONNS 4
+#define SP_GATHER_MAX 16
+
+#ifndef IORING_FEAT_MIN_TIMEOUT
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)  /* liburing 2.3's header predates it */
+#endif
+
 /* The test hooks, from the environment, read once (sp_uring_hooks):
  *   SYSPATH_URING_DISABLE=1  available() fails, as where io_uring is disabled;
  *   SYSPATH_URING_PLAIN=1    no optional feature: one-shot accept and recv, no
@@ -87,6 +108,7 @@ struct features {
     unsigned setup_flags;
     int registered_fd;
     int sys_wait;                       /* the turn's wait goes through struct sp_sys (EXT_ARG, 5.11+) */
+    unsigned gather_us;                 /* the gather wait; 0: a turn waits for one completion */
 };
 
 /* The provided buffers: the ring the kernel picks from, the memory, and per
@@ -118,7 +140,9 @@ struct loop {
 static inline __u64 ud(struct uconn *u, enum tag t) { return (__u64)(uintptr_t)u | t; }
 
 /* uring.c: hand the prepared SQEs to the kernel, through the chosen syscall
- * path (struct sp_sys); wait for wait_nr completions up to ts if wait_nr > 0.
+ * path (struct sp_sys); if wait_nr > 0 and no completion is ready, wait for
+ * wait_nr completions up to ts, and (wait_nr > 1: ts needed, and gathering on)
+ * once one is in, no longer than the gather wait.
  * Returns what io_uring_enter returns: SQEs submitted, or -errno (-ETIME). */
 int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *ts);
 

@@ -13,6 +13,8 @@
  *   - the ring descriptor registered (5.18+) so io_uring_enter skips a fd lookup;
  *   - the loop's wait with a timeout in its arguments (EXT_ARG, 5.11+), so
  *     that it can go through struct sp_sys like every submission;
+ *   - gathering completions (uring.h) needs io_uring's min wait (6.12+) and
+ *     the wait through struct sp_sys: without them a turn waits for one;
  *   - multishot recv needs the buffer ring (6.0+): one that will not register
  *     means one-shot recvs. Multishot accept and recv are also dropped at run
  *     time by a first -EINVAL (uring_accept.c, uring.c).
@@ -172,12 +174,15 @@ static void describe(const struct loop *L)
         if (L->f.setup_flags & names[i].flag)
             snprintf(setup + strlen(setup), sizeof setup - strlen(setup), "%s%s",
                      setup[0] ? "+" : "", names[i].name);
-    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s%s ring_fd=%s wait=%s\n",
+    char gather[24] = "off";
+    if (L->f.gather_us)
+        snprintf(gather, sizeof gather, "%uus", L->f.gather_us);
+    fprintf(stderr, "uring: accept=%s recv=%s bufs=%u setup=%s close=%s%s ring_fd=%s wait=%s gather=%s\n",
             L->f.multishot_accept ? "multishot" : "oneshot",
             L->f.multishot_recv ? "multishot" : "oneshot", L->f.multishot_recv ? L->b.nbuf : 0,
             setup[0] ? setup : "none",
             L->f.ring_close ? "ring" : "syscall", L->f.close_quiet ? "+quiet" : "",
-            L->f.registered_fd ? "registered" : "plain", L->f.sys_wait ? "sys" : "liburing");
+            L->f.registered_fd ? "registered" : "plain", L->f.sys_wait ? "sys" : "liburing", gather);
 }
 
 int sp_uring_setup(struct loop *L)
@@ -195,6 +200,10 @@ int sp_uring_setup(struct loop *L)
      * makes the io_uring_enter itself. Submissions go through struct sp_sys
      * either way. */
     L->f.sys_wait = !h->plain && (L->ring.features & IORING_FEAT_EXT_ARG);
+    int gather = L->cfg->gather_us >= 0 ? L->cfg->gather_us : SP_GATHER_US;
+    if (L->f.sys_wait && (L->ring.features & IORING_FEAT_MIN_TIMEOUT) && gather > 0)
+        L->f.gather_us = (unsigned)gather;
+    L->st->gather_us = (int)L->f.gather_us;
     if (!h->plain && sp_uring_bufs_init(&L->b, &L->ring, h->nbuf) == 0)
         L->f.multishot_recv = 1;
     if (h->verbose)

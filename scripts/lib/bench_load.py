@@ -249,7 +249,8 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
             return res
         res["server_counters"] = {k: st.get(k) for k in
                                   ("connections", "requests", "bad_requests", "timeouts",
-                                   "accept_errors", "workers", "defer_accept_s", "quickack")}
+                                   "accept_errors", "workers", "defer_accept_s", "quickack",
+                                   "gather_us")}
         # start-up, warm-up, window and shutdown, reaped workers included
         res["server_life_cpu_us"] = float(st.get("user_us", 0)) + float(st.get("system_us", 0))
     # a unit is one response wrk counted in the window: with Connection: close

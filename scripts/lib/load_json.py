@@ -58,7 +58,7 @@ def row_json(row, mode, topo=None):
     served = {}
     for r in ok:
         for k, v in (r.get("server_counters") or {}).items():
-            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s", "quickack"):
+            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s", "quickack", "gather_us"):
                 served[k] = served.get(k, 0) + v
     notes = [row.note] if row.note else []
     defer = [r["server_counters"].get("defer_accept_s") for r in ok if r.get("server_counters")]
@@ -70,6 +70,11 @@ def row_json(row, mode, topo=None):
     if quick and quick[0] == 0:
         # say it: no peer has it (a run with --quickack 1 rows shows what it is worth)
         listener.append("delayed ACKs from the first request (TCP_QUICKACK 0)")
+    gather = [r["server_counters"].get("gather_us") for r in ok if r.get("server_counters")]
+    if gather and gather[0]:
+        # say it: it trades a response's latency (up to this wait) for fewer wake-ups
+        listener.append("completions gathered: a turn waits for one per 4 open connections "
+                        "(at most 16), at most %d µs once one is in" % gather[0])
     if listener:
         notes.append("%s (this model's default)" % ", ".join(listener))
     if failed:

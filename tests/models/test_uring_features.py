@@ -3,11 +3,14 @@
 fallbacks are really taken when asked: with SYSPATH_URING_VERBOSE=1 it names
 them on stderr (accept and recv multishot|oneshot, setup flags, close on the
 ring and whether it skips its completion, registered ring fd, and whether the
-loop's wait goes through struct sp_sys or liburing). On Linux 6.1+ it must
+loop's wait goes through struct sp_sys or liburing, and the gather wait:
+Nus or off). On Linux 6.1+ it must
 pick multishot accept, multishot recv (buffer ring) and DEFER_TASKRUN, on
 5.11+ the wait through struct sp_sys; with SYSPATH_URING_PLAIN=1 (the
 old-kernel path) it must use one-shot accepts and recvs, no setup flags, a
-plain ring fd and liburing's wait. Both serve requests.
+plain ring fd and liburing's wait, and no gathering. On Linux 6.12+ it
+gathers completions for 50 us by default, and --gather-us sets or (0) turns
+it off. Every variant serves requests.
 """
 import os
 import platform
@@ -18,11 +21,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..
 from sptest import check, connect, get, read_response, run, skip, syspath_server, model_unavailable
 
 LINE = re.compile(r"uring: accept=(\w+) recv=(\w+) bufs=\d+ setup=([\w+]+) close=([\w+]+) ring_fd=(\w+) "
-                  r"wait=(\w+)$")
+                  r"wait=(\w+) gather=(\w+)$")
 
 
-def features(**env):
-    srv = syspath_server("libc", "uring", "--max-conns", "2",
+def features(*args, **env):
+    srv = syspath_server("libc", "uring", "--max-conns", "2", *args,
                          env=dict(os.environ, SYSPATH_URING_VERBOSE="1", **env))
     status, _, _ = get(srv.port, "/", {"Connection": "close"})
     check(status == 200, f"GET with {env or 'defaults'}", 200, status)
@@ -35,7 +38,7 @@ def features(**env):
     err = srv.proc.stderr.read().decode()
     lines = [l for l in err.splitlines() if l.startswith("uring:")]
     check(len(lines) == 1 and LINE.match(lines[0]), "one feature line on stderr",
-          "uring: accept=... recv=... bufs=N setup=... close=... ring_fd=... wait=...", err)
+          "uring: accept=... recv=... bufs=N setup=... close=... ring_fd=... wait=... gather=...", err)
     return LINE.match(lines[0]).groups()
 
 
@@ -49,9 +52,9 @@ def main():
     if why:
         skip(f"model uring unavailable here: {why}")
 
-    accept, recv, setup, close, ring_fd, wait = features()
+    accept, recv, setup, close, ring_fd, wait, gather = features()
     print(f"defaults on Linux {platform.release()}: accept={accept} recv={recv} setup={setup} "
-          f"close={close} ring_fd={ring_fd} wait={wait}")
+          f"close={close} ring_fd={ring_fd} wait={wait} gather={gather}")
     if kernel() >= (6, 1):
         check(accept == "multishot", "Linux 6.1+: multishot accept", "multishot", accept)
         check(recv == "multishot", "Linux 6.1+: multishot recv with a buffer ring", "multishot", recv)
@@ -63,9 +66,16 @@ def main():
     if kernel() >= (5, 11):
         check(wait == "sys", "Linux 5.11+: the turn's wait through struct sp_sys (EXT_ARG)", "sys", wait)
     check(close.startswith("ring"), "close on the ring (IORING_OP_CLOSE, Linux 5.6+)", "ring...", close)
+    if kernel() >= (6, 12):
+        check(gather == "50us", "Linux 6.12+: completions gathered for 50 us (min wait)", "50us", gather)
+        got = features("--gather-us", "200")[6]
+        check(got == "200us", "--gather-us 200", "200us", got)
+    check(gather in ("50us", "off"), "the default gather wait, or none", "50us or off", gather)
+    got = features("--gather-us", "0")[6]
+    check(got == "off", "--gather-us 0 turns gathering off", "off", got)
 
     got = features(SYSPATH_URING_PLAIN="1")
-    want = ("oneshot", "oneshot", "none", "ring", "plain", "liburing")
+    want = ("oneshot", "oneshot", "none", "ring", "plain", "liburing", "off")
     check(got == want, "SYSPATH_URING_PLAIN=1 fallbacks", want, got)
 
 

@@ -31,11 +31,15 @@ struct sp_config {
     int defer_accept_s;       /* TCP_DEFER_ACCEPT seconds; 0 = off; -1 = the model's default */
     int quickack;             /* TCP_QUICKACK on the listener: 0 = delayed ACKs from the first
                                * segment, 1 = the kernel's quick ACKs; -1 = the model's default */
+    int gather_us;            /* uring: once a completion is in, wait up to this many
+                               * microseconds for more (impl/server/uring.h); 0 = off;
+                               * -1 = the model's default */
 };
 
 #define SP_CONFIG_DEFAULTS { .model = "epoll", .addr = "127.0.0.1", .port = 8080, \
     .backlog = 4096, .max_conns = 0, .header_timeout_ms = 5000, \
-    .idle_timeout_ms = 30000, .workers = 0, .defer_accept_s = -1, .quickack = -1 }
+    .idle_timeout_ms = 30000, .workers = 0, .defer_accept_s = -1, .quickack = -1, \
+    .gather_us = -1 }
 
 struct sp_stats {
     long connections;         /* accepted and served (closed) */
@@ -43,6 +47,8 @@ struct sp_stats {
     long bad_requests;        /* requests answered 4xx/5xx */
     long timeouts;            /* connections closed by the header or idle timeout */
     long accept_errors;       /* accept failures other than EAGAIN/EINTR/ECONNABORTED (EMFILE ...) */
+    int gather_us;            /* uring: the gather wait in force (0: off, or the kernel has no
+                               * min wait); a setting the model reports, not a count */
 };
 
 struct sp_listener {
