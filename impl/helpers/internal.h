@@ -81,15 +81,20 @@ void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 
 /* memset/auto's run-time choice between rep stosb and the vector loop from
  * 1 MiB up (memset_adapt.c): per power-of-two bucket of sizes, each arm's
- * cost (TSC ticks per 4 KiB, 0 = not timed yet), the calls, and how many
- * each arm ran. */
+ * last SP_ADAPT_WINDOW samples (TSC ticks per 4 KiB, 0 = empty), the calls,
+ * and how many each arm ran. An arm's cost is its window's median once it
+ * holds SP_ADAPT_MIN_SAMPLES (sp_adapt_cost; 0 before). */
 #define SP_ADAPT_FROM ((size_t)1 << 20)
 #define SP_ADAPT_EXPLORE 16
+#define SP_ADAPT_WINDOW 8
+#define SP_ADAPT_MIN_SAMPLES 3
+#define SP_ADAPT_MARGIN 16                 /* the other arm must be cheaper by 1/16 */
 enum { SP_ADAPT_VECTOR = 0, SP_ADAPT_REP = 1 };
 struct sp_adapt_bucket {
-    uint32_t cost[2];
+    uint32_t window[2][SP_ADAPT_WINDOW];
     unsigned calls, runs[2];
 };
+uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm);
 int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated);
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n);
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector);

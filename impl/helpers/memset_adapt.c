@@ -12,19 +12,27 @@
  * fast; glibc's memset is rep stosb there). A call of 1 MiB or more takes
  * microseconds, so two TSC reads cost it nothing measurable.
  *
- * Per power-of-two size bucket, one cost per arm: TSC ticks per 4 KiB, a
- * running mean giving each call 1/8 of the weight, a sample counted as at
- * most twice the mean. On the guest samples of one arm at one size spread
- * over several times, one in a few dozen 10-80 times its neighbours (an
- * interruption). Two full runs taught the rest: a mean at 1/4 weight
- * flipped between arms 20-33% apart, and a low-water mark compared the
- * arms' luckiest calls, not their usual ones (memset/auto read 0.87-0.91x
- * glibc at 16-64 MiB, rep stosb alone 0.95-1.00x). The calibrated arm
- * runs unless the other, once timed, is cheaper by more than 1/8 (two
- * arms within the noise keep calibration's), except every
+ * Per power-of-two bucket of sizes, each arm keeps its last 8 samples
+ * (TSC ticks per 4 KiB), and its cost is their median once there are 3.
+ * The calibrated arm runs unless the other is cheaper by more than 1/16
+ * (two arms within the noise keep calibration's), except every
  * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
  * mode is seen (at most 1/16 of the calls pay the slower arm). Threads
  * share the buckets with relaxed atomics: a lost update costs one sample.
+ *
+ * Why a median: the arm that runs most is the one interrupted most. On the
+ * guest samples of one arm at one size spread over several times, one in a
+ * few dozen 10-80 times its neighbours. Three estimates failed in full
+ * runs before it (memset/auto 0.87-0.94x glibc at 16-64 MiB): a mean at
+ * 1/4 weight flipped between arms 20-33% apart; a low-water mark compared
+ * the arms' luckiest calls, not their usual ones; a mean at 1/8 weight, a
+ * sample capped at twice it, let the interruptions lift the busy arm's
+ * cost past the explored one's: with rep stosb in its fast mode at 16 MiB,
+ * most rep calls cost 83-85 ticks per 4 KiB and vector's explored calls
+ * 122, yet the means read rep 136 and vector 125, and auto ran the loop.
+ * A median of the last 8 ignores up to 3 interrupted calls and follows a
+ * switch of mode within 4 samples of the arm.
+ *
  * nt windows are not adapted (calibration's choice stands there), nor the
  * SSE2-only build. SYSPATH_MEMSET_ADAPT=0 turns it off (thresholds.c): then
  * calibration's windows decide every size, as before.
@@ -40,29 +48,39 @@ static unsigned bucket_of(size_t n)
     return 63u - (unsigned)__builtin_clzll((unsigned long long)n);
 }
 
+uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm)
+{
+    uint32_t v[SP_ADAPT_WINDOW];
+    int k = 0;
+    for (int i = 0; i < SP_ADAPT_WINDOW; i++) {
+        uint32_t x = __atomic_load_n(&b->window[arm][i], __ATOMIC_RELAXED);
+        if (!x)
+            continue;                           /* an empty slot */
+        int j = k++;
+        for (; j > 0 && v[j - 1] > x; j--)     /* insertion sort: eight at most */
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    return k < SP_ADAPT_MIN_SAMPLES ? 0 : v[(k - 1) / 2];
+}
+
 int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)
 {
     unsigned calls = __atomic_add_fetch(&b->calls, 1, __ATOMIC_RELAXED);
-    uint32_t cost[2] = { __atomic_load_n(&b->cost[0], __ATOMIC_RELAXED),
-                         __atomic_load_n(&b->cost[1], __ATOMIC_RELAXED) };
     int other = !calibrated;
-    /* the other arm only when it is cheaper by more than 1/8: two arms
-     * within the noise keep calibration's */
-    int best = cost[calibrated] && cost[other] && cost[other] + cost[other] / 8 < cost[calibrated]
-                   ? other : calibrated;
+    uint32_t mine = sp_adapt_cost(b, calibrated), theirs = sp_adapt_cost(b, other);
+    /* the other arm only when it is cheaper by more than 1/SP_ADAPT_MARGIN:
+     * two arms within the noise keep calibration's */
+    int best = mine && theirs && theirs + theirs / SP_ADAPT_MARGIN < mine ? other : calibrated;
     return calls % SP_ADAPT_EXPLORE == 0 ? !best : best;
 }
 
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n)
 {
     uint64_t per4k = ticks * 4096 / n;
-    uint32_t sample = per4k > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)per4k + 1;  /* 0 is "not timed" */
-    uint32_t old = __atomic_load_n(&b->cost[arm], __ATOMIC_RELAXED);
-    if (old && sample / 2 > old)
-        sample = old * 2;   /* an interrupted call counts as twice the mean at most */
-    uint32_t est = old ? (uint32_t)(((uint64_t)old * 7 + sample) / 8) : sample;
-    __atomic_store_n(&b->cost[arm], est, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&b->runs[arm], 1, __ATOMIC_RELAXED);
+    uint32_t sample = per4k > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)per4k + 1;  /* 0 is "empty" */
+    unsigned slot = __atomic_fetch_add(&b->runs[arm], 1, __ATOMIC_RELAXED) % SP_ADAPT_WINDOW;
+    __atomic_store_n(&b->window[arm][slot], sample, __ATOMIC_RELAXED);
 }
 
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector)

@@ -1,16 +1,18 @@
 /*
  * test_memset_adapt.c — memset/auto's run-time choice from 1 MiB up
  * (impl/helpers/memset_adapt.c) decides by the costs it is given, sees a
- * switch of rep stosb's mode, shrugs off one interrupted call, keeps
- * calibration's arm when the two are within 1/8, and fills correctly
+ * switch of rep stosb's mode, shrugs off interrupted calls, keeps
+ * calibration's arm when the two are within 1/16, and fills correctly
  * whichever arm runs.
  *
  *   test_memset_adapt         the choice on costs fed by hand (no clock):
  *                             the calibrated arm until the other runs at the
- *                             16th call, then the calibrated one unless the
- *                             other is cheaper by 1/8, the other every 16th
- *                             call; after the costs swap, the new cheaper
- *                             arm within a few explorations. Then sp_memset_auto at 1 and
+ *                             16th call, then (3 samples each) the
+ *                             calibrated one unless the other is cheaper by
+ *                             1/16, the other every 16th call; after the
+ *                             costs swap, the new cheaper arm within a few
+ *                             explorations; the busier arm's interruptions
+ *                             do not decide. Then sp_memset_auto at 1 and
  *                             1.5 MiB, 48 calls: every byte right, none
  *                             past the end, and both arms ran
  *   test_memset_adapt --off   under SYSPATH_MEMSET_ADAPT=0: the same fills
@@ -52,15 +54,19 @@ static void by_hand(void)
     CHECK(first_other == SP_ADAPT_EXPLORE, "the other arm should first run at call %d, not %d",
           SP_ADAPT_EXPLORE, first_other);
 
-    /* vector costs half: it runs, but for one call in SP_ADAPT_EXPLORE */
-    int rep = run(&b, 32 * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
+    /* vector costs half: once it has SP_ADAPT_MIN_SAMPLES samples it runs,
+     * but for one call in SP_ADAPT_EXPLORE */
+    int rep = run(&b, (SP_ADAPT_MIN_SAMPLES - 1) * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
+    CHECK(rep == (SP_ADAPT_MIN_SAMPLES - 1) * (SP_ADAPT_EXPLORE - 1),
+          "rep should run until vector has %d samples: %d of %d", SP_ADAPT_MIN_SAMPLES, rep,
+          (SP_ADAPT_MIN_SAMPLES - 1) * SP_ADAPT_EXPLORE);
+    rep = run(&b, 32 * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
     CHECK(rep == 32, "rep should run once in %d calls while dearer: %d of %d", SP_ADAPT_EXPLORE, rep,
           32 * SP_ADAPT_EXPLORE);
 
     /* rep's mode switches: now it costs an eighth of what it did, a quarter
-     * of vector. Each exploration moves its mean 1/8 of the way, so within
-     * a few it is cheaper than vector by more than 1/8 and runs but for one
-     * call in SP_ADAPT_EXPLORE. */
+     * of vector. Its window's median follows once half the window is new:
+     * within a few explorations it runs but for one call in SP_ADAPT_EXPLORE. */
     int switched_at = -1;
     for (int i = 0; i < 16 * SP_ADAPT_EXPLORE; i++) {
         int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
@@ -68,30 +74,49 @@ static void by_hand(void)
             switched_at = i;
         sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 25000 : 100000, n);
     }
-    CHECK(switched_at >= 0 && switched_at <= 10 * SP_ADAPT_EXPLORE,
-          "after rep turned cheaper it should win within 10 explorations: first ordinary rep call %d",
-          switched_at);
-    /* one interrupted call of rep (100x its cost) does not hand the choice
-     * to vector: a sample counts as twice the mean at most */
+    CHECK(switched_at >= 0 && switched_at <= SP_ADAPT_WINDOW * SP_ADAPT_EXPLORE,
+          "after rep turned cheaper it should win within %d explorations: first ordinary rep call %d",
+          SP_ADAPT_WINDOW, switched_at);
+    /* interrupted calls of rep (100x its cost) do not hand the choice to
+     * vector: the median leaves them out */
     while (b.calls % SP_ADAPT_EXPLORE == SP_ADAPT_EXPLORE - 1 || b.calls % SP_ADAPT_EXPLORE == 0)
         sp_adapt_record(&b, sp_adapt_choose(&b, SP_ADAPT_REP), 25000, n);
-    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "rep should be the choice before the outlier");
-    sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
-    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "one outlier of 100x moved the choice to vector");
-    sp_adapt_record(&b, SP_ADAPT_REP, 25000, n);
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "rep should be the choice before the outliers");
+    for (int i = 0; i < SP_ADAPT_WINDOW / 2 - 1; i++)
+        sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
+    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "%d outliers of 100x moved the choice to vector",
+          SP_ADAPT_WINDOW / 2 - 1);
     int vec = run(&b, 4 * SP_ADAPT_EXPLORE, 25000, 100000, SP_ADAPT_VECTOR);
     CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
           4 * SP_ADAPT_EXPLORE);
 
-    /* two arms within 1/8 of each other: calibration's stays */
+    /* the arm that runs most collects the interruptions: one call in four
+     * of rep at 4x its usual cost must not hand the choice to a vector loop
+     * 45% dearer that runs too seldom to be interrupted (a mean did: rep's
+     * mean rose past vector's on the Zen 5 guest while most of its calls
+     * cost two thirds of vector's) */
+    struct sp_adapt_bucket busy = { 0 };
+    int rep_calls = 0, vec_calls = 0;
+    for (int i = 0; i < 64 * SP_ADAPT_EXPLORE; i++) {
+        int arm = sp_adapt_choose(&busy, SP_ADAPT_REP);
+        if (arm == SP_ADAPT_REP)
+            sp_adapt_record(&busy, arm, rep_calls++ % 4 == 3 ? 4 * 84000 : 84000, n);
+        else
+            vec_calls++, sp_adapt_record(&busy, arm, 122000, n);
+    }
+    CHECK(vec_calls == 64, "vector, 45%% dearer than rep's usual call, should run once in %d calls: %d of %d",
+          SP_ADAPT_EXPLORE, vec_calls, 64 * SP_ADAPT_EXPLORE);
+
+    /* two arms within 1/SP_ADAPT_MARGIN of each other: calibration's stays */
     struct sp_adapt_bucket near = { 0 };
-    sp_adapt_record(&near, SP_ADAPT_VECTOR, 100000, n);
-    sp_adapt_record(&near, SP_ADAPT_REP, 92000, n);
-    near.calls = 2;
+    for (int i = 0; i < SP_ADAPT_MIN_SAMPLES; i++) {
+        sp_adapt_record(&near, SP_ADAPT_VECTOR, 100000, n);
+        sp_adapt_record(&near, SP_ADAPT_REP, 95000, n);
+    }
     int other = 0;
     for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
         other += sp_adapt_choose(&near, SP_ADAPT_VECTOR) == SP_ADAPT_REP;
-    CHECK(other == 2, "rep 8%% cheaper should not displace the calibrated vector loop: rep %d of %d",
+    CHECK(other == 2, "rep 5%% cheaper should not displace the calibrated vector loop: rep %d of %d",
           other, 2 * SP_ADAPT_EXPLORE);
 }
 
