@@ -51,7 +51,7 @@ static void usage(FILE *out)
         "                            request (its ACK rides on the response), 1 = the kernel's\n"
         "                            quick ACKs (default: 0 for every model)\n"
         "      --gather-us N         uring: once a completion is in, wait up to N microseconds for\n"
-        "                            more (one per 4 open connections, at most 16), 0 = off\n"
+        "                            more (one per 4 kept-alive connections, at most 16), 0 = off\n"
         "                            (default 50; needs Linux 6.12+, else off)\n"
         "  -s, --stats PATH|-        on exit, write counters and CPU time as JSON to PATH or stdout;\n"
         "                            SIGUSR1 writes the CPU time so far there now (see below)\n"

@@ -40,8 +40,8 @@
  * therefore cancel first (IORING_OP_ASYNC_CANCEL), then close when the
  * cancelled operation has completed (enum life in uring.h).
  *
- * A turn's wait gathers completions when connections are open (uring.h:
- * gathering): it asks for one per SP_GATHER_PER_CONNS open connections, and
+ * A turn's wait gathers completions when keep-alive connections are open
+ * (uring.h: gathering): it asks for one per SP_GATHER_PER_CONNS of them, and
  * io_uring's min wait returns it once the gather wait has passed with at least
  * one in. DEFER_TASKRUN keeps the arrivals in between from waking the loop.
  *
@@ -72,6 +72,7 @@
 
 static void release(struct loop *L, struct uconn *u)
 {
+    L->kept -= u->kept;
     sp_uring_stash_drop(&L->b, &u->stash);  /* bytes nobody will read now */
     sp_pool_release(&L->pool, &u->c, L->st);
 }
@@ -119,6 +120,10 @@ static void arm_recv(struct loop *L, struct uconn *u)
     if (!sqe) {
         kill_conn(L, u);
         return;
+    }
+    if (c->requests > 0 && !u->kept) {      /* kept alive: counts for gathering */
+        u->kept = 1;
+        L->kept++;
     }
     if (L->f.multishot_recv && !u->oneshot_next) {
         io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
@@ -318,7 +323,7 @@ void sp_uring_new_conn(struct loop *L, int fd)
     }
     u->recv = RECV_IDLE;
     u->life = LIFE_OPEN;
-    u->send_busy = u->close_linked = u->eof = u->linger_reads = 0;
+    u->send_busy = u->close_linked = u->eof = u->linger_reads = u->kept = 0;
     /* The first recv is one-shot: with deferred accept the request is already
      * there, so it completes at once and leaves nothing armed; a Connection:
      * close exchange then needs no cancel. Keep-alive turns multishot after. */
@@ -372,7 +377,7 @@ int sp_uring_enter(struct loop *L, unsigned wait_nr, struct __kernel_timespec *t
 /* How many completions the turn's wait asks for (uring.h: gathering). */
 static unsigned gather_target(const struct loop *L)
 {
-    unsigned n = L->f.gather_us ? (unsigned)L->pool.open_count / SP_GATHER_PER_CONNS : 1;
+    unsigned n = L->f.gather_us ? (unsigned)L->kept / SP_GATHER_PER_CONNS : 1;
     return n < 1 ? 1 : n > SP_GATHER_MAX ? SP_GATHER_MAX : n;
 }
 

@@ -33,19 +33,23 @@ enum tag {
 };
 #define TAG_MASK 15u
 
-/* Gathering completions: with connections open, a turn waits for one
- * completion per SP_GATHER_PER_CONNS of them (at most SP_GATHER_MAX), but once
- * one is in, no longer than the gather wait (--gather-us, SP_GATHER_US by
- * default; io_uring's min wait, IORING_FEAT_MIN_TIMEOUT, Linux 6.12+; without
- * it a turn waits for one completion). On a guest
- * where every cross-CPU interrupt is a hypercall, answering a dozen requests
- * per turn instead of one or two sends one wake-up of the client's CPU per
- * burst of responses rather than per response, and takes fewer wake-ups
- * itself: keep-alive server CPU per request fell from 19 to 13 us on the
- * 2-core Zen 5 guest (wrk -c50), and req/s rose by a third. The price is
- * latency: a response may wait up to gather_us for others. With fewer than
- * 2 * SP_GATHER_PER_CONNS connections open a turn waits for one completion,
- * as without gathering, so a lone client never waits. */
+/* Gathering completions: with keep-alive connections open (those that have
+ * answered a request and stayed open), a turn waits for one completion per
+ * SP_GATHER_PER_CONNS of them (at most SP_GATHER_MAX), but once one is in, no
+ * longer than the gather wait (--gather-us, SP_GATHER_US by default;
+ * io_uring's min wait, IORING_FEAT_MIN_TIMEOUT, Linux 6.12+; without it a
+ * turn waits for one completion). On a guest where every cross-CPU
+ * interrupt is a hypercall, answering a dozen requests per turn instead of
+ * one or two sends one wake-up of the client's CPU per burst of responses
+ * rather than per response, and takes fewer wake-ups itself: keep-alive
+ * server CPU per request fell from 19 to 13 us on the 2-core Zen 5 guest
+ * (wrk -c50), and req/s rose by a third. The price is latency: a response
+ * may wait up to the gather wait for others. With fewer than
+ * 2 * SP_GATHER_PER_CONNS kept connections a turn waits for one completion,
+ * as without gathering, so a lone client never waits. Connection: close
+ * exchanges do not count: each is over before another could join it, and a
+ * min wait arms a timer each turn (counting every open connection cost
+ * about 4 us more per connection under wrk -H 'Connection: close'). */
 #define SP_GATHER_US 50
 #define SP_GATHER_PER_CONNS 4
 #define SP_GATHER_MAX 16
@@ -97,6 +101,7 @@ struct uconn {
     unsigned char oneshot_next;         /* next recv one-shot: the first, or the ring ran dry */
     unsigned char eof;                  /* the client has finished sending */
     unsigned char linger_reads;         /* reads drained since the error response */
+    unsigned char kept;                 /* answered a request and stayed open (in loop.kept) */
     struct stash_queue stash;
 };
 
@@ -131,6 +136,7 @@ struct loop {
     int lfd;
     struct sp_conn_pool pool;           /* of struct uconn */
     long accepted;
+    long kept;                          /* connections kept alive after a response (gathering) */
     int listening;                      /* still accepting (not stopping, --max-conns not reached) */
     int accept_armed, shed_armed, timer_armed, cancel_sent, accept_ok, recv_ok;
     struct sp_spare spare;

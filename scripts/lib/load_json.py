@@ -71,9 +71,9 @@ def row_json(row, mode, topo=None):
         # say it: no peer has it (a run with --quickack 1 rows shows what it is worth)
         listener.append("delayed ACKs from the first request (TCP_QUICKACK 0)")
     gather = [r["server_counters"].get("gather_us") for r in ok if r.get("server_counters")]
-    if gather and gather[0]:
+    if mode == "keepalive" and gather and gather[0]:
         # say it: it trades a response's latency (up to this wait) for fewer wake-ups
-        listener.append("completions gathered: a turn waits for one per 4 open connections "
+        listener.append("completions gathered: a turn waits for one per 4 kept-alive connections "
                         "(at most 16), at most %d µs once one is in" % gather[0])
     if listener:
         notes.append("%s (this model's default)" % ", ".join(listener))
