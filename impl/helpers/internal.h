@@ -88,8 +88,10 @@ void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 #define SP_ADAPT_EXPLORE 16
 #define SP_ADAPT_WINDOW 8
 #define SP_ADAPT_MIN_SAMPLES 3
-#define SP_ADAPT_MARGIN 16                 /* the other arm must be cheaper by 1/16 */
-enum { SP_ADAPT_VECTOR = 0, SP_ADAPT_REP = 1 };
+#define SP_ADAPT_MARGIN 16                 /* the other arm must beat rep by 1/16 */
+/* the arms: rep stosb, and calibration's other choice at that size (the
+ * build's vector loop, or non-temporal stores in an nt window) */
+enum { SP_ADAPT_OTHER = 0, SP_ADAPT_REP = 1 };
 struct sp_adapt_bucket {
     uint32_t window[2][SP_ADAPT_WINDOW];
     unsigned calls, runs[2];
@@ -100,10 +102,10 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector);
 
 /* A build past its fast path (lim: its own lim field, 0 under the mask):
- * does the run-time choice take n, whose calibrated path is p? */
-static inline int sp_memset_adapts(size_t n, size_t lim, enum sp_auto_path p)
+ * does the run-time choice take n? */
+static inline int sp_memset_adapts(size_t n, size_t lim)
 {
-    return n >= SP_ADAPT_FROM && lim && SP_LIM(set_adapt) && p != SP_AUTO_NT;
+    return n >= SP_ADAPT_FROM && lim && SP_LIM(set_adapt);
 }
 const struct sp_adapt_bucket *sp_memset_adapt_bucket(size_t n);
 

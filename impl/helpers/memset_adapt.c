@@ -1,7 +1,8 @@
 /*
- * memset_adapt.c — memset/auto from SP_ADAPT_FROM (1 MiB) up: rep stosb or
- * the build's vector loop, whichever this process has lately timed faster
- * at that size, each call timed with the TSC.
+ * memset_adapt.c — memset/auto from SP_ADAPT_FROM (1 MiB) up: rep stosb, or
+ * calibration's other choice at that size (the build's vector loop, or
+ * non-temporal stores in an nt window) when this process has lately timed
+ * it faster by more than 1/16; each call timed with the TSC.
  *
  * Why at run time: on some machines rep stosb has two speeds and switches
  * between them on a scale of minutes (a shared guest: the Zen 5 guest's
@@ -14,11 +15,19 @@
  *
  * Per power-of-two bucket of sizes, each arm keeps its last 8 samples
  * (TSC ticks per 4 KiB), and its cost is their median once there are 3.
- * The calibrated arm runs unless the other is cheaper by more than 1/16
- * (two arms within the noise keep calibration's), except every
+ * Until both arms have a cost, calibration's arm runs. Then rep stosb runs
+ * unless the other arm is cheaper by more than 1/16, except every
  * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
  * mode is seen (at most 1/16 of the calls pay the slower arm). Threads
  * share the buckets with relaxed atomics: a lost update costs one sample.
+ * (A bucket that straddles the start of an nt window times both the loop
+ * and nt as its other arm: calibration's windows start at powers of two.)
+ *
+ * Why rep stosb within the noise: it is what glibc's memset runs at these
+ * sizes, so two arms within 1/16 of each other are a tie with glibc on one
+ * side and a bet on the other. With calibration's arm kept within the
+ * margin, the last full run read 0.949x glibc at 64 MiB, where calibration
+ * had put nt (38-41 GB/s) and rep stosb filled at 40-44.
  *
  * Why a median: the arm that runs most is the one interrupted most. On the
  * guest samples of one arm at one size spread over several times, one in a
@@ -33,9 +42,8 @@
  * A median of the last 8 ignores up to 3 interrupted calls and follows a
  * switch of mode within 4 samples of the arm.
  *
- * nt windows are not adapted (calibration's choice stands there), nor the
- * SSE2-only build. SYSPATH_MEMSET_ADAPT=0 turns it off (thresholds.c): then
- * calibration's windows decide every size, as before.
+ * The SSE2-only build does not adapt. SYSPATH_MEMSET_ADAPT=0 turns it off
+ * (thresholds.c): then calibration's windows decide every size.
  */
 #include <x86intrin.h>
 
@@ -67,11 +75,11 @@ uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm)
 int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)
 {
     unsigned calls = __atomic_add_fetch(&b->calls, 1, __ATOMIC_RELAXED);
-    int other = !calibrated;
-    uint32_t mine = sp_adapt_cost(b, calibrated), theirs = sp_adapt_cost(b, other);
-    /* the other arm only when it is cheaper by more than 1/SP_ADAPT_MARGIN:
-     * two arms within the noise keep calibration's */
-    int best = mine && theirs && theirs + theirs / SP_ADAPT_MARGIN < mine ? other : calibrated;
+    uint32_t rep = sp_adapt_cost(b, SP_ADAPT_REP), other = sp_adapt_cost(b, SP_ADAPT_OTHER);
+    /* calibration's arm until both are timed; then rep stosb unless the
+     * other is cheaper by more than 1/SP_ADAPT_MARGIN */
+    int best = !rep || !other ? calibrated
+             : other + other / SP_ADAPT_MARGIN < rep ? SP_ADAPT_OTHER : SP_ADAPT_REP;
     return calls % SP_ADAPT_EXPLORE == 0 ? !best : best;
 }
 
@@ -86,10 +94,12 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector)
 {
     struct sp_adapt_bucket *b = &buckets[bucket_of(n)];
-    int arm = sp_adapt_choose(b, calibrated == SP_AUTO_REP ? SP_ADAPT_REP : SP_ADAPT_VECTOR);
+    int arm = sp_adapt_choose(b, calibrated == SP_AUTO_REP ? SP_ADAPT_REP : SP_ADAPT_OTHER);
     uint64_t t0 = __rdtsc();
     if (arm == SP_ADAPT_REP)
         sp_memset_rep_stosb(dst, c, n);
+    else if (calibrated == SP_AUTO_NT)
+        sp_memset_nt(dst, c, n);
     else
         vector(dst, c, n);
     sp_adapt_record(b, arm, __rdtsc() - t0, n);

@@ -1,20 +1,21 @@
 /*
  * test_memset_adapt.c — memset/auto's run-time choice from 1 MiB up
  * (impl/helpers/memset_adapt.c) decides by the costs it is given, sees a
- * switch of rep stosb's mode, shrugs off interrupted calls, keeps
- * calibration's arm when the two are within 1/16, and fills correctly
- * whichever arm runs.
+ * switch of rep stosb's mode, shrugs off interrupted calls, runs rep
+ * stosb when the two are within 1/16, and fills correctly whichever arm
+ * runs.
  *
  *   test_memset_adapt         the choice on costs fed by hand (no clock):
  *                             the calibrated arm until the other runs at the
- *                             16th call, then (3 samples each) the
- *                             calibrated one unless the other is cheaper by
- *                             1/16, the other every 16th call; after the
+ *                             16th call, then (3 samples each) rep unless
+ *                             the other is cheaper by 1/16, the other
+ *                             every 16th call; after the
  *                             costs swap, the new cheaper arm within a few
  *                             explorations; the busier arm's interruptions
  *                             do not decide. Then sp_memset_auto at 1 and
- *                             1.5 MiB, 48 calls: every byte right, none
- *                             past the end, and both arms ran
+ *                             1.5 MiB and (an nt window) 4 MiB, 48 calls:
+ *                             every byte right, none past the end, and
+ *                             both arms ran
  *   test_memset_adapt --off   under SYSPATH_MEMSET_ADAPT=0: the same fills
  *                             are right and the choice never ran
  */
@@ -86,7 +87,7 @@ static void by_hand(void)
         sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
     CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "%d outliers of 100x moved the choice to vector",
           SP_ADAPT_WINDOW / 2 - 1);
-    int vec = run(&b, 4 * SP_ADAPT_EXPLORE, 25000, 100000, SP_ADAPT_VECTOR);
+    int vec = run(&b, 4 * SP_ADAPT_EXPLORE, 25000, 100000, SP_ADAPT_OTHER);
     CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
           4 * SP_ADAPT_EXPLORE);
 
@@ -107,17 +108,20 @@ static void by_hand(void)
     CHECK(vec_calls == 64, "vector, 45%% dearer than rep's usual call, should run once in %d calls: %d of %d",
           SP_ADAPT_EXPLORE, vec_calls, 64 * SP_ADAPT_EXPLORE);
 
-    /* two arms within 1/SP_ADAPT_MARGIN of each other: calibration's stays */
-    struct sp_adapt_bucket near = { 0 };
-    for (int i = 0; i < SP_ADAPT_MIN_SAMPLES; i++) {
-        sp_adapt_record(&near, SP_ADAPT_VECTOR, 100000, n);
-        sp_adapt_record(&near, SP_ADAPT_REP, 95000, n);
+    /* two arms within 1/SP_ADAPT_MARGIN of each other: rep stosb (glibc's
+     * own fill at these sizes) runs, whichever arm calibration chose */
+    for (int calibrated = SP_ADAPT_OTHER; calibrated <= SP_ADAPT_REP; calibrated++) {
+        struct sp_adapt_bucket near = { 0 };
+        for (int i = 0; i < SP_ADAPT_MIN_SAMPLES; i++) {
+            sp_adapt_record(&near, SP_ADAPT_OTHER, 95000, n);
+            sp_adapt_record(&near, SP_ADAPT_REP, 100000, n);
+        }
+        int other = 0;
+        for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
+            other += sp_adapt_choose(&near, calibrated) == SP_ADAPT_OTHER;
+        CHECK(other == 2, "an arm 5%% cheaper than rep should not displace it (calibrated: %s): it ran %d of %d",
+              calibrated == SP_ADAPT_REP ? "rep" : "other", other, 2 * SP_ADAPT_EXPLORE);
     }
-    int other = 0;
-    for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
-        other += sp_adapt_choose(&near, SP_ADAPT_VECTOR) == SP_ADAPT_REP;
-    CHECK(other == 2, "rep 5%% cheaper should not displace the calibrated vector loop: rep %d of %d",
-          other, 2 * SP_ADAPT_EXPLORE);
 }
 
 /* fills of n bytes at a page-aligned dst, 64 guard bytes after it */
@@ -143,11 +147,11 @@ static void fills(size_t n, int expect_adapt)
         for (size_t j = 0; j < guard; j++)
             CHECK(p[n + j] == 0x5a, "%zu B: wrote past the end (+%zu)", n, j);
     }
-    if (expect_adapt && sp_memset_auto_path(n) != SP_AUTO_NT) {
+    if (expect_adapt) {
         CHECK(b->calls - before == 48, "%zu B: the choice ran %u times, not 48", n, b->calls - before);
-        CHECK(b->runs[SP_ADAPT_REP] > 0 && b->runs[SP_ADAPT_VECTOR] > 0,
+        CHECK(b->runs[SP_ADAPT_REP] > 0 && b->runs[SP_ADAPT_OTHER] > 0,
               "%zu B: both arms should have run (rep %u, vector %u)", n, b->runs[SP_ADAPT_REP],
-              b->runs[SP_ADAPT_VECTOR]);
+              b->runs[SP_ADAPT_OTHER]);
     } else if (!expect_adapt) {
         CHECK(b->calls == before, "%zu B: SYSPATH_MEMSET_ADAPT=0, yet the choice ran", n);
     }
@@ -162,9 +166,14 @@ int main(int argc, char **argv)
     /* the choice lives in the AVX2 and AVX-512 builds; SSE2 alone keeps
      * calibration's classes */
     int adapts = !off && sp_cpu_has(SP_CPU_AVX2);
+    /* an nt window from 4 MiB, so that the other arm there is nt */
+    setenv("SYSPATH_MEMSET_NT_THRESHOLD", "4194304", 1);
+    setenv("SYSPATH_MEMSET_NT_END", "never", 1);
     sp_auto_thresholds();   /* the set-up a first call would do on its own path */
+    CHECK(sp_memset_auto_path(4 * SP_ADAPT_FROM) == SP_AUTO_NT, "4 MiB should be in the nt window");
     fills(SP_ADAPT_FROM, adapts);
     fills(SP_ADAPT_FROM + SP_ADAPT_FROM / 2, adapts);
+    fills(4 * SP_ADAPT_FROM, adapts);
     if (failures)
         return 1;
     printf("ok: memset/auto's choice from 1 MiB%s\n", off ? " stays off under SYSPATH_MEMSET_ADAPT=0" : "");
