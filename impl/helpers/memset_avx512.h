@@ -10,24 +10,32 @@
  * it wins there (compare the avx512 and avx2 memset rows):
  *   n <= 128    ONE byte-masked store (vmovdqu8 {k}, k = bzhi(~0, n), all
  *               64 bits from n = 64) at dst, and one plain 64-B store at
- *               end - 64 when n > 64, else into sp_memset_sink, a line of
- *               this thread's own that nothing reads: the address is
- *               chosen by cmov, so no size test inside the class. Sizes
- *               drawn at random (the mix rows) mispredict a test at 64
- *               about as often as they straddle it: on the Zen 5 guest
- *               memset/auto took 0.83x glibc's time on google_d this way
- *               and 1.00x with the test. A second masked store instead of
- *               the sink costs a cycle at every size (1.08x glibc at one
- *               size over and over, 1-32 B); the plain store does not
- *               (1.00x). The masked-off bytes are neither written nor
- *               faulted on. Near a page's end (dst in its page's last
- *               64 B) a test after all: below 64 B the 64-B
- *               window is placed to END at dst + n (mask = top n
- *               bits): then every byte it covers is in dst's page or is one
- *               the call writes, so fault suppression (a slow microcode
- *               assist; glibc avoids it the same way) is never needed for
- *               a page the caller does not own; from 64 B two overlapping
- *               vectors.
+ *               end - 64 when n >= 64 (at 64 B the masked store's own
+ *               line, as glibc's two stores there: into the sink, 64 B
+ *               read 1.14x glibc's time in most repetitions), else into
+ *               sp_memset_sink, a line of this thread's own that nothing
+ *               reads: the address is chosen by cmov, so no size test
+ *               inside the class. Sizes drawn at random (the mix rows)
+ *               mispredict a test at 64 about as often as they straddle
+ *               it: on the Zen 5 guest memset/auto took 0.83x glibc's
+ *               time on google_d this way and 1.00x with the test. A
+ *               second masked store instead of the sink costs a cycle at
+ *               every size (1.08x glibc at one size over and over,
+ *               1-32 B); the plain store does not always (1.00x in some
+ *               runs; in others, with every memset row interleaved, a
+ *               third of the repetitions at 1-32 B read 1.14x, one cycle
+ *               in seven, where glibc's own shape, a test at 64 and one
+ *               masked store, read 1.00x or 0.88x but took 1.01x glibc's
+ *               time on google_d against the sink's 0.84x: the mix, a
+ *               program's sizes, decides). The masked-off bytes are
+ *               neither written nor faulted on. Near a page's end (dst in
+ *               its page's last 64 B) a test after all: below 64 B the
+ *               64-B window is placed to END at dst + n (mask = top n
+ *               bits): then every byte it covers is in dst's page or is
+ *               one the call writes, so fault suppression (a slow
+ *               microcode assist; glibc avoids it the same way) is never
+ *               needed for a page the caller does not own; from 64 B two
+ *               overlapping vectors.
  *   129..256    four overlapping vectors. Each class up to
  *               256 B takes at most one taken branch (the layout hints
  *               matter: at 64 B a call is a few cycles, and a second
@@ -73,7 +81,7 @@ static inline void *sp_memset_avx512_body(void *dst, int c, size_t n)
     unsigned char *end = d + n;
     if (__builtin_expect(n <= 128, 1)) {
         if (__builtin_expect(((uintptr_t)d & 4095) <= 4096 - 64, 1)) {
-            unsigned char *second = n > 64 ? end - 64 : sp_memset_sink;
+            unsigned char *second = n >= 64 ? end - 64 : sp_memset_sink;
             _mm512_mask_storeu_epi8(d, _bzhi_u64(~0ull, (unsigned)n), v);
             _mm512_storeu_si512(second, v);
         } else if (n < 64) {   /* window [end - 64, end): starts inside d's page */
