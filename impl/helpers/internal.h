@@ -79,11 +79,11 @@ void *sp_memset_auto_big(void *dst, int c, size_t n);
 void *sp_memcpy_auto_big(void *dst, const void *src, size_t n);
 #define SP_LIM(field) __atomic_load_n(&sp_auto_cfg.field, __ATOMIC_RELAXED)
 
-/* memset/auto's run-time choice between rep stosb and the vector loop from
- * 1 MiB up (memset_adapt.c): per power-of-two bucket of sizes, each arm's
- * last SP_ADAPT_WINDOW samples (TSC ticks per 4 KiB, 0 = empty), the calls,
- * and how many each arm ran. An arm's cost is its window's median once it
- * holds SP_ADAPT_MIN_SAMPLES (sp_adapt_cost; 0 before). */
+/* memset/auto's run-time choice between rep stosb and calibration's other
+ * arm from 1 MiB up (memset_adapt.c): per power-of-two bucket of sizes,
+ * each arm's last SP_ADAPT_WINDOW samples (TSC ticks per 4 KiB, 0 = empty),
+ * the calls, and how many each arm ran. An arm's cost is a low quantile of
+ * its window once it holds SP_ADAPT_MIN_SAMPLES (sp_adapt_cost; 0 before). */
 #define SP_ADAPT_FROM ((size_t)1 << 20)
 #define SP_ADAPT_EXPLORE 16
 #define SP_ADAPT_WINDOW 8

@@ -14,7 +14,8 @@
  * microseconds, so two TSC reads cost it nothing measurable.
  *
  * Per power-of-two bucket of sizes, each arm keeps its last 8 samples
- * (TSC ticks per 4 KiB), and its cost is their median once there are 3.
+ * (TSC ticks per 4 KiB), and its cost is a low quantile of them, the
+ * third smallest of 8 (of k < 8: the (k - 1) / 3-th), once there are 3.
  * Until both arms have a cost, calibration's arm runs. Then rep stosb runs
  * unless the other arm is cheaper by more than 1/16, except every
  * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
@@ -29,18 +30,22 @@
  * margin, the last full run read 0.949x glibc at 64 MiB, where calibration
  * had put nt (38-41 GB/s) and rep stosb filled at 40-44.
  *
- * Why a median: the arm that runs most is the one interrupted most. On the
- * guest samples of one arm at one size spread over several times, one in a
- * few dozen 10-80 times its neighbours. Three estimates failed in full
- * runs before it (memset/auto 0.87-0.94x glibc at 16-64 MiB): a mean at
- * 1/4 weight flipped between arms 20-33% apart; a low-water mark compared
- * the arms' luckiest calls, not their usual ones; a mean at 1/8 weight, a
- * sample capped at twice it, let the interruptions lift the busy arm's
- * cost past the explored one's: with rep stosb in its fast mode at 16 MiB,
- * most rep calls cost 83-85 ticks per 4 KiB and vector's explored calls
- * 122, yet the means read rep 136 and vector 125, and auto ran the loop.
- * A median of the last 8 ignores up to 3 interrupted calls and follows a
- * switch of mode within 4 samples of the arm.
+ * Why a low quantile: the arm that runs most is the one interrupted most,
+ * and interruptions only ever make a call dearer. On the guest one call in
+ * three or four of rep stosb at 16 MiB took 1.2-2.4x its neighbours (79-80
+ * ticks per 4 KiB, with stretches of 100-190). Four estimates failed
+ * before this one (memset/auto 0.87-0.94x glibc at 16-64 MiB in full
+ * runs): a mean at 1/4 weight flipped between arms 20-33% apart; a
+ * low-water mark compared the arms' luckiest calls, not their usual ones;
+ * a mean at 1/8 weight, a sample capped at twice it, let the interruptions
+ * lift the busy arm's cost past the explored one's (rep's calls at 83-85,
+ * vector's explored ones at 122, the means at rep 136 and vector 125); and
+ * the median of the last 8 rose with four slow calls of rep among them
+ * (to 100-108, where vector's read 103-112), so in a loop paired with
+ * glibc auto ran the vector loop 43 times in 400 calls, where exploring
+ * alone is 25, and a window renewed only every 16th call held a wrong
+ * choice for long. The third smallest of 8 moves only when six of them
+ * do, and follows a switch of mode within 3 samples downward, 6 upward.
  *
  * The SSE2-only build does not adapt. SYSPATH_MEMSET_ADAPT=0 turns it off
  * (thresholds.c): then calibration's windows decide every size.
@@ -69,7 +74,7 @@ uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm)
             v[j] = v[j - 1];
         v[j] = x;
     }
-    return k < SP_ADAPT_MIN_SAMPLES ? 0 : v[(k - 1) / 2];
+    return k < SP_ADAPT_MIN_SAMPLES ? 0 : v[(k - 1) / 3];   /* of 8: the third smallest */
 }
 
 int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)

@@ -66,7 +66,7 @@ static void by_hand(void)
           32 * SP_ADAPT_EXPLORE);
 
     /* rep's mode switches: now it costs an eighth of what it did, a quarter
-     * of vector. Its window's median follows once half the window is new:
+     * of vector. Its window's low quantile follows after three new samples:
      * within a few explorations it runs but for one call in SP_ADAPT_EXPLORE. */
     int switched_at = -1;
     for (int i = 0; i < 16 * SP_ADAPT_EXPLORE; i++) {
@@ -79,7 +79,7 @@ static void by_hand(void)
           "after rep turned cheaper it should win within %d explorations: first ordinary rep call %d",
           SP_ADAPT_WINDOW, switched_at);
     /* interrupted calls of rep (100x its cost) do not hand the choice to
-     * vector: the median leaves them out */
+     * vector: the low quantile leaves them out */
     while (b.calls % SP_ADAPT_EXPLORE == SP_ADAPT_EXPLORE - 1 || b.calls % SP_ADAPT_EXPLORE == 0)
         sp_adapt_record(&b, sp_adapt_choose(&b, SP_ADAPT_REP), 25000, n);
     CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "rep should be the choice before the outliers");
