@@ -14,6 +14,7 @@ import statistics
 
 import fmt
 import runfolder
+import verdict
 
 
 DECLARED = "libc"               # the path every other is set against (glibc's, every model has it)
@@ -73,14 +74,18 @@ def helper_ratio(run, fam, variant, size):
 
 
 def helper_lowest(run, fam, variant, highest=False):
-    """The helper's lowest (or highest) speed ratio to glibc over every size and alignment both have."""
+    """The helper's lowest (or highest) speed ratio to glibc over every size and alignment both have:
+    verdict.compare's ratio, so a row timed in one loop with glibc's (vs_libc) gives its paired
+    ratio, as summary.md's tables do, not its median over glibc's row timed apart."""
     series = runfolder.helper_series(run, fam)
     ratios = []
     for (v, mis), rows in series.items():
         if v != variant:
             continue
         ref = series.get(("libc", mis), {})
-        ratios += [ratio(rows[s].median, ref[s].median) for s in rows if s in ref]
+        for s in rows:
+            c = verdict.compare(ref[s], rows[s], equivalence=False) if s in ref else None
+            ratios.append(c["r"] if c else None)
     ratios = [r for r in ratios if r is not None]
     return (max if highest else min)(ratios) if ratios else None
 
