@@ -97,7 +97,7 @@ struct sp_adapt_bucket {
     unsigned calls, runs[2];
 };
 uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm);
-int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated);
+int sp_adapt_choose(struct sp_adapt_bucket *b);
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n);
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector);
 

@@ -16,10 +16,14 @@
  * Per power-of-two bucket of sizes, each arm keeps its last 8 samples
  * (TSC ticks per 4 KiB), and its cost is a low quantile of them, the
  * third smallest of 8 (of k < 8: the (k - 1) / 3-th), once there are 3.
- * Until both arms have a cost, calibration's arm runs. Then rep stosb runs
- * unless the other arm is cheaper by more than 1/16, except every
- * SP_ADAPT_EXPLORE-th call, which times the other arm again so a switch of
- * mode is seen (at most 1/16 of the calls pay the slower arm). Threads
+ * rep stosb runs unless the other arm is cheaper by more than 1/16, except
+ * every SP_ADAPT_EXPLORE-th call (every 4th until the other arm has a
+ * cost), which times the other arm again so a switch of mode is seen (at
+ * most 1/16 of the calls pay the slower arm). Calibration only names the
+ * other arm: a full run whose calibration ended rep's window just below
+ * 64 MiB read 0.81x glibc there when its loop ran until rep had a cost
+ * (a process makes some 45 calls of 64 MiB, rep's third sample came at
+ * the 48th). Threads
  * share the buckets with relaxed atomics: a lost update costs one sample.
  * (A bucket that straddles the start of an nt window times both the loop
  * and nt as its other arm: calibration's windows start at powers of two.)
@@ -77,15 +81,16 @@ uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm)
     return k < SP_ADAPT_MIN_SAMPLES ? 0 : v[(k - 1) / 3];   /* of 8: the third smallest */
 }
 
-int sp_adapt_choose(struct sp_adapt_bucket *b, int calibrated)
+int sp_adapt_choose(struct sp_adapt_bucket *b)
 {
     unsigned calls = __atomic_add_fetch(&b->calls, 1, __ATOMIC_RELAXED);
     uint32_t rep = sp_adapt_cost(b, SP_ADAPT_REP), other = sp_adapt_cost(b, SP_ADAPT_OTHER);
-    /* calibration's arm until both are timed; then rep stosb unless the
-     * other is cheaper by more than 1/SP_ADAPT_MARGIN */
-    int best = !rep || !other ? calibrated
-             : other + other / SP_ADAPT_MARGIN < rep ? SP_ADAPT_OTHER : SP_ADAPT_REP;
-    return calls % SP_ADAPT_EXPLORE == 0 ? !best : best;
+    /* rep stosb unless the other arm is cheaper by more than 1/SP_ADAPT_MARGIN */
+    int best = rep && other && other + other / SP_ADAPT_MARGIN < rep ? SP_ADAPT_OTHER : SP_ADAPT_REP;
+    /* the other arm every SP_ADAPT_EXPLORE-th call, every quarter of that
+     * until it has a cost */
+    unsigned every = other ? SP_ADAPT_EXPLORE : SP_ADAPT_EXPLORE / 4;
+    return calls % every == 0 ? !best : best;
 }
 
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n)
@@ -99,7 +104,7 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
 void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector)
 {
     struct sp_adapt_bucket *b = &buckets[bucket_of(n)];
-    int arm = sp_adapt_choose(b, calibrated == SP_AUTO_REP ? SP_ADAPT_REP : SP_ADAPT_OTHER);
+    int arm = sp_adapt_choose(b);
     uint64_t t0 = __rdtsc();
     if (arm == SP_ADAPT_REP)
         sp_memset_rep_stosb(dst, c, n);

@@ -6,8 +6,8 @@
  * runs.
  *
  *   test_memset_adapt         the choice on costs fed by hand (no clock):
- *                             the calibrated arm until the other runs at the
- *                             16th call, then (3 samples each) rep unless
+ *                             rep, the other arm every 4th call until it
+ *                             has 3 samples, then rep unless
  *                             the other is cheaper by 1/16, the other
  *                             every 16th call; after the
  *                             costs swap, the new cheaper arm within a few
@@ -33,7 +33,7 @@ static int run(struct sp_adapt_bucket *b, int calls, uint64_t rep_ticks, uint64_
 {
     int chosen = 0;
     for (int i = 0; i < calls; i++) {
-        int a = sp_adapt_choose(b, SP_ADAPT_REP);
+        int a = sp_adapt_choose(b);
         chosen += a == arm;
         sp_adapt_record(b, a, a == SP_ADAPT_REP ? rep_ticks : vector_ticks, SP_ADAPT_FROM);
     }
@@ -44,23 +44,25 @@ static void by_hand(void)
 {
     struct sp_adapt_bucket b = { 0 };
     const size_t n = SP_ADAPT_FROM;   /* ticks below: a 1 MiB fill of tens of microseconds */
-    /* the calibrated arm until the other has been timed: every 16th call */
+    /* rep first, the other arm every 4th call until it has a cost */
+    const int quick = SP_ADAPT_EXPLORE / 4;
     int first_other = -1;
-    for (int i = 1; i <= SP_ADAPT_EXPLORE && first_other < 0; i++) {
-        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
+    for (int i = 1; i <= quick && first_other < 0; i++) {
+        int arm = sp_adapt_choose(&b);
         if (arm != SP_ADAPT_REP)
             first_other = i;
         sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 200000 : 100000, n);
     }
-    CHECK(first_other == SP_ADAPT_EXPLORE, "the other arm should first run at call %d, not %d",
-          SP_ADAPT_EXPLORE, first_other);
+    CHECK(first_other == quick, "the other arm should first run at call %d, not %d", quick, first_other);
 
     /* vector costs half: once it has SP_ADAPT_MIN_SAMPLES samples it runs,
      * but for one call in SP_ADAPT_EXPLORE */
-    int rep = run(&b, (SP_ADAPT_MIN_SAMPLES - 1) * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
-    CHECK(rep == (SP_ADAPT_MIN_SAMPLES - 1) * (SP_ADAPT_EXPLORE - 1),
+    int rep = run(&b, (SP_ADAPT_MIN_SAMPLES - 1) * quick, 200000, 100000, SP_ADAPT_REP);
+    CHECK(rep == (SP_ADAPT_MIN_SAMPLES - 1) * (quick - 1),
           "rep should run until vector has %d samples: %d of %d", SP_ADAPT_MIN_SAMPLES, rep,
-          (SP_ADAPT_MIN_SAMPLES - 1) * SP_ADAPT_EXPLORE);
+          (SP_ADAPT_MIN_SAMPLES - 1) * quick);
+    while (b.calls % SP_ADAPT_EXPLORE)     /* to the next exploration's turn */
+        run(&b, 1, 200000, 100000, SP_ADAPT_REP);
     rep = run(&b, 32 * SP_ADAPT_EXPLORE, 200000, 100000, SP_ADAPT_REP);
     CHECK(rep == 32, "rep should run once in %d calls while dearer: %d of %d", SP_ADAPT_EXPLORE, rep,
           32 * SP_ADAPT_EXPLORE);
@@ -70,7 +72,7 @@ static void by_hand(void)
      * within a few explorations it runs but for one call in SP_ADAPT_EXPLORE. */
     int switched_at = -1;
     for (int i = 0; i < 16 * SP_ADAPT_EXPLORE; i++) {
-        int arm = sp_adapt_choose(&b, SP_ADAPT_REP);
+        int arm = sp_adapt_choose(&b);
         if (arm == SP_ADAPT_REP && switched_at < 0 && b.calls % SP_ADAPT_EXPLORE)
             switched_at = i;
         sp_adapt_record(&b, arm, arm == SP_ADAPT_REP ? 25000 : 100000, n);
@@ -81,11 +83,11 @@ static void by_hand(void)
     /* interrupted calls of rep (100x its cost) do not hand the choice to
      * vector: the low quantile leaves them out */
     while (b.calls % SP_ADAPT_EXPLORE == SP_ADAPT_EXPLORE - 1 || b.calls % SP_ADAPT_EXPLORE == 0)
-        sp_adapt_record(&b, sp_adapt_choose(&b, SP_ADAPT_REP), 25000, n);
-    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "rep should be the choice before the outliers");
+        sp_adapt_record(&b, sp_adapt_choose(&b), 25000, n);
+    CHECK(sp_adapt_choose(&b) == SP_ADAPT_REP, "rep should be the choice before the outliers");
     for (int i = 0; i < SP_ADAPT_WINDOW / 2 - 1; i++)
         sp_adapt_record(&b, SP_ADAPT_REP, 2500000, n);
-    CHECK(sp_adapt_choose(&b, SP_ADAPT_REP) == SP_ADAPT_REP, "%d outliers of 100x moved the choice to vector",
+    CHECK(sp_adapt_choose(&b) == SP_ADAPT_REP, "%d outliers of 100x moved the choice to vector",
           SP_ADAPT_WINDOW / 2 - 1);
     int vec = run(&b, 4 * SP_ADAPT_EXPLORE, 25000, 100000, SP_ADAPT_OTHER);
     CHECK(vec == 4, "vector should run once in %d calls once dearer: %d of %d", SP_ADAPT_EXPLORE, vec,
@@ -99,29 +101,28 @@ static void by_hand(void)
     struct sp_adapt_bucket busy = { 0 };
     int rep_calls = 0, vec_calls = 0;
     for (int i = 0; i < 64 * SP_ADAPT_EXPLORE; i++) {
-        int arm = sp_adapt_choose(&busy, SP_ADAPT_REP);
+        int arm = sp_adapt_choose(&busy);
         if (arm == SP_ADAPT_REP)
             sp_adapt_record(&busy, arm, rep_calls++ % 4 == 3 ? 4 * 84000 : 84000, n);
         else
             vec_calls++, sp_adapt_record(&busy, arm, 122000, n);
     }
-    CHECK(vec_calls == 64, "vector, 45%% dearer than rep's usual call, should run once in %d calls: %d of %d",
-          SP_ADAPT_EXPLORE, vec_calls, 64 * SP_ADAPT_EXPLORE);
+    CHECK(vec_calls == SP_ADAPT_MIN_SAMPLES + 64,
+          "vector, 45%% dearer than rep's usual call, should run only to be timed: %d of %d", vec_calls,
+          64 * SP_ADAPT_EXPLORE);
 
     /* two arms within 1/SP_ADAPT_MARGIN of each other: rep stosb (glibc's
-     * own fill at these sizes) runs, whichever arm calibration chose */
-    for (int calibrated = SP_ADAPT_OTHER; calibrated <= SP_ADAPT_REP; calibrated++) {
-        struct sp_adapt_bucket near = { 0 };
-        for (int i = 0; i < SP_ADAPT_MIN_SAMPLES; i++) {
-            sp_adapt_record(&near, SP_ADAPT_OTHER, 95000, n);
-            sp_adapt_record(&near, SP_ADAPT_REP, 100000, n);
-        }
-        int other = 0;
-        for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
-            other += sp_adapt_choose(&near, calibrated) == SP_ADAPT_OTHER;
-        CHECK(other == 2, "an arm 5%% cheaper than rep should not displace it (calibrated: %s): it ran %d of %d",
-              calibrated == SP_ADAPT_REP ? "rep" : "other", other, 2 * SP_ADAPT_EXPLORE);
+     * own fill at these sizes) runs */
+    struct sp_adapt_bucket near = { 0 };
+    for (int i = 0; i < SP_ADAPT_MIN_SAMPLES; i++) {
+        sp_adapt_record(&near, SP_ADAPT_OTHER, 95000, n);
+        sp_adapt_record(&near, SP_ADAPT_REP, 100000, n);
     }
+    int other = 0;
+    for (int i = 0; i < 2 * SP_ADAPT_EXPLORE; i++)
+        other += sp_adapt_choose(&near) == SP_ADAPT_OTHER;
+    CHECK(other == 2, "an arm 5%% cheaper than rep should not displace it: it ran %d of %d", other,
+          2 * SP_ADAPT_EXPLORE);
 }
 
 /* fills of n bytes at a page-aligned dst, 64 guard bytes after it */
