@@ -34,6 +34,8 @@ def main():
     expect_error(["--max-conns", "-1"], "invalid max-conns")
     expect_error(["--header-timeout", "0"], "invalid header-timeout")
     expect_error(["--quickack", "2"], "invalid quickack '2'")
+    expect_error(["--gather-us", "-1"], "invalid gather-us '-1'")
+    expect_error(["--gather-us", "100001"], "invalid gather-us '100001'")
     expect_error(["--addr", "localhost", "--port", "0"], "invalid address 'localhost'")
     expect_error(["--bogus"], "unknown option '--bogus'")
     expect_error(["--port"], "needs a value")
