@@ -99,7 +99,9 @@ struct sp_adapt_bucket {
 uint32_t sp_adapt_cost(const struct sp_adapt_bucket *b, int arm);
 int sp_adapt_choose(struct sp_adapt_bucket *b);
 void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t n);
-void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector);
+/* other: the arm besides rep stosb (sp_memset_nt in an nt window, else the
+ * build's vector loop) */
+void *sp_memset_adapt(void *dst, int c, size_t n, sp_memset_fn other);
 
 /* A build past its fast path (lim: its own lim field, 0 under the mask):
  * does the run-time choice take n? */

@@ -23,15 +23,15 @@
  * other arm: a full run whose calibration ended rep's window just below
  * 64 MiB read 0.81x glibc there when its loop ran until rep had a cost
  * (a process makes some 45 calls of 64 MiB, rep's third sample came at
- * the 48th). Threads
- * share the buckets with relaxed atomics: a lost update costs one sample.
+ * the 48th). Threads share the buckets with relaxed atomics: a lost
+ * update costs one sample.
  * (A bucket that straddles the start of an nt window times both the loop
  * and nt as its other arm: calibration's windows start at powers of two.)
  *
  * Why rep stosb within the noise: it is what glibc's memset runs at these
  * sizes, so two arms within 1/16 of each other are a tie with glibc on one
  * side and a bet on the other. With calibration's arm kept within the
- * margin, the last full run read 0.949x glibc at 64 MiB, where calibration
+ * margin, a full run read 0.949x glibc at 64 MiB, where calibration
  * had put nt (38-41 GB/s) and rep stosb filled at 40-44.
  *
  * Why a low quantile: the arm that runs most is the one interrupted most,
@@ -101,17 +101,15 @@ void sp_adapt_record(struct sp_adapt_bucket *b, int arm, uint64_t ticks, size_t 
     __atomic_store_n(&b->window[arm][slot], sample, __ATOMIC_RELAXED);
 }
 
-void *sp_memset_adapt(void *dst, int c, size_t n, enum sp_auto_path calibrated, sp_memset_fn vector)
+void *sp_memset_adapt(void *dst, int c, size_t n, sp_memset_fn other)
 {
     struct sp_adapt_bucket *b = &buckets[bucket_of(n)];
     int arm = sp_adapt_choose(b);
     uint64_t t0 = __rdtsc();
     if (arm == SP_ADAPT_REP)
         sp_memset_rep_stosb(dst, c, n);
-    else if (calibrated == SP_AUTO_NT)
-        sp_memset_nt(dst, c, n);
     else
-        vector(dst, c, n);
+        other(dst, c, n);
     sp_adapt_record(b, arm, __rdtsc() - t0, n);
     return dst;
 }

@@ -2,10 +2,10 @@
  * memset_auto.c — memset by size class: what a libc does, with every
  * boundary measured on this machine (syspath-calibrate) instead of assumed.
  *
+ *   from 1 MiB       rep stosb, or the class below (nt or the vector loop)
+ *                    where this process has lately timed it faster by more
+ *                    than 1/16 (memset_adapt.c; not in the SSE2-only build)
  *   nt window        non-temporal stores + sfence
- *   from 1 MiB       rep stosb or the vector loop, chosen per call by their
- *                    recent timings, the class below as the first choice
- *                    (memset_adapt.c; not in the SSE2-only build)
  *   rep windows      rep stosb (where not nt)
  *   any other n      the vector code (AVX-512 when the CPU has it, else
  *                    AVX2, else SSE2), inlined: small sizes are one masked

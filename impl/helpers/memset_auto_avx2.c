@@ -14,7 +14,7 @@ __attribute__((noinline)) static void *past_window(void *dst, int c, size_t n)
     size_t lim = SP_LIM(set_lim_avx2);
     enum sp_auto_path p = lim ? sp_memset_auto_path(n) : SP_AUTO_VECTOR;
     if (sp_memset_adapts(n, lim))
-        return sp_memset_adapt(dst, c, n, p, sp_memset_avx2);
+        return sp_memset_adapt(dst, c, n, p == SP_AUTO_NT ? sp_memset_nt : sp_memset_avx2);
     if (lim && p == SP_AUTO_VECTOR)
         return sp_memset_avx2_body(dst, c, n);
     return sp_memset_auto_big(dst, c, n);

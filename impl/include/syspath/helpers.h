@@ -240,11 +240,11 @@ enum sp_auto_path { SP_AUTO_VECTOR, SP_AUTO_REP, SP_AUTO_NT };
  * 64-B boundary. */
 enum sp_auto_path sp_memcpy_auto_path(const void *dst, const void *src, size_t n);
 /* The path memset/auto's thresholds give n bytes (the same test the code
- * runs). From sp_memset_auto_adapt_from() up, except in the nt window,
- * that path is only the first choice: memset/auto times each call and
- * runs rep stosb or the vector loop, whichever this process has lately
- * found faster at that size (rep stosb may switch speeds within minutes,
- * long after calibration). */
+ * runs). From sp_memset_auto_adapt_from() up that path only names the
+ * alternative: memset/auto times each call and runs rep stosb unless this
+ * path (nt or the vector loop) has lately been faster by more than 1/16 at
+ * that size (rep stosb may switch speeds within minutes, long after
+ * calibration). */
 enum sp_auto_path sp_memset_auto_path(size_t n);
 /* 1 MiB, or SP_THRESHOLD_NEVER under SYSPATH_MEMSET_ADAPT=0 */
 size_t sp_memset_auto_adapt_from(void);
