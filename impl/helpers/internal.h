@@ -56,8 +56,24 @@ int sp_cpu_is_intel(void);
  * The lims are written with release and read relaxed (plain loads on
  * x86): a stale 0 only costs one trip through *_big, which synchronises
  * with the set-up, and a lim other than 0 is written after every other field.
+ *
+ * Where the fields lie matters. Every small call loads its lim, and a load
+ * whose address matches a store still in flight in its low 12 bits waits
+ * for it (memory disambiguation compares only those bits): with the fields
+ * where the linker put them, 0x20 into a page, every memset or memcpy of
+ * 1-64 B to a page-aligned buffer (the bench's rows; page-aligned and
+ * large allocations in a program) made the next call's lim load wait on its
+ * stores (glibc's small paths load nothing). With every memset row of 1-64
+ * B interleaved, 15 repetitions each, memset/auto read 0.82-0.95x glibc's
+ * speed in 26 repetitions of 105 with the fields there, and in 1 of 105
+ * with them 3 KiB into a page. So the struct
+ * starts a page and its fields sit SP_AUTO_CFG_OFFSET into it: past the
+ * first 3 KiB of a page, where a small store to the start of an aligned
+ * buffer never reaches.
  */
+#define SP_AUTO_CFG_OFFSET 3072
 struct sp_auto_cfg {
+    unsigned char page_offset[SP_AUTO_CFG_OFFSET];   /* never used: only moves the fields */
     size_t set_lim_avx512, set_lim_avx2, set_lim_sse2;
     size_t cpy_lim_avx512, cpy_lim_avx2, cpy_lim_sse2;
     /* the AVX-512 builds run rep stosb / rep movsb themselves for

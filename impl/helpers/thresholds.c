@@ -9,12 +9,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct sp_auto_thresholds th;
-struct sp_auto_cfg sp_auto_cfg;
+/* page-aligned: its fields at SP_AUTO_CFG_OFFSET into a page (internal.h) */
+struct sp_auto_cfg sp_auto_cfg __attribute__((aligned(4096)));
+_Static_assert(offsetof(struct sp_auto_cfg, set_lim_avx512) == SP_AUTO_CFG_OFFSET,
+               "the lims must start SP_AUTO_CFG_OFFSET into sp_auto_cfg's page");
 static pthread_once_t th_once = PTHREAD_ONCE_INIT;
 
 /* "12345", "64K", "2M", "1G" (binary multiples) or "never". 0 on success. */
