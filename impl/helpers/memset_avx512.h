@@ -21,13 +21,13 @@
  *               time on google_d this way and 1.00x with the test. A
  *               second masked store instead of the sink costs a cycle at
  *               every size (1.08x glibc at one size over and over,
- *               1-32 B); the plain store does not always (1.00x in some
- *               runs; in others, with every memset row interleaved, a
- *               third of the repetitions at 1-32 B read 1.14x, one cycle
- *               in seven, where glibc's own shape, a test at 64 and one
- *               masked store, read 1.00x or 0.88x but took 1.01x glibc's
+ *               1-32 B); the plain store does not (the repetitions at
+ *               1-32 B that read one cycle in seven dearer came from the
+ *               lim load memset/auto makes, held up by these stores:
+ *               internal.h, struct sp_auto_cfg), and glibc's own shape,
+ *               a test at 64 and one masked store, took 1.01x glibc's
  *               time on google_d against the sink's 0.84x: the mix, a
- *               program's sizes, decides). The masked-off bytes are
+ *               program's sizes, decides. The masked-off bytes are
  *               neither written nor faulted on. Near a page's end (dst in
  *               its page's last 64 B) a test after all: below 64 B the
  *               64-B window is placed to END at dst + n (mask = top n
