@@ -102,16 +102,21 @@ class LoadRows:
         return out
 
 
-def _target_text(pairs, target, below=True):
+def _target_text(pairs, target, below=True, at=False):
     """Which declared rows meet a target: met only when the whole interval is within it;
-    without an interval, 'by the median only'. pairs: [(title, comparison)]."""
-    met, median_only, not_met = [], [], []
+    without an interval, 'by the median only'. pairs: [(title, comparison)].
+    at: the target is "at or below" a reference (1x: the floor), and "at" is a claim of
+    sameness, which needs a margin: a row judged equivalent to the reference within its margin
+    (the 90% interval inside it) is at it, whichever side of 1x its median fell on."""
+    met, at_ref, median_only, not_met = [], [], [], []
     for title, c in pairs:
         ok_med = c["r"] <= target if below else c["r"] >= target
         if c["word"] == stats.UNTESTED or c["lo"] is None:
             (median_only if ok_med else not_met).append(title)
         elif (c["hi"] <= target) if below else (c["lo"] >= target):
             met.append(title)
+        elif at and c["word"] == stats.EQUIVALENT:
+            at_ref.append("%s (equivalent within ±%g%%)" % (title, 100 * c["margin"]))
         elif ok_med:
             median_only.append(title)
         else:
@@ -119,6 +124,8 @@ def _target_text(pairs, target, below=True):
     parts = []
     if met:
         parts.append("met by %s" % ", ".join(met))
+    if at_ref:
+        parts.append("met as the same by %s" % ", ".join(at_ref))
     if median_only:
         parts.append("met by the median only (no interval within it) by %s" % ", ".join(median_only))
     if not_met:
@@ -247,7 +254,7 @@ def headline(run, kind):
             num(ld.cpu[p].median),
             "; ".join("%s %s" % (t, comparison_cell(c, words["cpu"])) for t, c in pairs))
         if p in tgt["cpu"]:
-            text += "; " + _target_text(pairs, tgt["cpu"][p])
+            text += "; " + _target_text(pairs, tgt["cpu"][p], at=p in REFERENCE_ROWS)
         out.append(text + ".")
     # rates: a rate that is not the server's throughput says so and is never judged against a target
     pairs, bound = d["rate"], d["rate_bound"]
