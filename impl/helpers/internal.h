@@ -66,10 +66,11 @@ int sp_cpu_is_intel(void);
  * stores (glibc's small paths load nothing). With every memset row of 1-64
  * B interleaved, 15 repetitions each, memset/auto read 0.82-0.95x glibc's
  * speed in 26 repetitions of 105 with the fields there, and in 1 of 105
- * with them 3 KiB into a page. So the struct
- * starts a page and its fields sit SP_AUTO_CFG_OFFSET into it: past the
- * first 3 KiB of a page, where a small store to the start of an aligned
- * buffer never reaches.
+ * with them 3 KiB into a page. So the struct starts a page and its fields
+ * sit SP_AUTO_CFG_OFFSET into it, where no call of up to 3 KiB from the
+ * start of a page-aligned buffer reaches. (Any offset is some buffer's: a
+ * call that stores to the fields' offset still delays the next call's load
+ * by a few cycles, as before, but page starts are where buffers crowd.)
  */
 #define SP_AUTO_CFG_OFFSET 3072
 struct sp_auto_cfg {
