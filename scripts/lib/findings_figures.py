@@ -68,24 +68,28 @@ def counter(run, kind, row, name):
     return c.median if c is not None else None
 
 
+def _helper_x(ref_row, row):
+    """A helper row's speed over glibc's: verdict.compare's ratio, so a row timed in one loop with
+    glibc's (vs_libc) gives its paired ratio, as summary.md's tables do, not its median over
+    glibc's row timed apart. None without both rows."""
+    c = verdict.compare(ref_row, row, equivalence=False) if ref_row and row else None
+    return c["r"] if c else None
+
+
 def helper_ratio(run, fam, variant, size):
     """A helper's speed over glibc's at one size, aligned buffers (> 1: faster)."""
-    return ratio(med(run, "%s/%s/%d" % (fam, variant, size)), med(run, "%s/libc/%d" % (fam, size)))
+    series = runfolder.helper_series(run, fam)
+    return _helper_x(series.get(("libc", False), {}).get(size), series.get((variant, False), {}).get(size))
 
 
 def helper_lowest(run, fam, variant, highest=False):
-    """The helper's lowest (or highest) speed ratio to glibc over every size and alignment both have:
-    verdict.compare's ratio, so a row timed in one loop with glibc's (vs_libc) gives its paired
-    ratio, as summary.md's tables do, not its median over glibc's row timed apart."""
+    """The helper's lowest (or highest) speed ratio to glibc over every size and alignment both have."""
     series = runfolder.helper_series(run, fam)
     ratios = []
     for (v, mis), rows in series.items():
-        if v != variant:
-            continue
-        ref = series.get(("libc", mis), {})
-        for s in rows:
-            c = verdict.compare(ref[s], rows[s], equivalence=False) if s in ref else None
-            ratios.append(c["r"] if c else None)
+        if v == variant:
+            ref = series.get(("libc", mis), {})
+            ratios += [_helper_x(ref.get(s), rows[s]) for s in rows]
     ratios = [r for r in ratios if r is not None]
     return (max if highest else min)(ratios) if ratios else None
 
