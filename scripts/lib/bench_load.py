@@ -57,7 +57,8 @@ import topology
 import wrk
 from bench_steps import Step
 from load_json import (MODES, WRK_CONNECTIONS, WRK_THREADS, COUNTERS,  # noqa: F401
-                       METHOD_VERSION, METER, result_json, row_json)  # (read through here too)
+                       METHOD_VERSION, METER, SERVER_COUNTS, SERVER_SETTINGS, result_json,
+                       row_json)  # (read through here too)
 from wrk import parse_wrk
 
 LOAD_OVERHEAD_S = 0.3     # start, warm-up burst, meters and stop around each window (measured here)
@@ -247,10 +248,7 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
         if st is None or "snapshot" in st:
             res["failed"] = "syspath-server wrote no --stats JSON at exit"
             return res
-        res["server_counters"] = {k: st.get(k) for k in
-                                  ("connections", "requests", "bad_requests", "timeouts",
-                                   "accept_errors", "workers", "defer_accept_s", "quickack",
-                                   "gather_us")}
+        res["server_counters"] = {k: st.get(k) for k in SERVER_COUNTS + SERVER_SETTINGS}
         # start-up, warm-up, window and shutdown, reaped workers included
         res["server_life_cpu_us"] = float(st.get("user_us", 0)) + float(st.get("system_us", 0))
     # a unit is one response wrk counted in the window: with Connection: close

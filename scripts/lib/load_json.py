@@ -28,6 +28,10 @@ METER = ("server core busy time: /proc/stat user+nice+system+irq+softirq of the 
          "server's CPU over the measured window, per connection or request")
 # each side's core over the window, per connection (accept) or request
 # (keep-alive): <name>_per_conn / <name>_per_req, with _rounds and _ci95
+# what a syspath-server's --stats says: counts, summed over a row's runs, and the
+# settings in force, which are not (each row note says them)
+SERVER_COUNTS = ("connections", "requests", "bad_requests", "timeouts", "accept_errors")
+SERVER_SETTINGS = ("workers", "defer_accept_s", "quickack", "gather_us")
 CORES = ("server_core_us", "server_tasks_us", "server_unseen_us", "client_core_us",
          "server_core_interrupts", "server_core_net_rx")
 
@@ -58,7 +62,7 @@ def row_json(row, mode, topo=None):
     served = {}
     for r in ok:
         for k, v in (r.get("server_counters") or {}).items():
-            if isinstance(v, (int, float)) and k not in ("workers", "defer_accept_s", "quickack", "gather_us"):
+            if isinstance(v, (int, float)) and k not in SERVER_SETTINGS:
                 served[k] = served.get(k, 0) + v
     notes = [row.note] if row.note else []
     defer = [r["server_counters"].get("defer_accept_s") for r in ok if r.get("server_counters")]
