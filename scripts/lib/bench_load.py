@@ -49,6 +49,8 @@ import shlex
 import shutil
 import subprocess
 
+import bench_proc
+import core_profile
 import counters
 import peers
 import remote
@@ -196,9 +198,11 @@ def _remote_wrk(client, row, mode, pin, server, duration):
 
 
 def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_calls=False,
-             topo="loopback", client=None):
+             topo="loopback", client=None, profile=False):
     """One run of row: returns a dict (see module doc); "failed" set on failure.
     count_calls: warm up under strace and count syscalls (one round per row);
+    profile: then a wrk burst under perf record of the server's CPUs
+    (core_profile.py; one round per row, outside the window);
     topo: where server and wrk sit (topology.TOPOLOGIES); client: the checked
     remote.RemoteClient of topology remote, whose wrk makes the window (the
     warm-up and the strace'd burst run here, against the same address)."""
@@ -222,6 +226,8 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
                 res["syscalls_why"] = calls["why"]
             else:
                 res["syscalls"], res["syscall_units"] = calls["syscalls"], calls["units"]
+        if profile:
+            _profile(res, server, row, mode, pin, tmp, tag, log)
         a = counters.edge(server, pin, rusage)
         if client is not None:
             argv, rc, timed_out, ru, text = _remote_wrk(client, row, mode, pin, server, duration)
@@ -295,6 +301,23 @@ def run_once(row, mode, duration, pin, bin_dir, tmp, tag, workers, log, count_ca
     return res
 
 
+def _profile(res, server, row, mode, pin, tmp, tag, log):
+    """The profiled burst (core_profile.record) into res: core_profile, or profile_why."""
+    if pin["server_cpus"] is None:
+        res["profile_why"] = "no CPU of the server's own to profile (fewer than 2 CPUs)"
+        return
+    argv = _wrk_argv(row, mode, pin, server, core_profile.PROFILE_S)
+    pids = bench_proc.server_snapshot(server.proc.pid)["pids"]
+    prof = core_profile.record(pin["server_cpus"], pids, argv, core_profile.PROFILE_S, tmp, tag,
+                               lambda text: (parse_wrk(text) or {}).get("requests"))
+    if "why" in prof:
+        res["profile_why"] = prof["why"]
+        return
+    log.write("### %s %s %s profiled burst (perf record -C %s)\n$ %s\n%s\n"
+              % (mode, row.name, tag, pin["server_cpus"], shlex.join(argv), prof.pop("wrk")))
+    res["core_profile"] = prof
+
+
 # ---------------------------------------------------------------------------
 # the part: every row's runs as steps, rounds interleaving the rows
 
@@ -307,6 +330,7 @@ class Load:
     def __init__(self, run, write_json, log):
         self.run, self.write_json, self.log = run, write_json, log
         self.count_calls = True     # round 1 warms up under strace (not in --quick, --no-syscall-count)
+        self.profile = False        # --profile: round 1 then a burst under perf (core_profile.py)
 
     def steps(self, parts):
         """The load steps of parts (accept, keepalive); sets run.pin and run.duration."""
@@ -327,6 +351,11 @@ class Load:
         if quick:
             run.note("%s: --quick leaves the syscall count out and runs every row in one "
                      "namespace pair" % " and ".join(parts))
+        if getattr(run.args, "profile", False):
+            why = core_profile.available()
+            if why:
+                run.note("%s: --profile: no core profile: %s" % (" and ".join(parts), why))
+            self.profile = why is None
         planned = {}
         for mode in parts:
             rows, skipped = plan_rows(mode, run.bin, run.workers, run.args.topology)
@@ -341,7 +370,7 @@ class Load:
         if run.duration is None:
             # the full run's budget decides, from 2 s windows up to 5 s while
             # there are few rows; round 1's strace'd warm-up comes out of it first
-            budget = run.mode["load_budget_s"] - nrows * STRACE_WARMUP_S
+            budget = run.mode["load_budget_s"] - nrows * self.first_round_extra()
             per = budget / max(nrows * run.rounds, 1) - self.overhead()
             run.duration = int(max(run.mode["min_duration"], min(5, per)))
         for mode in parts:
@@ -351,6 +380,11 @@ class Load:
                 continue
             steps += self.mode_steps(mode, rows, skipped)
         return steps
+
+    def first_round_extra(self):
+        """Seconds round 1 adds to each run: the strace'd warm-up, the profiled burst."""
+        return ((STRACE_WARMUP_S if self.count_calls else 0) +
+                (core_profile.PROFILE_S + core_profile.OVERHEAD_S if self.profile else 0))
 
     def overhead(self):
         """Seconds each run costs beyond its window."""
@@ -365,6 +399,9 @@ class Load:
         if self.count_calls:
             warm += ("; in round 1 then wrk for %g s under strace -c -f (counts the syscalls)"
                      % counters.STRACE_BURST_S)
+        if self.profile:
+            warm += ("; in round 1 then wrk for %d s under perf record of the server's CPU "
+                     "(the core profile)" % core_profile.PROFILE_S)
         state = {"rows": rows, "skipped": skipped, "warmup": warm, "rounds": run.rounds}
 
         def write():
@@ -383,19 +420,23 @@ class Load:
                 last = i == len(rows) - 1
                 label = "%s: %s round %d/%d" % (mode, row.name, rnd, state["rounds"])
                 est = run.duration + self.overhead() + (
-                    STRACE_WARMUP_S if rnd == 1 and self.count_calls else 0)
+                    self.first_round_extra() if rnd == 1 else 0)
 
                 def fn(row=row, rnd=rnd, last=last):
                     tag = "%s-%s-r%d" % (mode, row.name.replace("/", "-"), rnd)
                     with run.logfile("%s.log" % mode) as lf:
                         res = run_once(row, mode, run.duration, run.pin, run.bin, run.tmp, tag,
                                        run.workers, lf, count_calls=rnd == 1 and self.count_calls,
-                                       topo=run.args.topology, client=run.args.client)
+                                       topo=run.args.topology, client=run.args.client,
+                                       profile=rnd == 1 and self.profile)
                     row.runs.append(res)
                     if res.get("failed"):
                         run.note("%s: %s round %d: %s" % (mode, row.name, rnd, res["failed"]))
                     elif any(res.get("errors", {}).values()):
                         self.log("%s: %s round %d: wrk errors %s" % (mode, row.name, rnd, res["errors"]))
+                    if res.get("profile_why"):
+                        run.note("%s: %s: no core profile: %s" % (mode, row.name,
+                                                                  res["profile_why"]))
                     if res.get("syscalls_why"):
                         run.note("%s: %s: no syscall count: %s" % (mode, row.name,
                                                                    res["syscalls_why"]))

@@ -73,6 +73,12 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
   --no-syscall-count accept/keepalive: leave out round 1's warm-up under strace -c, which
                      counts each row's syscalls (about 0.5 s a row; the counters then have
                      no syscalls per connection); --quick leaves it out too
+  --profile          accept/keepalive: in round 1 of each row, a 2 s wrk burst (outside the
+                     window) under perf record of the server's CPU, sorted by call chain into
+                     what the core's time went to: packet work, the IPIs that hand packets
+                     to the client's CPU, interrupt entry from idle (the wake-up) and into a
+                     task, syscalls, the server's code (server_core_profile in the part's
+                     JSON, a table in summary.md; about 3 s a row; needs perf: linux-perf)
   --topology T       accept/keepalive: where server and wrk sit (default %(topo)s):
 %(topos)s
   --client ssh://[user@]host[:port]
@@ -148,6 +154,7 @@ def parse_args(argv):
     ap.add_argument("--rounds", type=whole(MAX_ROUNDS))
     ap.add_argument("--rows", action="append", default=[])
     ap.add_argument("--no-syscall-count", action="store_true")
+    ap.add_argument("--profile", action="store_true")
     ap.add_argument("--adaptive", action="store_true")
     ap.add_argument("--max-minutes", type=minutes)
     ap.add_argument("--runs", type=whole(MAX_RUNS), default=1)
@@ -183,6 +190,8 @@ def parse_args(argv):
         ap.error("--rows picks server rows: it needs --only accept or keepalive")
     if args.no_syscall_count and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--no-syscall-count leaves out the load rows' strace'd warm-up: it needs --only accept or keepalive")
+    if args.profile and only and not set(only) & {"accept", "keepalive"}:
+        ap.error("--profile records the load rows' server core: it needs --only accept or keepalive")
     if (args.adaptive or args.max_minutes) and only and not set(only) & {"accept", "keepalive"}:
         ap.error("--adaptive adds load rounds: it needs --only accept or keepalive")
     if args.max_minutes and not args.adaptive:

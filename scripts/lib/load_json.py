@@ -5,6 +5,7 @@ constants that say what the file's fields mean. docs/ARCHITECTURE.md's
 it the runs (Row.runs: dicts from run_once)."""
 import os
 
+import core_profile
 import counters
 import stats
 import topology
@@ -135,6 +136,13 @@ def row_json(row, mode, topo=None):
     why = [r["syscalls_why"] for r in row.runs if r.get("syscalls_why")]
     if why:
         out["syscalls_note"] = why[0]
+    # --profile: round 1's profiled burst (core_profile.py), or why there is none
+    prof = [r["core_profile"] for r in row.runs if r.get("core_profile")]
+    why = [r["profile_why"] for r in row.runs if r.get("profile_why")]
+    if prof:
+        out["server_core_profile"] = prof[0]
+    elif why:
+        out["server_core_profile_note"] = why[0]
     if served:
         out["server_counters"] = served
     return out
@@ -177,7 +185,7 @@ def _cores_json(ok, per, topo):
 
 def result_json(mode, rows, skipped, pin, duration, rounds, warmup_kind, topo="loopback"):
     unit = MODES[mode][0]
-    return {
+    doc = {
         "mode": mode,
         "unit": unit,
         "rows": [row_json(r, mode, topo) for r in rows],
@@ -199,6 +207,9 @@ def result_json(mode, rows, skipped, pin, duration, rounds, warmup_kind, topo="l
         "topology_note": topology.TOPOLOGIES.get(topo),
         "meter": meter_json(mode),
     }
+    if any(r.get("server_core_profile") for r in doc["rows"]):
+        doc["profile_note"] = core_profile.note()
+    return doc
 
 
 def meter_json(mode):

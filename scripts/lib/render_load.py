@@ -195,6 +195,44 @@ def core_section(ld):
             "unknown: this row does not record it.</sub>" % ld.per]
 
 
+# --profile's categories (core_profile.CATEGORIES), as the table's columns
+PROFILE_COLUMNS = (("ipi_send", "IPIs to the client's CPU"), ("packets", "packet work"),
+                   ("irq_from_idle", "entry from idle"), ("irq_into_task", "entry into a task"),
+                   ("syscalls", "syscalls"), ("user", "server code"), ("other", "other"))
+
+
+def profile_section(ld):
+    """Where the server core's time went, per row that has a core profile (scripts/bench
+    --profile): µs per connection/request of each kind and its share. [] when none has."""
+    rows = [n for n in ld.names if ld.meta(n).get("core_profile")]
+    notes = [(n, ld.meta(n)["core_profile_note"]) for n in ld.names
+             if ld.meta(n).get("core_profile_note")]
+    if not rows and not notes:
+        return []
+    out = ["### Where the server core's time went (perf, round 1's profiled burst)", ""]
+    if rows:
+        head = ["row"] + ["%s µs/%s" % (t, ld.short) for _, t in PROFILE_COLUMNS] + ["sum µs/%s" % ld.short]
+        body = []
+        for n in rows:
+            p = ld.meta(n)["core_profile"]
+            us, share = p["us_per_unit"], p["share"]
+            cells = ["%.1f (%d%%)" % (us[k], round(100 * share[k])) if k in us and k in share
+                     else "–" for k, _ in PROFILE_COLUMNS]
+            body.append(["`%s`" % n] + cells + ["%.1f" % sum(us.get(k, 0) for k, _ in PROFILE_COLUMNS)])
+        out += [table(head, body, right(len(head))), "",
+                "<sub>perf's samples of the server's CPU (cpu-clock, call chains) over a 2 s wrk "
+                "burst before round 1's window, sorted by what the core was doing: handing the "
+                "server's packets to the client's CPU (RPS's IPI), the receive softirq's packet "
+                "work, entering the core from idle (interrupt entry and exit: the wake-up) or "
+                "while a task ran, the kernel's syscalls for the server, its own code, and the "
+                "rest. Each: µs per %s of the burst (share of the busy samples). The sum is the "
+                "burst's own server core time per %s; the headline comes from the windows. "
+                "The part's JSON (profile_note) says how each kind is told.</sub>" % (ld.per, ld.per)]
+    for n, why in notes:
+        out += ["", "- No core profile for `%s`: %s." % (n, why)]
+    return out
+
+
 def load_section(run, kind, images=True):
     ld = LoadRows(run, kind)
     if not ld.rate and not ld.cpu:
@@ -302,6 +340,9 @@ def load_section(run, kind, images=True):
     core = core_section(ld)
     if core:
         out += [""] + core
+    prof = profile_section(ld)
+    if prof:
+        out += [""] + prof
     counters = counters_section(ld)
     if counters:
         out += [""] + counters

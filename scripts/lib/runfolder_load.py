@@ -67,6 +67,17 @@ def _figure_value(r, key):
                ci=r.get(key + "_ci95") if len(vals) >= MIN_ROUNDS else None)
 
 
+def _core_profile(p):
+    """A row's server_core_profile (scripts/bench --profile) with its numbers checked:
+    {"us_per_unit" {key: µs}, "share" {key: fraction}, "busy_samples", "units"}, or None."""
+    p = as_dict(p)
+    us, share = as_dict(p.get("us_per_unit")), as_dict(p.get("share"))
+    if not us or not all(_is_num(v) for v in us.values()) or not _is_num(p.get("busy_samples")):
+        return None
+    return {"us_per_unit": us, "share": {k: v for k, v in share.items() if _is_num(v)},
+            "busy_samples": p["busy_samples"], "units": p.get("units")}
+
+
 def figure(meta, name):
     """A load row's figure by its FIGURES name (meta: the row's meta): a Row, a bool, text or
     a dict; None when this folder does not have it."""
@@ -189,6 +200,9 @@ def load_rows(run, doc, kind):
         for k in ("server_cpu_source", "server_user_share_source", "syscalls_note"):
             meta[k] = r.get(k) if isinstance(r.get(k), str) else None
         meta["rusage_vs_meter_pct"] = r.get("rusage_vs_meter_pct") if _is_num(r.get("rusage_vs_meter_pct")) else None
+        meta["core_profile"] = _core_profile(r.get("server_core_profile"))
+        meta["core_profile_note"] = (r.get("server_core_profile_note")
+                                     if isinstance(r.get("server_core_profile_note"), str) else None)
         meta["failed_rounds"] = r.get("failed_rounds") if _is_num(r.get("failed_rounds")) else 0
         side = 0 if kind == "accept" else 1
         meta["figures"] = {f: _figure_value(r, keys[side]) for f, keys in FIGURES.items()}

@@ -33,6 +33,7 @@ expect_bad "/proc/nope" --out /proc/nope/run
 expect_bad "rows" --rows ,
 expect_bad "only accept or keepalive" --rows raw/epoll --only helpers
 expect_bad "only accept or keepalive" --no-syscall-count --only syscalls
+expect_bad "only accept or keepalive" --profile --only helpers
 expect_bad "mesh" --topology mesh
 expect_bad "topology" --topology
 expect_bad "max-minutes" --max-minutes 5
@@ -65,7 +66,7 @@ if [ -x "${SYSPATH_BIN:-}/syspath-server" ] && command -v wrk >/dev/null && comm
 fi
 
 help=$(timeout 30 "$bench" --help) || { echo "FAIL: --help exited non-zero" >&2; exit 1; }
-for word in --quick --only --out --duration --rounds --rows --no-syscall-count --topology --build-dir --adaptive --max-minutes --runs; do
+for word in --quick --only --out --duration --rounds --rows --no-syscall-count --profile --topology --build-dir --adaptive --max-minutes --runs; do
     grep -q -- "$word" <<<"$help" || { echo "FAIL: --help does not mention $word" >&2; fails=$((fails + 1)); }
 done
 exit $((fails > 0))
