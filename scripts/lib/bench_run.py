@@ -151,6 +151,7 @@ class Run:
             "elapsed_s": round(time.monotonic() - self.t0, 1),
             "options": {"quick": self.args.quick, "only": self.args.only, "rounds": self.rounds,
                         "rows": self.args.rows, "no_syscall_count": getattr(self.args, "no_syscall_count", False),
+                        "profile": getattr(self.args, "profile", False),
                         "duration_s": getattr(self, "duration", None),
                         "build_dir": self.build, "parts": self.parts,
                         "adaptive": self.args.adaptive,
