@@ -11,7 +11,8 @@ namespaces joined by a veth pair, each side's receive work steered to its own
 CPU), start the row's server fresh in it (servers.py), pinned to the server
 CPU, on a free port; warm it up (wrk.warm_up: a short syspath-client burst,
 and in the first round then a 0.3 s wrk under `strace -c -f`, which counts its
-syscalls: counters.count_syscalls); read the meters (counters.edge); run wrk
+syscalls: counters.count_syscalls; with --profile then a wrk burst under perf
+record of the server's CPU: core_profile.py); read the meters (counters.edge); run wrk
 pinned to the client CPU for the measured window; read the meters again; stop
 the server and take the topology down. Rounds interleave the rows (A B C ...
 A B C ...). --quick, a smoke run within 90 s, makes one namespace pair for all
@@ -369,7 +370,8 @@ class Load:
         run.duration = run.args.duration or run.mode["duration"]
         if run.duration is None:
             # the full run's budget decides, from 2 s windows up to 5 s while
-            # there are few rows; round 1's strace'd warm-up comes out of it first
+            # there are few rows; round 1's extras (the strace'd warm-up, --profile's
+            # burst) come out of it first
             budget = run.mode["load_budget_s"] - nrows * self.first_round_extra()
             per = budget / max(nrows * run.rounds, 1) - self.overhead()
             run.duration = int(max(run.mode["min_duration"], min(5, per)))

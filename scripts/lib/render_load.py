@@ -226,7 +226,9 @@ def profile_section(ld):
                 "work, entering the core from idle (interrupt entry and exit: the wake-up) or "
                 "while a task ran, the kernel's syscalls for the server, its own code, and the "
                 "rest. Each: µs per %s of the burst (share of the busy samples). The sum is the "
-                "burst's own server core time per %s; the headline comes from the windows. "
+                "burst's own server core time per %s, a sample apart from the windows: set "
+                "it beside the headline, and where the two differ the burst caught the server "
+                "in another state. "
                 "The part's JSON (profile_note) says how each kind is told.</sub>" % (ld.per, ld.per)]
     for n, why in notes:
         out += ["", "- No core profile for `%s`: %s." % (n, why)]
