@@ -78,7 +78,7 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
                      what the core's time went to: packet work, the IPIs that hand packets
                      to the client's CPU, interrupt entry from idle (the wake-up) and into a
                      task, syscalls, the server's code (server_core_profile in the part's
-                     JSON, a table in summary.md; about 3 s a row; needs perf: linux-perf)
+                     JSON, a table in summary.md; about 3.5 s a row; needs perf: linux-perf)
   --topology T       accept/keepalive: where server and wrk sit (default %(topo)s):
 %(topos)s
   --client ssh://[user@]host[:port]

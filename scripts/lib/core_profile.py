@@ -4,7 +4,7 @@ The headline (the server core's busy time, /proc/stat) says how much of the
 core a connection took, not what for. `scripts/bench --profile` adds, in
 round 1 of each load row, one burst of wrk against the same server process
 before its window (outside it, as the strace'd warm-up is), recorded by
-`perf record -a -g` on the server's CPU(s) with a software clock
+`perf record -g -C <the server's CPUs>` with a software clock
 (cpu-clock: no hardware counter is needed, so it works in a guest). Every
 sample is sorted by its call chain into one of CATEGORIES, and the core's
 busy samples (every sample but the idle loop's halt) give each category's
@@ -30,7 +30,9 @@ import subprocess
 
 PROFILE_S = 2           # the profiled burst: wrk this long
 PROFILE_HZ = 999        # samples a second on each profiled CPU
-OVERHEAD_S = 1.0        # perf's start and stop and the sort around the burst (measured here)
+# perf's start and stop and the sort around the burst: round 1's runs took 3.8 s more than
+# round 2's on the Zen 5 guest, the 0.45 s strace'd warm-up among them
+OVERHEAD_S = 1.3
 
 # (key, what it holds): the order a sample is tried in, first match wins
 CATEGORIES = (
@@ -41,9 +43,8 @@ CATEGORIES = (
                       "work among it, with the core idle before (the wake-up)"),
     ("irq_into_task", "entering the core while a task ran: interrupt entry and exit, other "
                       "softirq work among it"),
-    ("syscalls", "the kernel for the server's tasks: syscalls (io_uring's task work "
-                 "among them), softirq run at their end included where it sent an IPI or did "
-                 "packet work (those count there)"),
+    ("syscalls", "the kernel in the server's tasks: syscalls, io_uring's task work among "
+                 "them (the IPIs and packet work they ran count above)"),
     ("user", "the server's own code"),
     ("other", "everything else busy on the core: other tasks, kernel threads, page faults"),
 )
