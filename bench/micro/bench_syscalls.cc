@@ -14,6 +14,16 @@
  *                                 interface's own cost
  *   uring/nop/batch<N>            io_uring NOPs, N per io_uring_enter (1, 8,
  *                                 32); items_per_second = NOPs per second
+ *   syscall/wake_other_cpu/eventfd  ns per round trip with a partner thread on
+ *                                 another CPU, each side blocked in read() on an
+ *                                 eventfd until the other writes it: two
+ *                                 cross-CPU wake-ups (an IPI each, and the
+ *                                 idle CPU's way out of halt) and four syscalls
+ *   syscall/wake_same_cpu/eventfd   the same with both threads on one CPU: two
+ *                                 context switches, no IPI; the difference is
+ *                                 what waking another CPU costs here, which a
+ *                                 server under load pays per packet handed
+ *                                 across (RPS) and per wake-up of its core
  * Every op's result is checked once before the timed loop (and socket_close's
  * in it), so a path that misbehaves is reported as an error, never timed.
  */
@@ -25,6 +35,10 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -237,6 +251,118 @@ struct NopIndirect {
     void teardown() {}
 };
 
+/* One op() is a round trip with a partner thread: write our eventfd, block in
+ * read() on the partner's until it answers. The partner blocks in read() on
+ * ours and answers each write with one of its own. other_cpu: the two threads
+ * pinned to two CPUs (the first two this process may use), so every wake-up
+ * crosses CPUs; else both on the first. State lives on the heap: the fixture
+ * is copied, the thread must not be. */
+struct PingPong {
+    bool other_cpu;
+    struct State {
+        int ping = -1, pong = -1;      /* we write ping, the partner writes pong */
+        pthread_t partner;
+        bool started = false;
+        cpu_set_t saved;               /* this thread's affinity before setup */
+        bool restore = false;
+    };
+    static constexpr uint64_t STOP = 1ull << 40;   /* the partner's signal to return */
+    State *s = nullptr;
+    long failed = 0;
+
+    static void *partner_main(void *arg)
+    {
+        State *st = (State *)arg;
+        uint64_t v, one = 1;
+        for (;;) {
+            if (read(st->ping, &v, sizeof v) != (ssize_t)sizeof v || v >= STOP)
+                return nullptr;
+            if (write(st->pong, &one, sizeof one) != (ssize_t)sizeof one)
+                return nullptr;
+        }
+    }
+
+    std::string setup()
+    {
+        failed = 0;
+        if (sp_micro::under_valgrind())
+            return "valgrind runs one thread at a time: no wake-up to count";
+        cpu_set_t allowed;
+        if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+            return std::string("sched_getaffinity: ") + strerror(errno);
+        int cpus[2] = {-1, -1}, n = 0;
+        for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+            if (CPU_ISSET(c, &allowed))
+                cpus[n++] = c;
+        if (other_cpu && n < 2)
+            return "one CPU only: no other CPU to wake";
+        s = new State;
+        s->saved = allowed;
+        cpu_set_t mine, theirs;
+        CPU_ZERO(&mine);
+        CPU_SET(cpus[0], &mine);
+        CPU_ZERO(&theirs);
+        CPU_SET(other_cpu ? cpus[1] : cpus[0], &theirs);
+        s->ping = eventfd(0, EFD_CLOEXEC);
+        s->pong = eventfd(0, EFD_CLOEXEC);
+        if (s->ping < 0 || s->pong < 0) {
+            std::string why = std::string("eventfd: ") + strerror(errno);
+            teardown();
+            return why;
+        }
+        if (sched_setaffinity(0, sizeof mine, &mine) < 0) {
+            std::string why = std::string("sched_setaffinity: ") + strerror(errno);
+            teardown();
+            return why;
+        }
+        s->restore = true;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setaffinity_np(&attr, sizeof theirs, &theirs);
+        int r = pthread_create(&s->partner, &attr, partner_main, s);
+        pthread_attr_destroy(&attr);
+        if (r != 0) {
+            teardown();
+            return std::string("pthread_create: ") + strerror(r);
+        }
+        s->started = true;
+        op();   /* one round trip before timing: the partner is up and answers */
+        if (failed) {
+            std::string why = check();
+            teardown();
+            return why;
+        }
+        return "";
+    }
+    void op()
+    {
+        uint64_t one = 1, v;
+        if (write(s->ping, &one, sizeof one) != (ssize_t)sizeof one ||
+            read(s->pong, &v, sizeof v) != (ssize_t)sizeof v)
+            failed = failed ? failed : -errno;
+    }
+    std::string check() { return failed ? "eventfd round trip failed: " + errno_text(failed) : ""; }
+    void teardown()
+    {
+        if (!s)
+            return;
+        if (s->started) {
+            uint64_t stop = STOP;
+            if (write(s->ping, &stop, sizeof stop) != (ssize_t)sizeof stop)
+                pthread_cancel(s->partner);    /* it is blocked in read(): a cancellation point */
+            pthread_join(s->partner, nullptr);
+        }
+        if (s->ping >= 0)
+            close(s->ping);
+        if (s->pong >= 0)
+            close(s->pong);
+        if (s->restore)
+            sched_setaffinity(0, sizeof s->saved, &s->saved);
+        delete s;
+        s = nullptr;
+    }
+};
+
 #ifdef SYSPATH_HAVE_LIBURING
 /* N NOP submissions per io_uring_enter (io_uring_submit_and_wait submits and
  * waits for all N in one call), then all N completions reaped. */
@@ -384,6 +510,12 @@ std::vector<Row> rows()
         "clocksource",
         read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource"));
     out.push_back(sp_micro::row("syscall/nop/indirect", NopIndirect{}));
+    out.push_back(sp_micro::row("syscall/wake_same_cpu/eventfd", PingPong{false}));
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 2)
+        out.push_back(sp_micro::row("syscall/wake_other_cpu/eventfd", PingPong{true}));
+    else
+        note("skipping syscall/wake_other_cpu/eventfd: one CPU only");
 
 #ifdef SYSPATH_HAVE_LIBURING
     why = uring_unavailable();
@@ -407,7 +539,9 @@ const char help[] =
     "backends (asm, raw, libc) and ops getppid, close_badfd, write_devnull,\n"
     "read_devzero, socket_close, accept_eagain; syscall/getppid/libc_syscall and\n"
     "/int80, syscall/clock_gettime/vdso and /raw, syscall/nop/indirect (the table\n"
-    "call alone), uring/nop/batch1|8|32 (io_uring NOPs; items_per_second = NOPs/s).\n"
+    "call alone), uring/nop/batch1|8|32 (io_uring NOPs; items_per_second = NOPs/s),\n"
+    "syscall/wake_other_cpu/eventfd and /wake_same_cpu/eventfd (ns per round trip\n"
+    "with a partner thread blocked on an eventfd, on another CPU or on the same).\n"
     "Rows this machine cannot run (int 0x80 without IA32 emulation, io_uring\n"
     "disabled) are left out with a line on stderr and a note in the JSON context.\n"
     "Each row runs for --benchmark_min_time x 0.2 seconds (0.1 s by default).\n"

@@ -13,7 +13,7 @@ MODEL_ORDER = ["iterative", "epoll", "uring", "reuseport"]
 BACKEND_ORDER = ["asm", "raw", "libc"]
 # struct sp_sys's ops in the order bench-syscalls defines them, then the non-kernel ones
 OP_ORDER = ["getppid", "close_badfd", "write_devnull", "read_devzero", "accept_eagain", "socket_close",
-            "clock_gettime", "nop"]
+            "clock_gettime", "nop", "wake_same_cpu", "wake_other_cpu"]
 PATH_ORDER = ["asm", "raw", "libc", "libc_syscall", "int80", "vdso", "indirect"]
 FAMILY_ORDER = ["memset", "memcpy", "strlen"]
 # the tutorial's rep-string first, glibc last (legends, tables)

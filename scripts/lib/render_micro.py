@@ -48,6 +48,7 @@ def syscalls_section(run, images=True):
             line.append(count(run.get("instr/" + r.name)))
         body.append(line)
     out.append(table(head, body, right(len(head), 2)))
+    out += _wake_sentence(run)
     ctx = run.microbench_context
     said = ["%s: %s" % (what, ctx[key]) for key, what in (("clocksource", "clocksource"),
                                                           ("int80", "`int 0x80`"))
@@ -57,8 +58,24 @@ def syscalls_section(run, images=True):
     out += ["", "<sub>Medians over google-benchmark repetitions with 95% bootstrap intervals. "
             "`clock_gettime` is compared with its own raw syscall (vDSO against a kernel entry); "
             "`nop/indirect` is a call through the table that enters no kernel: the interface's own cost. "
-            "**Bold**: " + BOLD_RULE % "below" + "</sub>"]
+            + ("`wake_*/eventfd`: ns per round trip with a partner thread blocked on an eventfd. "
+               if any(r.meta["op"].startswith("wake_") for r in sysr) else "")
+            + "**Bold**: " + BOLD_RULE % "below" + "</sub>"]
     return _images(out, images, run, "syscalls")
+
+
+def _wake_sentence(run):
+    """What waking another CPU costs on this machine, from the two eventfd round trips; [] when
+    either is missing."""
+    other, same = run.get("syscall/wake_other_cpu/eventfd"), run.get("syscall/wake_same_cpu/eventfd")
+    if not other or not same or not other.median or not same.median:
+        return []
+    return ["", "A round trip with a thread blocked on an eventfd takes **%s µs** with that thread "
+            "on another CPU and %s µs on the same CPU (two context switches, no IPI): each "
+            "cross-CPU wake-up costs about **%s µs** more here, medians apart. A server pays it per "
+            "packet handed to the other CPU (RPS) and per wake-up of its idle core."
+            % (num(other.median / 1000), num(same.median / 1000),
+               num((other.median - same.median) / 2000))]
 
 
 # -- microbench.json: helpers -----------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """bench-syscalls runs every row it registers, emits valid google-benchmark
 JSON with the contract's names, and leaves out (with a reason) only what this
-machine cannot run: int 0x80 without IA32 emulation, io_uring disabled."""
+machine cannot run: int 0x80 without IA32 emulation, io_uring disabled, a
+cross-CPU wake-up with one CPU (checked under taskset -c to one CPU too)."""
 import os
 import sys
 
@@ -21,7 +22,7 @@ expected = [f"syscall/{op}/{path}"
             for op in ("getppid", "close_badfd", "write_devnull", "read_devzero",
                        "socket_close", "accept_eagain")]
 expected += ["syscall/getppid/libc_syscall", "syscall/clock_gettime/vdso",
-             "syscall/clock_gettime/raw", "syscall/nop/indirect"]
+             "syscall/clock_gettime/raw", "syscall/nop/indirect", "syscall/wake_same_cpu/eventfd"]
 uring = [f"uring/nop/batch{n}" for n in (1, 8, 32)]
 
 doc, err = run_json([exe, "--benchmark_min_time=0.001"])
@@ -35,6 +36,10 @@ if ctx["int80"] == "available":
     optional.append("syscall/getppid/int80")
 elif "skipping syscall/getppid/int80" not in err:
     fail(f"int80 is {ctx['int80']!r} but stderr does not say it was skipped:\n{err}")
+if len(os.sched_getaffinity(0)) >= 2:
+    optional.append("syscall/wake_other_cpu/eventfd")
+elif "skipping syscall/wake_other_cpu/eventfd: one CPU only" not in err:
+    fail(f"one CPU here but stderr does not say the cross-CPU wake-up was skipped:\n{err}")
 if ctx["io_uring"] == "available":
     optional += uring
 elif "skipping uring/nop/*" not in err:
@@ -48,6 +53,16 @@ for n in (set(uring) & set(rows)):
         if not b.get("items_per_second", 0) > 0:
             fail(f"{n} has no items_per_second (ns per NOP): {b}")
 print(f"ok: {len(rows)} rows; int80 {ctx['int80']}; io_uring {ctx['io_uring']}")
+
+# One CPU allowed (taskset): the cross-CPU wake-up is left out with a line, the same-CPU one runs.
+one = sorted(os.sched_getaffinity(0))[0]
+doc, err = run_json(["taskset", "-c", str(one), exe, "--benchmark_min_time=0.001",
+                     "--benchmark_filter=^syscall/wake_"])
+if "skipping syscall/wake_other_cpu/eventfd: one CPU only" not in err:
+    fail(f"under taskset -c {one}: expected the cross-CPU wake-up skipped, stderr:\n{err}")
+check_rows(doc, ["syscall/wake_same_cpu/eventfd"])
+if any(b["name"].startswith("syscall/wake_other_cpu") for b in doc["benchmarks"]):
+    fail("under taskset to one CPU, syscall/wake_other_cpu/eventfd still ran")
 
 # Interleaved repetitions, as scripts/bench runs them: per-repetition rows and
 # median aggregates for every name.
