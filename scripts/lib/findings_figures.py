@@ -116,6 +116,10 @@ def syscall_figures(paths):
         ("a call through `struct sp_sys` (ns)", "ns", lambda r: med(r, "syscall/nop/indirect")),
         ("io_uring NOP alone (ns)", "ns", lambda r: med(r, "uring/nop/batch1")),
         ("io_uring NOP in batches of 8 (ns per op)", "ns", lambda r: med(r, "uring/nop/batch8")),
+        ("eventfd round trip, partner on the same CPU (ns)", "ns",
+         lambda r: med(r, "syscall/wake_same_cpu/eventfd")),
+        ("eventfd round trip, partner on another CPU (ns)", "ns",
+         lambda r: med(r, "syscall/wake_other_cpu/eventfd")),
     ]
     for p in others(paths):
         figs.append(("`getppid` %s ÷ libc" % p, "x", lambda r, p=p: ratio(med(r, g % p), med(r, g % DECLARED))))
