@@ -14,6 +14,7 @@ import sys
 
 import adaptive
 import bench_machine
+import core_profile
 import remote
 import topology
 
@@ -73,7 +74,7 @@ core's busy time per connection or request (/proc/stat of the server's CPU).
   --no-syscall-count accept/keepalive: leave out round 1's warm-up under strace -c, which
                      counts each row's syscalls (about 0.5 s a row; the counters then have
                      no syscalls per connection); --quick leaves it out too
-  --profile          accept/keepalive: in round 1 of each row, a 2 s wrk burst (outside the
+  --profile          accept/keepalive: in round 1 of each row, a %(prof_s)d s wrk burst (outside the
                      window) under perf record of the server's CPU, sorted by call chain into
                      what the core's time went to: packet work, the IPIs that hand packets
                      to the client's CPU, interrupt entry from idle (the wake-up) and into a
@@ -111,7 +112,7 @@ def usage():
                       for name, what in topology.HELP.items())
     return USAGE % {"parts": parts, "names": ", ".join(PARTS), "max_d": MAX_DURATION_S,
                     "max_r": MAX_ROUNDS, "cap": adaptive.DEFAULT_MAX_MINUTES, "topo": topology.DEFAULT,
-                    "topos": topos}
+                    "topos": topos, "prof_s": core_profile.PROFILE_S}
 
 
 def parse_args(argv):

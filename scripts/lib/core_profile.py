@@ -34,21 +34,24 @@ PROFILE_HZ = 999        # samples a second on each profiled CPU
 # round 2's on the Zen 5 guest, the 0.45 s strace'd warm-up among them
 OVERHEAD_S = 1.3
 
-# (key, what it holds): the order a sample is tried in, first match wins
+# (key, column title in summary.md, what it holds): the order a sample is tried in, first
+# match wins
 CATEGORIES = (
-    ("ipi_send", "handing packets to another CPU: the IPI that RPS sends (net_rps_send_ipi), "
-                 "wherever it ran"),
-    ("packets", "packet work: the receive softirq (net_rx_action), wherever it ran"),
-    ("irq_from_idle", "entering the core from idle: interrupt entry and exit, other softirq "
-                      "work among it, with the core idle before (the wake-up)"),
-    ("irq_into_task", "entering the core while a task ran: interrupt entry and exit, other "
-                      "softirq work among it"),
-    ("syscalls", "the kernel in the server's tasks: syscalls, io_uring's task work among "
-                 "them (the IPIs and packet work they ran count above)"),
-    ("user", "the server's own code"),
-    ("other", "everything else busy on the core: other tasks, kernel threads, page faults"),
+    ("ipi_send", "IPIs to the client's CPU",
+     "handing packets to another CPU: the IPI that RPS sends (net_rps_send_ipi), wherever it ran"),
+    ("packets", "packet work", "packet work: the receive softirq (net_rx_action), wherever it ran"),
+    ("irq_from_idle", "entry from idle",
+     "entering the core from idle: interrupt entry and exit, other softirq work among it, with "
+     "the core idle before (the wake-up)"),
+    ("irq_into_task", "entry into a task",
+     "entering the core while a task ran: interrupt entry and exit, other softirq work among it"),
+    ("syscalls", "syscalls",
+     "the kernel in the server's tasks: syscalls, io_uring's task work among them (the IPIs and "
+     "packet work they ran count above)"),
+    ("user", "server code", "the server's own code"),
+    ("other", "other", "everything else busy on the core: other tasks, kernel threads, page faults"),
 )
-KEYS = tuple(k for k, _ in CATEGORIES)
+KEYS = tuple(c[0] for c in CATEGORIES)
 IRQ_ENTRY = ("asm_sysvec_", "asm_common_interrupt", "sysvec_", "common_interrupt")
 
 
@@ -120,13 +123,11 @@ def summarize(samples, server_pids, hz, units):
     """{"samples", "busy_samples", "hz", "units", "share" {key: of busy}, "us_per_unit"
     {key: busy seconds of that kind / units}} from parsed samples."""
     counts = {k: 0 for k in KEYS}
-    busy = 0
     for pid, frames in samples:
         k = classify(pid, frames, server_pids)
-        if k is None:
-            continue
-        counts[k] += 1
-        busy += 1
+        if k is not None:
+            counts[k] += 1
+    busy = sum(counts.values())
     return {"samples": len(samples), "busy_samples": busy, "hz": hz, "units": units,
             "share": {k: (counts[k] / busy if busy else None) for k in KEYS},
             "us_per_unit": {k: (counts[k] * 1e6 / hz / units if units else None) for k in KEYS}}
@@ -174,5 +175,5 @@ def note():
             "share: of the core's busy samples (all but the idle loop's halt); us_per_unit: "
             "those samples' time per connection or request of that burst. Categories, "
             "first match wins: %s" % (PROFILE_S, PROFILE_HZ,
-                                     "; ".join("%s: %s" % c for c in CATEGORIES)))
+                                     "; ".join("%s: %s" % (k, what) for k, _, what in CATEGORIES)))
 

@@ -4,6 +4,7 @@ and the counters per row beside server CPU."""
 import re
 
 import adaptive
+import core_profile
 import fmt
 import runfolder
 import stats
@@ -195,32 +196,27 @@ def core_section(ld):
             "unknown: this row does not record it.</sub>" % ld.per]
 
 
-# --profile's categories (core_profile.CATEGORIES), as the table's columns
-PROFILE_COLUMNS = (("ipi_send", "IPIs to the client's CPU"), ("packets", "packet work"),
-                   ("irq_from_idle", "entry from idle"), ("irq_into_task", "entry into a task"),
-                   ("syscalls", "syscalls"), ("user", "server code"), ("other", "other"))
-
-
 def profile_section(ld):
     """Where the server core's time went, per row that has a core profile (scripts/bench
     --profile): µs per connection/request of each kind and its share. [] when none has."""
     rows = [n for n in ld.names if ld.meta(n).get("core_profile")]
-    notes = [(n, ld.meta(n)["core_profile_note"]) for n in ld.names
-             if ld.meta(n).get("core_profile_note")]
+    notes = [(n, ld.meta(n)["server_core_profile_note"]) for n in ld.names
+             if ld.meta(n).get("server_core_profile_note")]
     if not rows and not notes:
         return []
     out = ["### Where the server core's time went (perf, round 1's profiled burst)", ""]
     if rows:
-        head = ["row"] + ["%s µs/%s" % (t, ld.short) for _, t in PROFILE_COLUMNS] + ["sum µs/%s" % ld.short]
+        head = (["row"] + ["%s µs/%s" % (title, ld.short) for _, title, _ in core_profile.CATEGORIES]
+                + ["sum µs/%s" % ld.short])
         body = []
         for n in rows:
             p = ld.meta(n)["core_profile"]
             us, share = p["us_per_unit"], p["share"]
             cells = ["%.1f (%d%%)" % (us[k], round(100 * share[k])) if k in us and k in share
-                     else "–" for k, _ in PROFILE_COLUMNS]
-            body.append(["`%s`" % n] + cells + ["%.1f" % sum(us.get(k, 0) for k, _ in PROFILE_COLUMNS)])
+                     else "–" for k in core_profile.KEYS]
+            body.append(["`%s`" % n] + cells + ["%.1f" % sum(us.get(k, 0) for k in core_profile.KEYS)])
         out += [table(head, body, right(len(head))), "",
-                "<sub>perf's samples of the server's CPU (cpu-clock, call chains) over a 2 s wrk "
+                "<sub>perf's samples of the server's CPU (cpu-clock, call chains) over a %d s wrk "
                 "burst before round 1's window, sorted by what the core was doing: handing the "
                 "server's packets to the client's CPU (RPS's IPI), the receive softirq's packet "
                 "work, entering the core from idle (interrupt entry and exit: the wake-up) or "
@@ -229,7 +225,8 @@ def profile_section(ld):
                 "burst's own server core time per %s, a sample apart from the windows: set "
                 "it beside the headline, and where the two differ the burst caught the server "
                 "in another state. "
-                "The part's JSON (profile_note) says how each kind is told.</sub>" % (ld.per, ld.per)]
+                "The part's JSON (profile_note) says how each kind is told.</sub>"
+                % (core_profile.PROFILE_S, ld.per, ld.per)]
     for n, why in notes:
         out += ["", "- No core profile for `%s`: %s." % (n, why)]
     return out

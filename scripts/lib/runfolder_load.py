@@ -197,12 +197,11 @@ def load_rows(run, doc, kind):
                 meta["counters"][c] = Row("%s-%s/%s" % (kind, c, name), kind + "-" + c, COUNTER_UNITS[c] % per,
                                           vals, median=r.get(field), ci=ci if len(vals) >= MIN_ROUNDS else None,
                                           meta={"label": name})
-        for k in ("server_cpu_source", "server_user_share_source", "syscalls_note"):
+        for k in ("server_cpu_source", "server_user_share_source", "syscalls_note",
+                  "server_core_profile_note"):
             meta[k] = r.get(k) if isinstance(r.get(k), str) else None
         meta["rusage_vs_meter_pct"] = r.get("rusage_vs_meter_pct") if _is_num(r.get("rusage_vs_meter_pct")) else None
         meta["core_profile"] = _core_profile(r.get("server_core_profile"))
-        meta["core_profile_note"] = (r.get("server_core_profile_note")
-                                     if isinstance(r.get("server_core_profile_note"), str) else None)
         meta["failed_rounds"] = r.get("failed_rounds") if _is_num(r.get("failed_rounds")) else 0
         side = 0 if kind == "accept" else 1
         meta["figures"] = {f: _figure_value(r, keys[side]) for f, keys in FIGURES.items()}
