@@ -7,11 +7,12 @@ server's syscalls and its own code; other tasks as other; the idle loop's halt a
 shares add up to 1 and each kind's µs per connection is its samples' time over the burst's
 connections. A row's server_core_profile shows in summary.md and report.md as "Where the server
 core's time went", a row whose profile failed says why, and a folder without profiles has no
-such section.
+such section. Without perf on PATH, --profile's check says so in one line.
 """
 import json
 import os
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from common import PY, SRC, check, mkrun, need, run, script, tmpdir  # noqa: E402
@@ -77,6 +78,16 @@ check(abs(s["us_per_unit"]["ipi_send"] - 1000.0) < 1e-6 and abs(s["share"]["othe
       "summarize: expected ipi_send 1000 µs/unit and other 3/%d, got %s" % (busy, s))
 check(core_profile.summarize([], {SERVER}, 1000, 1)["share"]["user"] is None,
       "summarize: no busy sample must give no share, not 0")
+
+# 2b. no perf on PATH: one line naming the Debian package (scripts/bench notes it and goes on)
+path = os.environ.get("PATH", "")
+with tempfile.TemporaryDirectory() as empty:
+    os.environ["PATH"] = empty
+    try:
+        why = core_profile.available()
+    finally:
+        os.environ["PATH"] = path
+check(why == "perf not installed (Debian: linux-perf)", "available() without perf: got %r" % why)
 
 # 3. the table in summary.md and report.md, and a row that says why it has none
 need("matplotlib", "scipy", "numpy")
